@@ -1,0 +1,363 @@
+"""Pure calculations of the domain (DOMAIN.md), with no database, clock or settings.
+
+Months are whole numbers (`month_index`: year × 12 + month − 1) so that periods can be
+compared and counted cheaply; `month_start` turns one back into a date. Every function
+takes the dates it evaluates as arguments.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.utils.translation import gettext_lazy as _
+
+Month = int
+
+DOCTORAL = "doctoral"
+POSTDOCTORAL = "postdoctoral"
+REIWA_OFFSET = 2018  # FY = 2018 + 令和 year (DOMAIN.md: Fiscal year)
+
+
+class RuleViolation(Exception):
+    """A write that breaks a rule of DOMAIN.md; `field` names the input at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid"):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+# Error messages live next to the rules so tests can assert their exact text.
+END_BEFORE_START = _("終了日が開始日より前です。 / The end date is before the start date.")
+TERM_EXCEEDED = _(
+    "終了日が支援期間（{term}年{extra}）を超えています。最長 {max_end} まで。 / "
+    "The end date is past the program's term; the latest allowed is {max_end}."
+)
+EXCLUSIVE_OVERLAP = _(
+    "{other} と同じ月に重複して受給できません（{month}）。 / "
+    "This award overlaps {other} in {month}; these programs are exclusive."
+)
+POSTDOC_FOR_STUDENT = _(
+    "{program} は博士号取得者向けの事業です。在籍中の博士課程学生には登録できません。 / "
+    "{program} is for doctoral degree holders and cannot be given to an enrolled student."
+)
+SUSPENSION_OUTSIDE_AWARD = _(
+    "休止期間が支援期間の外にあります。 / The suspension lies outside the award's period."
+)
+
+
+# --- Fiscal years and months -------------------------------------------------------------
+
+
+def fiscal_year(day: date) -> int:
+    """Fiscal year of a date: April 1 to March 31 (DOMAIN.md: Fiscal year)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def reiwa_year(fy: int) -> int:
+    """令和 year of a fiscal year: FY2025 = 令和7年度 (FY = 2018 + 令和 year)."""
+    return fy - REIWA_OFFSET
+
+
+def fiscal_year_label_ja(fy: int) -> str:
+    """'令和7年度' for FY2025; '令和元年度' for FY2019."""
+    year = reiwa_year(fy)
+    return f"令和{'元' if year == 1 else year}年度"
+
+
+def fiscal_year_label(fy: int) -> str:
+    """'FY2025 (R7)' for FY2025."""
+    return f"FY{fy} (R{reiwa_year(fy)})"
+
+
+def fiscal_year_bounds(fy: int) -> tuple[date, date]:
+    return date(fy, 4, 1), date(fy + 1, 3, 31)
+
+
+def month_index(day: date) -> Month:
+    return day.year * 12 + day.month - 1
+
+
+def month_start(month: Month) -> date:
+    return date(month // 12, month % 12 + 1, 1)
+
+
+def month_end(month: Month) -> date:
+    year, mon = month // 12, month % 12 + 1
+    return date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def fiscal_year_months(fy: int) -> range:
+    """The twelve months of a fiscal year, April to March."""
+    first = fy * 12 + 3
+    return range(first, first + 12)
+
+
+def fiscal_year_of_month(month: Month) -> int:
+    return fiscal_year(month_start(month))
+
+
+def months_in_period(start: date, end: date) -> int:
+    """Calendar months in a period; a month only partly inside counts whole (DOMAIN.md: Months)."""
+    if end < start:
+        return 0
+    return month_index(end) - month_index(start) + 1
+
+
+def period_months(start: date, end: date) -> range:
+    return range(month_index(start), month_index(end) + 1)
+
+
+def months_fully_within(start: date, end: date | None, *, until: date | None = None) -> set[Month]:
+    """Months lying entirely within [start, end]; an open end runs to `until` (inclusive)."""
+    last = end if end is not None else until
+    if last is None or last < start:
+        return set()
+    first_full = month_index(start) if start.day == 1 else month_index(start) + 1
+    last_full = month_index(last) if last == month_end(month_index(last)) else month_index(last) - 1
+    return set(range(first_full, last_full + 1))
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's last day."""
+    index = month_index(day) + months
+    year, mon = index // 12, index % 12 + 1
+    return date(year, mon, min(day.day, calendar.monthrange(year, mon)[1]))
+
+
+# --- Yen ----------------------------------------------------------------------------------
+
+
+def monthly_amount(annual_yen: int, months: int) -> int:
+    """Annual amount × months / 12, truncated below ¥1 (DOMAIN.md: Monthly amount)."""
+    return annual_yen * months // 12
+
+
+@dataclass(frozen=True)
+class RateVersion:
+    """An annual amount in force from `effective_from` until the next version."""
+
+    effective_from: date
+    annual_yen: int
+
+
+def rate_in_force(versions: Sequence[RateVersion], day: date) -> int | None:
+    """The annual amount of the latest version whose effective date is on or before `day`."""
+    current = None
+    for version in sorted(versions, key=lambda v: v.effective_from):
+        if version.effective_from <= day:
+            current = version.annual_yen
+    return current
+
+
+def amount_for_period(
+    versions: Sequence[RateVersion], start: date, end: date, *, skip: Iterable[Month] = ()
+) -> int:
+    """Amount paid over [start, end] at annual rates that change by effective date.
+
+    DOMAIN.md (Versions, Yen): each month at the version in force on its first day, the
+    pieces summed, and the total truncated below ¥1 once, at the end. A month before the
+    first version pays nothing. `skip` removes months (suspensions).
+    """
+    skipped = set(skip)
+    twelfths = 0
+    for month in period_months(start, end):
+        if month in skipped:
+            continue
+        annual = rate_in_force(versions, month_start(month))
+        if annual is not None:
+            twelfths += annual
+    return twelfths // 12
+
+
+# --- Awards, rates and counting -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suspension:
+    start: date
+    end: date | None  # open: still suspended
+
+
+@dataclass(frozen=True)
+class AwardTerms:
+    """What the rules need of one award (fetched from the database by students.facts)."""
+
+    award_id: int
+    program: str
+    audience: str
+    annual_living_cost: int
+    start: date
+    end: date
+    suspensions: tuple[Suspension, ...] = ()
+    is_exclusive: bool = False
+
+    def suspended_months(self) -> set[Month]:
+        """Months that fall entirely within a suspension (DOMAIN.md: Living-cost rate)."""
+        months: set[Month] = set()
+        for suspension in self.suspensions:
+            months |= months_fully_within(suspension.start, suspension.end, until=self.end)
+        return months
+
+    def active_months(self) -> set[Month]:
+        return set(period_months(self.start, self.end)) - self.suspended_months()
+
+
+@dataclass(frozen=True)
+class FloorVersion:
+    effective_from: date
+    annual_yen: int
+
+
+def floor_in_force(floors: Sequence[FloorVersion], month: Month) -> int | None:
+    """The floor in force on the month's first day (None before the first floor)."""
+    return rate_in_force([RateVersion(f.effective_from, f.annual_yen) for f in floors], month_start(month))
+
+
+def living_cost_rates(awards: Iterable[AwardTerms]) -> dict[Month, int]:
+    """Living-cost rate per month: the sum of annual living-cost amounts of awards active then.
+
+    DOMAIN.md: research cost, career-development cost and KAKENHI never count, and the
+    programs' audience is doctoral students, so postdoctoral awards add nothing.
+    """
+    rates: dict[Month, int] = {}
+    for award in awards:
+        if award.audience != DOCTORAL:
+            continue
+        for month in award.active_months():
+            rates[month] = rates.get(month, 0) + award.annual_living_cost
+    return rates
+
+
+@dataclass(frozen=True)
+class YearOutcome:
+    """One student's (or person's) standing in one fiscal year."""
+
+    fiscal_year: int
+    peak_rate: int
+    counts: bool
+    program: str | None  # attributed program when `counts`
+    qualifying_months: int
+
+
+def year_outcome(
+    awards: Sequence[AwardTerms], fy: int, floors: Sequence[FloorVersion]
+) -> YearOutcome:
+    """Whether a student counts toward the target in FY `fy`, and which program gets them.
+
+    DOMAIN.md: counted when the living-cost rate reaches the floor in force in at least one
+    month of the fiscal year; attributed to the program with the largest living-cost amount
+    among the awards that made them count (ties: the award that started first).
+    """
+    doctoral = [a for a in awards if a.audience == DOCTORAL]
+    rates = living_cost_rates(doctoral)
+    months = fiscal_year_months(fy)
+    peak = max((rates.get(m, 0) for m in months), default=0)
+    qualifying = [
+        m
+        for m in months
+        if (floor := floor_in_force(floors, m)) is not None and rates.get(m, 0) >= floor
+    ]
+    if not qualifying:
+        return YearOutcome(fy, peak, False, None, 0)
+    contributing = [
+        a for a in doctoral if any(m in a.active_months() for m in qualifying)
+    ]
+    chosen = attributed_award(contributing)
+    return YearOutcome(fy, peak, True, chosen.program, len(qualifying))
+
+
+def attributed_award(awards: Sequence[AwardTerms]) -> AwardTerms:
+    """Largest living-cost amount; ties go to the award that started first (then lowest id)."""
+    return min(awards, key=lambda a: (-a.annual_living_cost, a.start, a.award_id))
+
+
+def fiscal_years_touched(awards: Iterable[AwardTerms]) -> set[int]:
+    years: set[int] = set()
+    for award in awards:
+        years.update(range(fiscal_year(award.start), fiscal_year(award.end) + 1))
+    return years
+
+
+# --- Validation ---------------------------------------------------------------------------
+
+
+def check_dates(start: date, end: date) -> None:
+    if end < start:
+        raise RuleViolation(END_BEFORE_START, field="end_date", code="end_before_start")
+
+
+def latest_end(start: date, term_years: int, suspended_months: int) -> date:
+    """Last day an award may run: the term from its start, pushed out by suspended months."""
+    return add_months(start, term_years * 12 + suspended_months) - timedelta(days=1)
+
+
+def check_term(
+    *, start: date, end: date, term_years: int | None, suspended_months: int = 0
+) -> None:
+    """DOMAIN.md (Term limits): an award may not run past the program's term, extensions for
+    suspension excepted, which push the end out by the suspended months."""
+    if term_years is None:
+        return
+    limit = latest_end(start, term_years, suspended_months)
+    if end > limit:
+        extra = f"＋休止{suspended_months}か月" if suspended_months else ""
+        raise RuleViolation(
+            TERM_EXCEEDED.format(term=term_years, extra=extra, max_end=limit.isoformat()),
+            field="end_date",
+            code="term_exceeded",
+        )
+
+
+def exclusive_conflict(candidate: AwardTerms, others: Iterable[AwardTerms]) -> tuple[AwardTerms, Month] | None:
+    """First other exclusive award active in a month the candidate is active (DOMAIN.md:
+    Exclusive programs), with that month; None when there is no conflict."""
+    if not candidate.is_exclusive:
+        return None
+    mine = candidate.active_months()
+    for other in others:
+        if other.award_id == candidate.award_id or not other.is_exclusive:
+            continue
+        shared = mine & other.active_months()
+        if shared:
+            return other, min(shared)
+    return None
+
+
+def check_exclusive(candidate: AwardTerms, others: Iterable[AwardTerms]) -> None:
+    conflict = exclusive_conflict(candidate, others)
+    if conflict:
+        other, month = conflict
+        raise RuleViolation(
+            EXCLUSIVE_OVERLAP.format(other=other.program, month=month_start(month).strftime("%Y-%m")),
+            field="program",
+            code="exclusive_overlap",
+        )
+
+
+def check_audience(*, program: str, audience: str, student_is_enrolled: bool) -> None:
+    if audience == POSTDOCTORAL and student_is_enrolled:
+        raise RuleViolation(
+            POSTDOC_FOR_STUDENT.format(program=program), field="program", code="postdoc_for_student"
+        )
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    total: int
+    by_program: dict[str, int] = field(default_factory=dict)
+
+
+def national_breakdown(outcomes: Iterable[YearOutcome]) -> Breakdown:
+    """Count persons that count and attribute each to exactly one program."""
+    by_program: dict[str, int] = {}
+    total = 0
+    for outcome in outcomes:
+        if outcome.counts and outcome.program is not None:
+            total += 1
+            by_program[outcome.program] = by_program.get(outcome.program, 0) + 1
+    return Breakdown(total, by_program)

@@ -1,0 +1,270 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from programs.models import Program
+from students.managers import AwardEventQuerySet, AwardQuerySet, StudentQuerySet, UniversityQuerySet
+
+
+class Founder(models.TextChoices):
+    NATIONAL = "national", _("国立")
+    PUBLIC = "public", _("公立")
+    PRIVATE = "private", _("私立")
+
+
+class NationalGroup(models.IntegerChoices):
+    G1 = 1, "①"
+    G2 = 2, "②"
+    G3 = 3, "③"
+    G4 = 4, "④"
+    G5 = 5, "⑤"
+    G6 = 6, "⑥"
+
+
+class Field(models.TextChoices):
+    """The ten 学系 of national evaluation (DOMAIN.md: Universities)."""
+
+    HUMANITIES = "humanities", _("人文科学系")
+    SOCIAL_SCIENCES = "social_sciences", _("社会科学系")
+    SCIENCE = "science", _("理学系")
+    ENGINEERING = "engineering", _("工学系")
+    AGRICULTURE = "agriculture", _("農学系")
+    HEALTH = "health", _("保健系")
+    EDUCATION = "education", _("教育系")
+    INTEGRATED_HUMANITIES = "integrated_humanities", _("総合文系")
+    INTEGRATED_SCIENCES = "integrated_sciences", _("総合理系")
+    INTERDISCIPLINARY = "interdisciplinary", _("総合融合系")
+
+
+class University(models.Model):
+    """A university (or inter-university research institute) that reports awardees."""
+
+    name_ja = models.CharField(_("名称"), max_length=100, unique=True)
+    name_en = models.CharField(_("英語名"), max_length=200, blank=True)
+    former_names = models.CharField(
+        _("旧名称"), max_length=200, blank=True, help_text=_("資料に旧名称で載る場合（読点区切り）")
+    )
+    founder = models.CharField(_("設置者"), max_length=16, choices=Founder.choices)
+    national_group = models.PositiveSmallIntegerField(
+        _("国立大学グループ"), choices=NationalGroup.choices, null=True, blank=True
+    )
+    is_designated = models.BooleanField(_("指定国立大学"), default=False)
+    spring_adopted = models.BooleanField(_("SPRING採択"), default=False)
+    boost_adopted = models.BooleanField(_("BOOST採択"), default=False)
+    is_synthetic = models.BooleanField(
+        _("合成データ"), default=False, help_text=_("ベンチマーク用に生成された架空の大学")
+    )
+
+    objects = UniversityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name_ja"]
+        verbose_name = _("大学")
+        verbose_name_plural = _("大学")
+
+    def __str__(self) -> str:
+        return self.name_ja
+
+
+class Student(models.Model):
+    """A doctoral student as recorded by one university (one record per university)."""
+
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", _("在籍")
+        ON_LEAVE = "on_leave", _("休学")
+        COMPLETED = "completed", _("修了")
+        WITHDRAWN = "withdrawn", _("退学")
+
+    university = models.ForeignKey(University, on_delete=models.PROTECT, related_name="students", verbose_name=_("大学"))
+    student_number = models.CharField(_("学籍番号"), max_length=32)
+    erad_number = models.CharField(
+        _("研究者番号"),
+        max_length=8,
+        blank=True,
+        db_index=True,
+        validators=[RegexValidator(r"^\d{8}$", _("研究者番号は8桁の数字です。 / The e-Rad number has 8 digits."))],
+    )
+    family_name = models.CharField(_("姓"), max_length=100, blank=True)
+    given_name = models.CharField(_("名"), max_length=100, blank=True)
+    field = models.CharField(_("学系"), max_length=32, choices=Field.choices)
+    entry_date = models.DateField(_("博士後期課程入学日"))
+    standard_term_years = models.PositiveSmallIntegerField(_("標準修業年限（年）"), default=3)
+    status = models.CharField(_("在籍状況"), max_length=16, choices=Status.choices, default=Status.ENROLLED)
+    completion_date = models.DateField(_("修了・退学日"), null=True, blank=True)
+    is_international = models.BooleanField(_("留学生"), default=False)
+    is_working_adult = models.BooleanField(_("社会人学生"), default=False)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(_("版"), default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = StudentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["university", "student_number"]
+        verbose_name = _("学生")
+        verbose_name_plural = _("学生")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["university", "student_number"],
+                name="student_number_unique_per_university",
+                violation_error_message=_("この学籍番号は既に登録されています。 / This student number is already registered."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.university} {self.student_number}"
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.status in (self.Status.ENROLLED, self.Status.ON_LEAVE)
+
+
+class Award(models.Model):
+    """One student's award under one program, from start to end (events change the end)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("支援中")
+        SUSPENDED = "suspended", _("休止中")
+        COMPLETED = "completed", _("支援終了（修了）")
+        TERMINATED = "terminated", _("中途終了")
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="awards", verbose_name=_("学生"))
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="awards", verbose_name=_("支援事業"))
+    start_date = models.DateField(_("支援開始日"))
+    end_date = models.DateField(_("支援終了日"))
+    annual_living_cost = models.PositiveIntegerField(_("生活費相当額（年額・円）"))
+    annual_research_cost = models.PositiveIntegerField(_("研究費（年額・円）"), default=0)
+    status = models.CharField(_("状態"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    is_reserved = models.BooleanField(_("予約採用"), default=False)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(_("版"), default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = AwardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["student", "start_date", "program"]
+        verbose_name = _("支援")
+        verbose_name_plural = _("支援")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "program", "start_date"],
+                name="award_unique_student_program_start",
+                violation_error_message=_("同じ学生・事業・開始日の支援が既にあります。 / This award already exists."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="award_end_not_before_start",
+                violation_error_message=_("終了日が開始日より前です。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "start_date", "end_date"], name="award_program_period")]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.program.code} {self.start_date}〜{self.end_date}"
+
+
+class AwardEvent(models.Model):
+    """A dated change to an award; events are added, never edited away (DOMAIN.md)."""
+
+    class Kind(models.TextChoices):
+        SUSPENSION = "suspension", _("休止（休学・中断）")
+        RESUMPTION = "resumption", _("再開")
+        EXTENSION = "extension", _("延長")
+        TERMINATION = "termination", _("中途終了")
+        COMPLETION = "completion", _("修了による終了")
+
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="events", verbose_name=_("支援"))
+    kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
+    start_date = models.DateField(_("開始日・発生日"))
+    end_date = models.DateField(_("終了日"), null=True, blank=True)
+    reason = models.CharField(_("理由"), max_length=500, blank=True)
+    previous_end_date = models.DateField(_("変更前の支援終了日"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("登録者")
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = AwardEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["award", "start_date", "pk"]
+        verbose_name = _("支援の異動")
+        verbose_name_plural = _("支援の異動")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_date}"
+
+
+class Membership(models.Model):
+    """A user's role, and the university or programs it is bound to."""
+
+    class Role(models.TextChoices):
+        UNIVERSITY_STAFF = "university_staff", _("大学担当者")
+        PROGRAM_OFFICER = "program_officer", _("事業担当官")
+        MINISTRY_VIEWER = "ministry_viewer", _("省庁閲覧者")
+        ADMINISTRATOR = "administrator", _("管理者")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(_("役割"), max_length=32, choices=Role.choices)
+    university = models.ForeignKey(University, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("大学"))
+    programs = models.ManyToManyField(Program, blank=True, verbose_name=_("担当事業"))
+
+    class Meta:
+        verbose_name = _("利用者の役割")
+        verbose_name_plural = _("利用者の役割")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="university_staff") | models.Q(university__isnull=False),
+                name="membership_staff_has_university",
+                violation_error_message=_("大学担当者には大学が必要です。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_role_display()}"
+
+
+class StudentYearFact(models.Model):
+    """Derived: one row per student record per fiscal year (DESIGN.md flow step 3).
+
+    Record-level columns (peak_rate, counts, program) serve a university's own figures;
+    person-level columns serve the national total, where records sharing an e-Rad number
+    are one person and exactly one of them is the representative.
+    """
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="year_facts")
+    university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    person_key = models.CharField(max_length=24)
+    peak_rate = models.PositiveIntegerField()
+    counts = models.BooleanField()
+    program = models.CharField(max_length=32, blank=True)
+    is_representative = models.BooleanField()
+    person_peak_rate = models.PositiveIntegerField()
+    person_counts = models.BooleanField()
+    person_program = models.CharField(max_length=32, blank=True)
+    founder = models.CharField(max_length=16)
+    national_group = models.PositiveSmallIntegerField(null=True)
+    field = models.CharField(max_length=32)
+    is_international = models.BooleanField()
+    is_working_adult = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("年度別集計用データ")
+        verbose_name_plural = _("年度別集計用データ")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "fiscal_year"], name="fact_one_per_student_year")
+        ]
+        indexes = [
+            models.Index(fields=["fiscal_year", "is_representative"], name="fact_year_representative"),
+            models.Index(fields=["fiscal_year", "university"], name="fact_year_university"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} FY{self.fiscal_year}"

@@ -1,0 +1,307 @@
+"""Every write to students, awards and events (DESIGN.md flow steps 1–3).
+
+Forms, uploads and the API all call these functions. Each validates with
+`programs.rules`, writes in one transaction, records who did it, and refreshes the derived
+facts of the students it touched. Bad input raises `ValidationError` keyed by field, with
+nothing written.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from programs import rules
+from programs.models import Program
+from programs.selectors import stipend_rule_in_force
+from students.facts import facts_refresh, fetch_award_terms
+from students.models import Award, AwardEvent, Student, University
+
+MAX_ANNUAL_YEN = 10_000_000  # no program pays more than this a year; anything above is a typo
+
+AMOUNT_OUT_OF_RANGE = _(
+    "金額は0円以上{max}円以下の整数で入力してください。 / Enter a whole yen amount from 0 to {max}."
+)
+STALE_UPDATE = _(
+    "他の利用者が先に更新しました。再読み込みしてからやり直してください。 / "
+    "Someone else changed this record first. Reload and try again."
+)
+NO_OPEN_SUSPENSION = _("再開する休止がありません。 / There is no open suspension to end.")
+ALREADY_SUSPENDED = _("既に休止中です。 / The award is already suspended.")
+EVENT_DATE_OUTSIDE = _(
+    "日付が支援期間（{start}〜{end}）の外です。 / The date is outside the award period ({start} to {end})."
+)
+EXTENSION_NOT_LATER = _(
+    "延長後の終了日は現在の終了日（{end}）より後にしてください。 / The new end must be after {end}."
+)
+END_REQUIRED = _("終了日を入力してください。 / Enter the end date.")
+AWARD_CLOSED = _("終了した支援は変更できません。 / This award has ended and cannot be changed.")
+
+STUDENT_FIELDS = (
+    "student_number", "erad_number", "family_name", "given_name", "field", "entry_date",
+    "standard_term_years", "status", "completion_date", "is_international", "is_working_adult",
+)
+AWARD_FIELDS = ("program", "start_date", "end_date", "annual_living_cost", "annual_research_cost", "is_reserved")
+
+
+class StaleUpdate(ValidationError):
+    """The record changed since the caller read it (optimistic locking)."""
+
+
+def _field_error(error: rules.RuleViolation) -> ValidationError:
+    return ValidationError({error.field or "__all__": [ValidationError(error.message, code=error.code)]})
+
+
+def _amount_is_valid(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= MAX_ANNUAL_YEN
+
+
+def _locked_for_update(model: type, pk: int, expected_version: int | None) -> Any:
+    instance = model.objects.select_for_update().get(pk=pk)
+    if expected_version is not None and instance.version != expected_version:
+        raise StaleUpdate({"__all__": [ValidationError(STALE_UPDATE, code="stale")]})
+    return instance
+
+
+# --- Students -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def student_create(*, university: University, acting_user: Any, **data: Any) -> Student:
+    student = Student(university=university, **{k: v for k, v in data.items() if k in STUDENT_FIELDS})
+    student.full_clean()
+    student._history_user = acting_user
+    student.save()
+    return student
+
+
+@transaction.atomic
+def student_update(
+    *, student: Student, acting_user: Any, expected_version: int | None = None, **changes: Any
+) -> Student:
+    current = _locked_for_update(Student, student.pk, expected_version)
+    changed = [name for name in STUDENT_FIELDS if name in changes and getattr(current, name) != changes[name]]
+    if not changed:
+        return current
+    for name in changed:
+        setattr(current, name, changes[name])
+    current.full_clean()
+    current.version += 1
+    current._history_user = acting_user
+    current.save()
+    # Breakdown attributes (field, flags, e-Rad number) live on the facts too.
+    facts_refresh(student_ids=[current.pk])
+    return current
+
+
+@transaction.atomic
+def student_delete(*, student: Student, acting_user: Any) -> None:
+    student._history_user = acting_user
+    for award in student.awards.all():
+        award._history_user = acting_user
+    peers = set(Student.objects.filter(erad_number=student.erad_number).exclude(erad_number="").exclude(pk=student.pk).values_list("pk", flat=True))
+    student.delete()
+    if peers:
+        facts_refresh(student_ids=peers)
+
+
+# --- Awards -------------------------------------------------------------------------------
+
+
+def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
+    """Run every rule on an unsaved or changed award; raise field errors, write nothing."""
+    errors = {
+        name: [ValidationError(AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}"), code="amount_range")]
+        for name in ("annual_living_cost", "annual_research_cost")
+        if not _amount_is_valid(getattr(award, name))
+    }
+    if errors:
+        raise ValidationError(errors)
+    program = award.program
+    try:
+        rules.check_dates(award.start_date, award.end_date)
+        rules.check_audience(
+            program=program.code, audience=program.audience, student_is_enrolled=award.student.is_enrolled
+        )
+        rules.check_term(
+            start=award.start_date, end=award.end_date, term_years=program.term_years,
+            suspended_months=suspended_months,
+        )
+        siblings = [a for a in fetch_award_terms([award.student_id]).get(award.student_id, []) if a.award_id != award.pk]
+        own_suspensions: tuple[rules.Suspension, ...] = ()
+        if award.pk:
+            own_suspensions = tuple(
+                rules.Suspension(s, e)
+                for s, e in award.events.filter(kind=AwardEvent.Kind.SUSPENSION).values_list("start_date", "end_date")
+            )
+        candidate = rules.AwardTerms(
+            award_id=award.pk or 0, program=program.code, audience=program.audience,
+            annual_living_cost=award.annual_living_cost, start=award.start_date, end=award.end_date,
+            suspensions=own_suspensions, is_exclusive=program.is_exclusive,
+        )
+        rules.check_exclusive(candidate, siblings)
+    except rules.RuleViolation as violation:
+        raise _field_error(violation) from violation
+    award.full_clean(exclude=["student"], validate_constraints=True)
+
+
+def _suspended_months(award: Award) -> int:
+    terms = rules.AwardTerms(
+        award_id=award.pk, program=award.program.code, audience=award.program.audience,
+        annual_living_cost=award.annual_living_cost, start=award.start_date, end=award.end_date,
+        suspensions=tuple(
+            rules.Suspension(s, e)
+            for s, e in award.events.filter(kind=AwardEvent.Kind.SUSPENSION).values_list("start_date", "end_date")
+        ),
+    )
+    return len(terms.suspended_months())
+
+
+def award_defaults(*, program: Program, start_date: date) -> dict[str, int]:
+    """The amounts the program's rule gives on the start date (pre-filled in forms)."""
+    rule = stipend_rule_in_force(program=program, day=start_date)
+    if rule is None:
+        return {"annual_living_cost": 0, "annual_research_cost": 0}
+    return {"annual_living_cost": rule.annual_living_cost, "annual_research_cost": rule.annual_research_cost}
+
+
+@transaction.atomic
+def award_create(
+    *,
+    student: Student,
+    program: Program,
+    start_date: date,
+    end_date: date,
+    acting_user: Any,
+    annual_living_cost: int | None = None,
+    annual_research_cost: int | None = None,
+    is_reserved: bool = False,
+) -> Award:
+    defaults = award_defaults(program=program, start_date=start_date)
+    award = Award(
+        student=student, program=program, start_date=start_date, end_date=end_date,
+        annual_living_cost=defaults["annual_living_cost"] if annual_living_cost is None else annual_living_cost,
+        annual_research_cost=defaults["annual_research_cost"] if annual_research_cost is None else annual_research_cost,
+        is_reserved=is_reserved,
+    )
+    _validate_award(award)
+    award._history_user = acting_user
+    award.save()
+    facts_refresh(student_ids=[student.pk])
+    return award
+
+
+@transaction.atomic
+def award_update(
+    *, award: Award, acting_user: Any, expected_version: int | None = None, **changes: Any
+) -> Award:
+    current = _locked_for_update(Award, award.pk, expected_version)
+    changed = [name for name in AWARD_FIELDS if name in changes and getattr(current, name) != changes[name]]
+    if not changed:
+        return current
+    for name in changed:
+        setattr(current, name, changes[name])
+    _validate_award(current, suspended_months=_suspended_months(current))
+    current.version += 1
+    current._history_user = acting_user
+    current.save()
+    facts_refresh(student_ids=[current.student_id])
+    return current
+
+
+@transaction.atomic
+def award_delete(*, award: Award, acting_user: Any) -> None:
+    student_id = award.student_id
+    award._history_user = acting_user
+    award.delete()
+    facts_refresh(student_ids=[student_id])
+
+
+# --- Award events -------------------------------------------------------------------------
+
+
+def _outside(award: Award, day: date) -> ValidationError:
+    return ValidationError(
+        {"start_date": [ValidationError(EVENT_DATE_OUTSIDE.format(start=award.start_date, end=award.end_date), code="outside")]}
+    )
+
+
+@transaction.atomic
+def award_event_create(
+    *,
+    award: Award,
+    kind: str,
+    start_date: date,
+    acting_user: Any,
+    end_date: date | None = None,
+    reason: str = "",
+) -> AwardEvent:
+    """Record a suspension, resumption, extension, early termination or completion.
+
+    Events never erase what was paid (DOMAIN.md: Suspension and recovery): the award's end
+    moves, and the event keeps the end it had before.
+    """
+    award = Award.objects.select_for_update().select_related("program", "student").get(pk=award.pk)
+    if kind not in AwardEvent.Kind.values:
+        raise ValidationError({"kind": [ValidationError(_("不明な種別です。 / Unknown kind."), code="invalid_choice")]})
+    if award.status in (Award.Status.COMPLETED, Award.Status.TERMINATED) and kind != AwardEvent.Kind.EXTENSION:
+        raise ValidationError({"__all__": [ValidationError(AWARD_CLOSED, code="closed")]})
+    event = AwardEvent(award=award, kind=kind, start_date=start_date, end_date=end_date, reason=reason,
+                       created_by=acting_user if getattr(acting_user, "pk", None) else None,
+                       previous_end_date=award.end_date)
+    open_suspension = award.events.filter(kind=AwardEvent.Kind.SUSPENSION, end_date__isnull=True).first()
+
+    if kind == AwardEvent.Kind.SUSPENSION:
+        if open_suspension:
+            raise ValidationError({"__all__": [ValidationError(ALREADY_SUSPENDED, code="already_suspended")]})
+        if not award.start_date <= start_date <= award.end_date:
+            raise _outside(award, start_date)
+        if end_date is not None:
+            try:
+                rules.check_dates(start_date, end_date)
+            except rules.RuleViolation as violation:
+                raise _field_error(violation) from violation
+        award.status = Award.Status.SUSPENDED if end_date is None else award.status
+    elif kind == AwardEvent.Kind.RESUMPTION:
+        if open_suspension is None:
+            raise ValidationError({"__all__": [ValidationError(NO_OPEN_SUSPENSION, code="no_suspension")]})
+        if start_date <= open_suspension.start_date:
+            raise ValidationError({"start_date": [ValidationError(rules.END_BEFORE_START, code="end_before_start")]})
+        open_suspension.end_date = start_date - timedelta(days=1)
+        open_suspension._history_user = acting_user
+        open_suspension.save(update_fields=["end_date"])
+        award.status = Award.Status.ACTIVE
+    elif kind == AwardEvent.Kind.EXTENSION:
+        if end_date is None:
+            raise ValidationError({"end_date": [ValidationError(END_REQUIRED, code="required")]})
+        if end_date <= award.end_date:
+            raise ValidationError({"end_date": [ValidationError(EXTENSION_NOT_LATER.format(end=award.end_date), code="not_later")]})
+        try:
+            rules.check_term(start=award.start_date, end=end_date, term_years=award.program.term_years,
+                             suspended_months=_suspended_months(award))
+        except rules.RuleViolation as violation:
+            raise _field_error(violation) from violation
+        award.end_date = end_date
+        award.status = Award.Status.ACTIVE if award.status != Award.Status.SUSPENDED else award.status
+    else:  # termination or completion: the award ends on the event's date
+        if not award.start_date <= start_date <= award.end_date:
+            raise _outside(award, start_date)
+        award.end_date = start_date
+        award.status = Award.Status.TERMINATED if kind == AwardEvent.Kind.TERMINATION else Award.Status.COMPLETED
+        if open_suspension:
+            open_suspension.end_date = start_date
+            open_suspension._history_user = acting_user
+            open_suspension.save(update_fields=["end_date"])
+
+    event.full_clean()
+    event._history_user = acting_user
+    event.save()
+    award.version += 1
+    award._history_user = acting_user
+    award.save(update_fields=["end_date", "status", "version", "updated_at"])
+    facts_refresh(student_ids=[award.student_id])
+    return event
