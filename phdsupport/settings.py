@@ -1,6 +1,7 @@
 """Settings for phdsupport: one module, every deployment difference read from the environment."""
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -37,7 +38,8 @@ def env_secret(name: str, default: str | None = None) -> str | None:
 
 
 DEBUG = env_bool("DEBUG", default=False)
-TESTING = env_bool("PHDSUPPORT_TESTING", default=False)
+# Under pytest the suite needs no environment of its own (a fixed key, eager tasks).
+TESTING = env_bool("PHDSUPPORT_TESTING", default="pytest" in sys.modules)
 
 SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:

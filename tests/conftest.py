@@ -1,0 +1,41 @@
+import pytest
+from django.core.management import call_command
+
+from tests.factories import UniversityFactory, user_with_role
+
+
+@pytest.fixture
+def reference(db):
+    call_command("load_reference", stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture
+def university_a(db):
+    return UniversityFactory(name_ja="甲大学", name_en="Kou University")
+
+
+@pytest.fixture
+def university_b(db):
+    return UniversityFactory(name_ja="乙大学", name_en="Otsu University", founder="private", national_group=None)
+
+
+@pytest.fixture
+def staff_a(university_a):
+    return user_with_role("staff_a", "university_staff", university=university_a)
+
+
+@pytest.fixture
+def staff_b(university_b):
+    return user_with_role("staff_b", "university_staff", university=university_b)
+
+
+@pytest.fixture
+def ministry_viewer(db):
+    return user_with_role("ministry", "ministry_viewer")
+
+
+@pytest.fixture
+def program_officer(reference):
+    from programs.models import Program
+
+    return user_with_role("officer", "program_officer", programs=Program.objects.filter(code="SPRING"))
