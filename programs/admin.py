@@ -23,8 +23,14 @@ class ProgramAdmin(admin.ModelAdmin):
 
 @admin.register(StipendRule)
 class StipendRuleAdmin(admin.ModelAdmin):
-    list_display = ("program", "effective_from", "annual_living_cost", "annual_research_cost",
-                    "annual_other_cost", "annual_special_allowance")
+    list_display = (
+        "program",
+        "effective_from",
+        "annual_living_cost",
+        "annual_research_cost",
+        "annual_other_cost",
+        "annual_special_allowance",
+    )
     list_filter = ("program",)
 
 

@@ -45,9 +45,7 @@ class StipendRule(models.Model):
     effective_from = models.DateField(_("適用開始日"))
     annual_living_cost = models.PositiveIntegerField(_("生活費相当額（年額・円）"))
     annual_research_cost = models.PositiveIntegerField(_("研究費（年額・円）"), default=0)
-    annual_other_cost = models.PositiveIntegerField(
-        _("その他（キャリア開発等・年額・円）"), default=0
-    )
+    annual_other_cost = models.PositiveIntegerField(_("その他（キャリア開発等・年額・円）"), default=0)
     annual_special_allowance = models.PositiveIntegerField(
         _("特別手当（年額・円）"),
         default=0,
@@ -95,9 +93,7 @@ class Target(models.Model):
         PUBLISHED = "published", _("公表値")
 
     kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
-    program = models.ForeignKey(
-        Program, on_delete=models.PROTECT, null=True, blank=True, help_text=_("空欄は全国")
-    )
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, null=True, blank=True, help_text=_("空欄は全国"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     headcount = models.PositiveIntegerField(_("人数"))
     is_planned = models.BooleanField(_("計画値"), default=False)

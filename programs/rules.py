@@ -45,9 +45,7 @@ POSTDOC_FOR_STUDENT = _(
     "{program} は博士号取得者向けの事業です。在籍中の博士課程学生には登録できません。 / "
     "{program} is for doctoral degree holders and cannot be given to an enrolled student."
 )
-SUSPENSION_OUTSIDE_AWARD = _(
-    "休止期間が支援期間の外にあります。 / The suspension lies outside the award's period."
-)
+SUSPENSION_OUTSIDE_AWARD = _("休止期間が支援期間の外にあります。 / The suspension lies outside the award's period.")
 
 
 # --- Fiscal years and months -------------------------------------------------------------
@@ -154,9 +152,7 @@ def rate_in_force(versions: Sequence[RateVersion], day: date) -> int | None:
     return current
 
 
-def amount_for_period(
-    versions: Sequence[RateVersion], start: date, end: date, *, skip: Iterable[Month] = ()
-) -> int:
+def amount_for_period(versions: Sequence[RateVersion], start: date, end: date, *, skip: Iterable[Month] = ()) -> int:
     """Amount paid over [start, end] at annual rates that change by effective date.
 
     DOMAIN.md (Versions, Yen): each month at the version in force on its first day, the
@@ -244,9 +240,7 @@ class YearOutcome:
     qualifying_months: int
 
 
-def year_outcome(
-    awards: Sequence[AwardTerms], fy: int, floors: Sequence[FloorVersion]
-) -> YearOutcome:
+def year_outcome(awards: Sequence[AwardTerms], fy: int, floors: Sequence[FloorVersion]) -> YearOutcome:
     """Whether a student counts toward the target in FY `fy`, and which program gets them.
 
     DOMAIN.md: counted when the living-cost rate reaches the floor in force in at least one
@@ -257,16 +251,10 @@ def year_outcome(
     rates = living_cost_rates(doctoral)
     months = fiscal_year_months(fy)
     peak = max((rates.get(m, 0) for m in months), default=0)
-    qualifying = [
-        m
-        for m in months
-        if (floor := floor_in_force(floors, m)) is not None and rates.get(m, 0) >= floor
-    ]
+    qualifying = [m for m in months if (floor := floor_in_force(floors, m)) is not None and rates.get(m, 0) >= floor]
     if not qualifying:
         return YearOutcome(fy, peak, False, None, 0)
-    contributing = [
-        a for a in doctoral if any(m in a.active_months() for m in qualifying)
-    ]
+    contributing = [a for a in doctoral if any(m in a.active_months() for m in qualifying)]
     chosen = attributed_award(contributing)
     return YearOutcome(fy, peak, True, chosen.program, len(qualifying))
 
@@ -296,9 +284,7 @@ def latest_end(start: date, term_years: int, suspended_months: int) -> date:
     return add_months(start, term_years * 12 + suspended_months) - timedelta(days=1)
 
 
-def check_term(
-    *, start: date, end: date, term_years: int | None, suspended_months: int = 0
-) -> None:
+def check_term(*, start: date, end: date, term_years: int | None, suspended_months: int = 0) -> None:
     """DOMAIN.md (Term limits): an award may not run past the program's term, extensions for
     suspension excepted, which push the end out by the suspended months."""
     if term_years is None:
@@ -341,9 +327,7 @@ def check_exclusive(candidate: AwardTerms, others: Iterable[AwardTerms]) -> None
 
 def check_audience(*, program: str, audience: str, student_is_enrolled: bool) -> None:
     if audience == POSTDOCTORAL and student_is_enrolled:
-        raise RuleViolation(
-            POSTDOC_FOR_STUDENT.format(program=program), field="program", code="postdoc_for_student"
-        )
+        raise RuleViolation(POSTDOC_FOR_STUDENT.format(program=program), field="program", code="postdoc_for_student")
 
 
 @dataclass(frozen=True)

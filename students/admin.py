@@ -6,7 +6,15 @@ from students.models import Award, AwardEvent, Membership, Student, StudentYearF
 
 @admin.register(University)
 class UniversityAdmin(admin.ModelAdmin):
-    list_display = ("name_ja", "name_en", "founder", "national_group", "is_designated", "spring_adopted", "boost_adopted")
+    list_display = (
+        "name_ja",
+        "name_en",
+        "founder",
+        "national_group",
+        "is_designated",
+        "spring_adopted",
+        "boost_adopted",
+    )
     list_filter = ("founder", "national_group", "is_designated", "spring_adopted", "boost_adopted", "is_synthetic")
     search_fields = ("name_ja", "name_en", "former_names")
 

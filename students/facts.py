@@ -46,8 +46,14 @@ def floor_versions() -> list[rules.FloorVersion]:
 
 def fetch_records(student_ids: Iterable[int]) -> dict[int, StudentRecord]:
     rows = Student.objects.filter(pk__in=list(student_ids)).values_list(
-        "pk", "university_id", "erad_number", "university__founder", "university__national_group",
-        "field", "is_international", "is_working_adult",
+        "pk",
+        "university_id",
+        "erad_number",
+        "university__founder",
+        "university__national_group",
+        "field",
+        "is_international",
+        "is_working_adult",
     )
     return {row[0]: StudentRecord(*row) for row in rows}
 
@@ -62,14 +68,25 @@ def fetch_award_terms(student_ids: Iterable[int]) -> dict[int, list[rules.AwardT
         suspensions[award_id].append(rules.Suspension(start, end))
     terms: dict[int, list[rules.AwardTerms]] = defaultdict(list)
     for row in Award.objects.filter(student_id__in=ids).values_list(
-        "pk", "student_id", "program__code", "program__audience", "annual_living_cost",
-        "start_date", "end_date", "program__is_exclusive",
+        "pk",
+        "student_id",
+        "program__code",
+        "program__audience",
+        "annual_living_cost",
+        "start_date",
+        "end_date",
+        "program__is_exclusive",
     ):
         award_id, student_id, code, audience, living, start, end, exclusive = row
         terms[student_id].append(
             rules.AwardTerms(
-                award_id=award_id, program=code, audience=audience, annual_living_cost=living,
-                start=start, end=end, suspensions=tuple(suspensions.get(award_id, ())),
+                award_id=award_id,
+                program=code,
+                audience=audience,
+                annual_living_cost=living,
+                start=start,
+                end=end,
+                suspensions=tuple(suspensions.get(award_id, ())),
                 is_exclusive=exclusive,
             )
         )
@@ -79,9 +96,7 @@ def fetch_award_terms(student_ids: Iterable[int]) -> dict[int, list[rules.AwardT
 def with_person_peers(student_ids: Iterable[int]) -> set[int]:
     """The given students plus every other record of the same persons (shared e-Rad number)."""
     ids = set(student_ids)
-    erads = set(
-        Student.objects.filter(pk__in=ids).exclude(erad_number="").values_list("erad_number", flat=True)
-    )
+    erads = set(Student.objects.filter(pk__in=ids).exclude(erad_number="").values_list("erad_number", flat=True))
     if erads:
         ids |= set(Student.objects.filter(erad_number__in=erads).values_list("pk", flat=True))
     return ids
@@ -113,13 +128,22 @@ def compute_facts(
                 record = records[student_id]
                 facts.append(
                     StudentYearFact(
-                        student_id=student_id, university_id=record.university_id, fiscal_year=fy,
-                        person_key=record.person_key, peak_rate=outcome.peak_rate, counts=outcome.counts,
-                        program=outcome.program or "", is_representative=student_id == representative,
-                        person_peak_rate=person.peak_rate, person_counts=person.counts,
-                        person_program=person.program or "", founder=record.founder,
-                        national_group=record.national_group, field=record.field,
-                        is_international=record.is_international, is_working_adult=record.is_working_adult,
+                        student_id=student_id,
+                        university_id=record.university_id,
+                        fiscal_year=fy,
+                        person_key=record.person_key,
+                        peak_rate=outcome.peak_rate,
+                        counts=outcome.counts,
+                        program=outcome.program or "",
+                        is_representative=student_id == representative,
+                        person_peak_rate=person.peak_rate,
+                        person_counts=person.counts,
+                        person_program=person.program or "",
+                        founder=record.founder,
+                        national_group=record.national_group,
+                        field=record.field,
+                        is_international=record.is_international,
+                        is_working_adult=record.is_working_adult,
                     )
                 )
     return facts

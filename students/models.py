@@ -77,7 +77,9 @@ class Student(models.Model):
         COMPLETED = "completed", _("修了")
         WITHDRAWN = "withdrawn", _("退学")
 
-    university = models.ForeignKey(University, on_delete=models.PROTECT, related_name="students", verbose_name=_("大学"))
+    university = models.ForeignKey(
+        University, on_delete=models.PROTECT, related_name="students", verbose_name=_("大学")
+    )
     student_number = models.CharField(_("学籍番号"), max_length=32)
     erad_number = models.CharField(
         _("研究者番号"),
@@ -110,7 +112,9 @@ class Student(models.Model):
             models.UniqueConstraint(
                 fields=["university", "student_number"],
                 name="student_number_unique_per_university",
-                violation_error_message=_("この学籍番号は既に登録されています。 / This student number is already registered."),
+                violation_error_message=_(
+                    "この学籍番号は既に登録されています。 / This student number is already registered."
+                ),
             )
         ]
 
@@ -258,9 +262,7 @@ class StudentYearFact(models.Model):
     class Meta:
         verbose_name = _("年度別集計用データ")
         verbose_name_plural = _("年度別集計用データ")
-        constraints = [
-            models.UniqueConstraint(fields=["student", "fiscal_year"], name="fact_one_per_student_year")
-        ]
+        constraints = [models.UniqueConstraint(fields=["student", "fiscal_year"], name="fact_one_per_student_year")]
         indexes = [
             models.Index(fields=["fiscal_year", "is_representative"], name="fact_year_representative"),
             models.Index(fields=["fiscal_year", "university"], name="fact_year_university"),

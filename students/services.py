@@ -42,8 +42,17 @@ END_REQUIRED = _("終了日を入力してください。 / Enter the end date."
 AWARD_CLOSED = _("終了した支援は変更できません。 / This award has ended and cannot be changed.")
 
 STUDENT_FIELDS = (
-    "student_number", "erad_number", "family_name", "given_name", "field", "entry_date",
-    "standard_term_years", "status", "completion_date", "is_international", "is_working_adult",
+    "student_number",
+    "erad_number",
+    "family_name",
+    "given_name",
+    "field",
+    "entry_date",
+    "standard_term_years",
+    "status",
+    "completion_date",
+    "is_international",
+    "is_working_adult",
 )
 AWARD_FIELDS = ("program", "start_date", "end_date", "annual_living_cost", "annual_research_cost", "is_reserved")
 
@@ -103,7 +112,12 @@ def student_delete(*, student: Student, acting_user: Any) -> None:
     student._history_user = acting_user
     for award in student.awards.all():
         award._history_user = acting_user
-    peers = set(Student.objects.filter(erad_number=student.erad_number).exclude(erad_number="").exclude(pk=student.pk).values_list("pk", flat=True))
+    peers = set(
+        Student.objects.filter(erad_number=student.erad_number)
+        .exclude(erad_number="")
+        .exclude(pk=student.pk)
+        .values_list("pk", flat=True)
+    )
     student.delete()
     if peers:
         facts_refresh(student_ids=peers)
@@ -128,10 +142,14 @@ def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
             program=program.code, audience=program.audience, student_is_enrolled=award.student.is_enrolled
         )
         rules.check_term(
-            start=award.start_date, end=award.end_date, term_years=program.term_years,
+            start=award.start_date,
+            end=award.end_date,
+            term_years=program.term_years,
             suspended_months=suspended_months,
         )
-        siblings = [a for a in fetch_award_terms([award.student_id]).get(award.student_id, []) if a.award_id != award.pk]
+        siblings = [
+            a for a in fetch_award_terms([award.student_id]).get(award.student_id, []) if a.award_id != award.pk
+        ]
         own_suspensions: tuple[rules.Suspension, ...] = ()
         if award.pk:
             own_suspensions = tuple(
@@ -139,9 +157,14 @@ def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
                 for s, e in award.events.filter(kind=AwardEvent.Kind.SUSPENSION).values_list("start_date", "end_date")
             )
         candidate = rules.AwardTerms(
-            award_id=award.pk or 0, program=program.code, audience=program.audience,
-            annual_living_cost=award.annual_living_cost, start=award.start_date, end=award.end_date,
-            suspensions=own_suspensions, is_exclusive=program.is_exclusive,
+            award_id=award.pk or 0,
+            program=program.code,
+            audience=program.audience,
+            annual_living_cost=award.annual_living_cost,
+            start=award.start_date,
+            end=award.end_date,
+            suspensions=own_suspensions,
+            is_exclusive=program.is_exclusive,
         )
         rules.check_exclusive(candidate, siblings)
     except rules.RuleViolation as violation:
@@ -151,8 +174,12 @@ def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
 
 def _suspended_months(award: Award) -> int:
     terms = rules.AwardTerms(
-        award_id=award.pk, program=award.program.code, audience=award.program.audience,
-        annual_living_cost=award.annual_living_cost, start=award.start_date, end=award.end_date,
+        award_id=award.pk,
+        program=award.program.code,
+        audience=award.program.audience,
+        annual_living_cost=award.annual_living_cost,
+        start=award.start_date,
+        end=award.end_date,
         suspensions=tuple(
             rules.Suspension(s, e)
             for s, e in award.events.filter(kind=AwardEvent.Kind.SUSPENSION).values_list("start_date", "end_date")
@@ -183,7 +210,10 @@ def award_create(
 ) -> Award:
     defaults = award_defaults(program=program, start_date=start_date)
     award = Award(
-        student=student, program=program, start_date=start_date, end_date=end_date,
+        student=student,
+        program=program,
+        start_date=start_date,
+        end_date=end_date,
         annual_living_cost=defaults["annual_living_cost"] if annual_living_cost is None else annual_living_cost,
         annual_research_cost=defaults["annual_research_cost"] if annual_research_cost is None else annual_research_cost,
         is_reserved=is_reserved,
@@ -196,9 +226,7 @@ def award_create(
 
 
 @transaction.atomic
-def award_update(
-    *, award: Award, acting_user: Any, expected_version: int | None = None, **changes: Any
-) -> Award:
+def award_update(*, award: Award, acting_user: Any, expected_version: int | None = None, **changes: Any) -> Award:
     current = _locked_for_update(Award, award.pk, expected_version)
     changed = [name for name in AWARD_FIELDS if name in changes and getattr(current, name) != changes[name]]
     if not changed:
@@ -226,7 +254,11 @@ def award_delete(*, award: Award, acting_user: Any) -> None:
 
 def _outside(award: Award, day: date) -> ValidationError:
     return ValidationError(
-        {"start_date": [ValidationError(EVENT_DATE_OUTSIDE.format(start=award.start_date, end=award.end_date), code="outside")]}
+        {
+            "start_date": [
+                ValidationError(EVENT_DATE_OUTSIDE.format(start=award.start_date, end=award.end_date), code="outside")
+            ]
+        }
     )
 
 
@@ -250,9 +282,15 @@ def award_event_create(
         raise ValidationError({"kind": [ValidationError(_("不明な種別です。 / Unknown kind."), code="invalid_choice")]})
     if award.status in (Award.Status.COMPLETED, Award.Status.TERMINATED) and kind != AwardEvent.Kind.EXTENSION:
         raise ValidationError({"__all__": [ValidationError(AWARD_CLOSED, code="closed")]})
-    event = AwardEvent(award=award, kind=kind, start_date=start_date, end_date=end_date, reason=reason,
-                       created_by=acting_user if getattr(acting_user, "pk", None) else None,
-                       previous_end_date=award.end_date)
+    event = AwardEvent(
+        award=award,
+        kind=kind,
+        start_date=start_date,
+        end_date=end_date,
+        reason=reason,
+        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        previous_end_date=award.end_date,
+    )
     open_suspension = award.events.filter(kind=AwardEvent.Kind.SUSPENSION, end_date__isnull=True).first()
 
     if kind == AwardEvent.Kind.SUSPENSION:
@@ -279,10 +317,16 @@ def award_event_create(
         if end_date is None:
             raise ValidationError({"end_date": [ValidationError(END_REQUIRED, code="required")]})
         if end_date <= award.end_date:
-            raise ValidationError({"end_date": [ValidationError(EXTENSION_NOT_LATER.format(end=award.end_date), code="not_later")]})
+            raise ValidationError(
+                {"end_date": [ValidationError(EXTENSION_NOT_LATER.format(end=award.end_date), code="not_later")]}
+            )
         try:
-            rules.check_term(start=award.start_date, end=end_date, term_years=award.program.term_years,
-                             suspended_months=_suspended_months(award))
+            rules.check_term(
+                start=award.start_date,
+                end=end_date,
+                term_years=award.program.term_years,
+                suspended_months=_suspended_months(award),
+            )
         except rules.RuleViolation as violation:
             raise _field_error(violation) from violation
         award.end_date = end_date

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -6,7 +8,7 @@ from tests.factories import UniversityFactory, user_with_role
 
 @pytest.fixture
 def reference(db):
-    call_command("load_reference", stdout=open("/dev/null", "w"))
+    call_command("load_reference", stdout=io.StringIO())
 
 
 @pytest.fixture

@@ -12,10 +12,26 @@ from programs.rules import AwardTerms, FloorVersion, RateVersion, Suspension
 FLOOR = [FloorVersion(date(2021, 4, 1), 1_800_000)]
 
 
-def award(program="SPRING", living=1_800_000, start=date(2024, 4, 1), end=date(2027, 3, 31),
-          audience="doctoral", award_id=1, suspensions=(), exclusive=True):
-    return AwardTerms(award_id=award_id, program=program, audience=audience, annual_living_cost=living,
-                      start=start, end=end, suspensions=tuple(suspensions), is_exclusive=exclusive)
+def award(
+    program="SPRING",
+    living=1_800_000,
+    start=date(2024, 4, 1),
+    end=date(2027, 3, 31),
+    audience="doctoral",
+    award_id=1,
+    suspensions=(),
+    exclusive=True,
+):
+    return AwardTerms(
+        award_id=award_id,
+        program=program,
+        audience=audience,
+        annual_living_cost=living,
+        start=start,
+        end=end,
+        suspensions=tuple(suspensions),
+        is_exclusive=exclusive,
+    )
 
 
 @pytest.mark.parametrize(
@@ -161,16 +177,23 @@ def test_attribution_tie_goes_to_the_award_that_started_first():
 
 def test_award_that_never_reached_the_floor_is_not_attributed():
     # RA alone in April–September (under the floor); DC from October (over it)
-    ra = award(program="EMERGENT_RA", living=2_000_000, award_id=1, exclusive=False,
-               start=date(2024, 4, 1), end=date(2024, 9, 30))
+    ra = award(
+        program="EMERGENT_RA",
+        living=2_000_000,
+        award_id=1,
+        exclusive=False,
+        start=date(2024, 4, 1),
+        end=date(2024, 9, 30),
+    )
     dc = award(program="JSPS_DC2", living=2_400_000, award_id=2, start=date(2024, 10, 1), end=date(2026, 3, 31))
     low_ra = AwardTerms(**{**ra.__dict__, "annual_living_cost": 1_000_000})
     assert rules.year_outcome([low_ra, dc], 2024, FLOOR).program == "JSPS_DC2"
 
 
 def test_suspended_whole_year_does_not_count():
-    suspended = award(start=date(2024, 4, 1), end=date(2026, 3, 31),
-                      suspensions=[Suspension(date(2024, 4, 1), date(2025, 3, 31))])
+    suspended = award(
+        start=date(2024, 4, 1), end=date(2026, 3, 31), suspensions=[Suspension(date(2024, 4, 1), date(2025, 3, 31))]
+    )
     assert rules.year_outcome([suspended], 2024, FLOOR).counts is False
     assert rules.year_outcome([suspended], 2025, FLOOR).counts is True
 
@@ -224,12 +247,20 @@ award_strategy = st.builds(
     living=st.integers(min_value=0, max_value=4_000_000),
     start=st.dates(min_value=date(2021, 4, 1), max_value=date(2025, 3, 1)),
     award_id=st.integers(min_value=1, max_value=10_000),
-).map(lambda a: AwardTerms(**{**a.__dict__, "end": rules.add_months(a.start, 14),
-                               "audience": "postdoctoral" if a.program == "JSPS_PD" else "doctoral"}))
+).map(
+    lambda a: AwardTerms(
+        **{
+            **a.__dict__,
+            "end": rules.add_months(a.start, 14),
+            "audience": "postdoctoral" if a.program == "JSPS_PD" else "doctoral",
+        }
+    )
+)
 
 
-@given(st.lists(st.lists(award_strategy, min_size=0, max_size=4), max_size=30),
-       st.integers(min_value=2021, max_value=2025))
+@given(
+    st.lists(st.lists(award_strategy, min_size=0, max_size=4), max_size=30), st.integers(min_value=2021, max_value=2025)
+)
 def test_program_breakdown_always_sums_to_the_total(students, fy):
     outcomes = [rules.year_outcome(awards, fy, FLOOR) for awards in students]
     breakdown = rules.national_breakdown(outcomes)
@@ -245,8 +276,14 @@ def test_truncation_never_exceeds_the_exact_amount(annual, months):
 
 
 @given(
-    st.lists(st.tuples(st.dates(min_value=date(2019, 1, 1), max_value=date(2030, 1, 1)),
-                       st.integers(min_value=0, max_value=6_000_000)), min_size=1, max_size=4),
+    st.lists(
+        st.tuples(
+            st.dates(min_value=date(2019, 1, 1), max_value=date(2030, 1, 1)),
+            st.integers(min_value=0, max_value=6_000_000),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
     st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 1, 1)),
     st.integers(min_value=0, max_value=60),
 )

@@ -15,14 +15,27 @@ class Command(BaseCommand):
         for order, (code, name_ja, name_en, agency, audience, term, exclusive) in enumerate(program_reference.PROGRAMS):
             Program.objects.update_or_create(
                 code=code,
-                defaults={"name_ja": name_ja, "name_en": name_en, "agency": agency, "audience": audience,
-                          "term_years": term, "is_exclusive": exclusive, "display_order": order},
+                defaults={
+                    "name_ja": name_ja,
+                    "name_en": name_en,
+                    "agency": agency,
+                    "audience": audience,
+                    "term_years": term,
+                    "is_exclusive": exclusive,
+                    "display_order": order,
+                },
             )
         for code, effective, living, research, other, allowance, note in program_reference.STIPEND_RULES:
             StipendRule.objects.update_or_create(
-                program=Program.objects.get(code=code), effective_from=effective,
-                defaults={"annual_living_cost": living, "annual_research_cost": research,
-                          "annual_other_cost": other, "annual_special_allowance": allowance, "note": note},
+                program=Program.objects.get(code=code),
+                effective_from=effective,
+                defaults={
+                    "annual_living_cost": living,
+                    "annual_research_cost": research,
+                    "annual_other_cost": other,
+                    "annual_special_allowance": allowance,
+                    "note": note,
+                },
             )
         for effective, amount, source in program_reference.FLOORS:
             LivingCostFloor.objects.update_or_create(
@@ -30,7 +43,9 @@ class Command(BaseCommand):
             )
         for kind, fy, headcount, planned in program_reference.TARGETS:
             Target.objects.update_or_create(
-                kind=kind, program=None, fiscal_year=fy,
+                kind=kind,
+                program=None,
+                fiscal_year=fy,
                 defaults={"headcount": headcount, "is_planned": planned, "source": program_reference.SEED},
             )
         for row in university_reference.university_rows():

@@ -1,0 +1,42 @@
+# phdsupport: `make demo` serves the demo on http://127.0.0.1:8000, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_ENV := DEBUG=true
+
+.PHONY: demo test install static migrate bench lint worker clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+static: $(STAMP)
+	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; fi
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v0
+
+migrate: install
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
+
+demo: install static migrate
+	$(DEMO_ENV) $(PY) manage.py load_demo
+	@echo "\nphdsupport demo: http://127.0.0.1:8000/  (accounts above)\n"
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install static
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install static
+	$(PY) bench/run.py
+
+worker: install
+	$(VENV)/bin/celery -A phdsupport worker -l info
+
+clean:
+	rm -rf $(VENV) staticfiles node_modules db.sqlite3
