@@ -1,0 +1,29 @@
+"""The synthetic demo data obey the rules they are generated to follow."""
+
+from collections import defaultdict
+
+import pytest
+
+from programs import rules
+from students.demo import demo_generate
+from students.facts import fetch_award_terms
+from students.models import Student, StudentYearFact
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_respect_exclusivity_and_terms(reference):
+    size = demo_generate(scale=0.01, first_fy=2021, last_fy=2025, seed=7)
+    assert size.students > 100
+    terms = fetch_award_terms(Student.objects.values_list("pk", flat=True))
+    for awards in terms.values():
+        for award in awards:
+            others = [a for a in awards if a.award_id != award.award_id]
+            assert rules.exclusive_conflict(award, others) is None
+    headcount = defaultdict(int)
+    for fy in StudentYearFact.objects.filter(is_representative=True, person_counts=True).values_list(
+        "fiscal_year", flat=True
+    ):
+        headcount[fy] += 1
+    # Shaped like the published series: growing towards FY2025.
+    assert headcount[2021] < headcount[2023] < headcount[2025]
