@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "phdsupport.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -133,7 +133,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end libraries come from the npm registry (package-lock.json) and are served by whitenoise.
+NPM_ASSETS = {
+    "vendor/chartjs": BASE_DIR / "node_modules" / "chart.js" / "dist",
+    "vendor/htmx": BASE_DIR / "node_modules" / "htmx.org" / "dist",
+}
+STATICFILES_DIRS = [BASE_DIR / "static", *((prefix, path) for prefix, path in NPM_ASSETS.items() if path.exists())]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

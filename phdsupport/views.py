@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 LOGIN_FAILURE_LIMIT = 5
@@ -11,7 +12,21 @@ LOGIN_LOCKED = _(
 
 
 def home(request):
-    return render(request, "home.html", {"feature_links": []})
+    links = []
+    if request.user.is_authenticated:
+        from dashboards.access import can_view_national
+
+        membership = getattr(request.user, "membership", None)
+        if can_view_national(request.user):
+            links.append({"url": reverse("dashboards:national"), "label": _("全国の状況（ダッシュボード）")})
+        elif membership and membership.university_id:
+            links.append(
+                {
+                    "url": reverse("dashboards:university", args=[membership.university_id]),
+                    "label": _("本学の状況（ダッシュボード）"),
+                }
+            )
+    return render(request, "home.html", {"feature_links": links})
 
 
 def _failure_keys(request) -> list[str]:

@@ -238,6 +238,7 @@ class YearOutcome:
     counts: bool
     program: str | None  # attributed program when `counts`
     qualifying_months: int
+    peak_program: str | None = None  # attribution among the awards active in the peak months
 
 
 def year_outcome(awards: Sequence[AwardTerms], fy: int, floors: Sequence[FloorVersion]) -> YearOutcome:
@@ -252,11 +253,30 @@ def year_outcome(awards: Sequence[AwardTerms], fy: int, floors: Sequence[FloorVe
     months = fiscal_year_months(fy)
     peak = max((rates.get(m, 0) for m in months), default=0)
     qualifying = [m for m in months if (floor := floor_in_force(floors, m)) is not None and rates.get(m, 0) >= floor]
+    peak_months = [m for m in months if peak > 0 and rates.get(m, 0) == peak]
+    at_peak = [a for a in doctoral if a.annual_living_cost > 0 and any(m in a.active_months() for m in peak_months)]
+    peak_program = attributed_award(at_peak).program if at_peak else None
     if not qualifying:
-        return YearOutcome(fy, peak, False, None, 0)
+        return YearOutcome(fy, peak, False, None, 0, peak_program)
     contributing = [a for a in doctoral if any(m in a.active_months() for m in qualifying)]
     chosen = attributed_award(contributing)
-    return YearOutcome(fy, peak, True, chosen.program, len(qualifying))
+    return YearOutcome(fy, peak, True, chosen.program, len(qualifying), peak_program)
+
+
+def concurrent_pairs(awards: Sequence[AwardTerms], fy: int) -> set[tuple[str, str]]:
+    """Pairs of programs paying living cost to one student in the same month of FY `fy`.
+
+    The Ministry of Finance (May 2022) asked to see who receives several supports at once.
+    """
+    paying = [a for a in awards if a.annual_living_cost > 0]
+    months = set(fiscal_year_months(fy))
+    pairs: set[tuple[str, str]] = set()
+    for i, first in enumerate(paying):
+        first_months = first.active_months() & months
+        for second in paying[i + 1 :]:
+            if first_months & second.active_months():
+                pairs.add(tuple(sorted((first.program, second.program))))  # type: ignore[arg-type]
+    return pairs
 
 
 def attributed_award(awards: Sequence[AwardTerms]) -> AwardTerms:

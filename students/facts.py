@@ -15,7 +15,7 @@ from django.db import transaction
 
 from programs import rules
 from programs.models import LivingCostFloor
-from students.models import Award, AwardEvent, Student, StudentYearFact
+from students.models import Award, AwardEvent, Student, StudentYearFact, StudentYearOverlap
 
 REBUILD_BATCH = 2000
 
@@ -106,12 +106,13 @@ def compute_facts(
     records: dict[int, StudentRecord],
     terms: dict[int, list[rules.AwardTerms]],
     floors: list[rules.FloorVersion],
-) -> list[StudentYearFact]:
+) -> tuple[list[StudentYearFact], list[StudentYearOverlap]]:
     """Fact rows for complete persons: every record of each person must be in `records`."""
     persons: dict[str, list[StudentRecord]] = defaultdict(list)
     for record in records.values():
         persons[record.person_key].append(record)
     facts: list[StudentYearFact] = []
+    overlaps: list[StudentYearOverlap] = []
     for person_records in persons.values():
         person_awards = [a for r in person_records for a in terms.get(r.student_id, [])]
         record_years = {r.student_id: rules.fiscal_years_touched(terms.get(r.student_id, [])) for r in person_records}
@@ -126,6 +127,18 @@ def compute_facts(
             representative = min(outcomes, key=lambda sid: (-outcomes[sid].peak_rate, sid))
             for student_id, outcome in outcomes.items():
                 record = records[student_id]
+                pairs = rules.concurrent_pairs(terms[student_id], fy)
+                overlaps.extend(
+                    StudentYearOverlap(
+                        student_id=student_id,
+                        university_id=record.university_id,
+                        fiscal_year=fy,
+                        person_key=record.person_key,
+                        program_a=a,
+                        program_b=b,
+                    )
+                    for a, b in sorted(pairs)
+                )
                 facts.append(
                     StudentYearFact(
                         student_id=student_id,
@@ -139,6 +152,9 @@ def compute_facts(
                         person_peak_rate=person.peak_rate,
                         person_counts=person.counts,
                         person_program=person.program or "",
+                        peak_program=outcome.peak_program or "",
+                        person_peak_program=person.peak_program or "",
+                        has_multiple_support=bool(pairs),
                         founder=record.founder,
                         national_group=record.national_group,
                         field=record.field,
@@ -146,7 +162,12 @@ def compute_facts(
                         is_working_adult=record.is_working_adult,
                     )
                 )
-    return facts
+    return facts, overlaps
+
+
+def _write(facts: list[StudentYearFact], overlaps: list[StudentYearOverlap]) -> None:
+    StudentYearFact.objects.bulk_create(facts, batch_size=2000)
+    StudentYearOverlap.objects.bulk_create(overlaps, batch_size=2000)
 
 
 def facts_refresh(*, student_ids: Iterable[int]) -> int:
@@ -155,9 +176,10 @@ def facts_refresh(*, student_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with transaction.atomic():
-        facts = compute_facts(fetch_records(ids), fetch_award_terms(ids), floor_versions())
+        facts, overlaps = compute_facts(fetch_records(ids), fetch_award_terms(ids), floor_versions())
         StudentYearFact.objects.filter(student_id__in=ids).delete()
-        StudentYearFact.objects.bulk_create(facts, batch_size=2000)
+        StudentYearOverlap.objects.filter(student_id__in=ids).delete()
+        _write(facts, overlaps)
     return len(facts)
 
 
@@ -187,8 +209,9 @@ def facts_rebuild(*, batch_size: int = REBUILD_BATCH) -> int:
     written = 0
     with transaction.atomic():
         StudentYearFact.objects.all().delete()
+        StudentYearOverlap.objects.all().delete()
         for ids in _person_batches(batch_size):
-            facts = compute_facts(fetch_records(ids), fetch_award_terms(ids), floors)
-            StudentYearFact.objects.bulk_create(facts, batch_size=2000)
+            facts, overlaps = compute_facts(fetch_records(ids), fetch_award_terms(ids), floors)
+            _write(facts, overlaps)
             written += len(facts)
     return written

@@ -253,6 +253,10 @@ class StudentYearFact(models.Model):
     person_peak_rate = models.PositiveIntegerField()
     person_counts = models.BooleanField()
     person_program = models.CharField(max_length=32, blank=True)
+    # Attribution among the awards active at the peak: what-if floors use these.
+    peak_program = models.CharField(max_length=32, blank=True)
+    person_peak_program = models.CharField(max_length=32, blank=True)
+    has_multiple_support = models.BooleanField(default=False)
     founder = models.CharField(max_length=16)
     national_group = models.PositiveSmallIntegerField(null=True)
     field = models.CharField(max_length=32)
@@ -270,3 +274,27 @@ class StudentYearFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} FY{self.fiscal_year}"
+
+
+class StudentYearOverlap(models.Model):
+    """Derived: a pair of programs paying one student living cost in the same month of a year."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="year_overlaps")
+    university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    person_key = models.CharField(max_length=24)
+    program_a = models.CharField(max_length=32)
+    program_b = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("重複受給（年度別）")
+        verbose_name_plural = _("重複受給（年度別）")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "fiscal_year", "program_a", "program_b"], name="overlap_one_per_pair"
+            )
+        ]
+        indexes = [models.Index(fields=["fiscal_year", "university"], name="overlap_year_university")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} FY{self.fiscal_year} {self.program_a}+{self.program_b}"

@@ -1,0 +1,253 @@
+"""Read-only figures for the dashboards, all from the derived facts (DESIGN.md flow step 4).
+
+A `Scope` is either the nation (one representative row per person, person-level columns)
+or one university (its own records, record-level columns: DOMAIN.md "A person"). With a
+what-if floor, "counts" becomes `peak >= floor` on the same rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from programs import rules
+from programs.models import Program, Target
+from students.models import Award, StudentYearFact, StudentYearOverlap, University
+
+FIRST_TRACKED_FY = 2021
+OUTLOOK_YEARS = 5
+
+
+@dataclass(frozen=True)
+class Scope:
+    fiscal_year: int
+    floor: int | None = None  # None: the floor in force (stored `counts`)
+    university_id: int | None = None
+
+    @property
+    def national(self) -> bool:
+        return self.university_id is None
+
+
+def _columns(scope: Scope) -> tuple[str, str, str]:
+    """(counts column, peak column, program column) for the scope and floor."""
+    if scope.national:
+        return "person_counts", "person_peak_rate", "person_program" if scope.floor is None else "person_peak_program"
+    return "counts", "peak_rate", "program" if scope.floor is None else "peak_program"
+
+
+def _base(scope: Scope, *, all_years: bool = False) -> QuerySet[StudentYearFact]:
+    facts = StudentYearFact.objects.all()
+    if not all_years:
+        facts = facts.filter(fiscal_year=scope.fiscal_year)
+    if scope.national:
+        return facts.filter(is_representative=True)
+    return facts.filter(university_id=scope.university_id)
+
+
+def counted_facts(scope: Scope, *, all_years: bool = False) -> QuerySet[StudentYearFact]:
+    counts, peak, _program = _columns(scope)
+    facts = _base(scope, all_years=all_years)
+    if scope.floor is None:
+        return facts.filter(**{counts: True})
+    return facts.filter(**{f"{peak}__gte": scope.floor})
+
+
+def headcount(scope: Scope) -> int:
+    return counted_facts(scope).count()
+
+
+def target_for(fiscal_year: int) -> Target | None:
+    """The national target that applies: the first target year at or after FY, else the latest."""
+    targets = Target.objects.filter(kind=Target.Kind.TARGET, program__isnull=True)
+    return (
+        targets.filter(fiscal_year__gte=fiscal_year).order_by("fiscal_year").first()
+        or targets.order_by("-fiscal_year").first()
+    )
+
+
+def breakdown(scope: Scope, column: str) -> dict[Any, int]:
+    """Counted students grouped by a fact column (founder, field, …); values sum to the headcount."""
+    rows = counted_facts(scope).values(column).annotate(n=Count("pk")).order_by(column)
+    return {row[column]: row["n"] for row in rows}
+
+
+def by_program(scope: Scope) -> dict[str, int]:
+    """Each counted student attributed to exactly one program (DOMAIN.md: Program breakdown)."""
+    return breakdown(scope, _columns(scope)[2])
+
+
+def gross_awards(fiscal_year: int, university_id: int | None = None) -> dict[str, int]:
+    """Awards active at some point of the fiscal year, every program (postdoctoral included)."""
+    start, end = rules.fiscal_year_bounds(fiscal_year)
+    awards = Award.objects.filter(start_date__lte=end, end_date__gte=start)
+    if university_id is not None:
+        awards = awards.filter(student__university_id=university_id)
+    rows = awards.values("program__code").annotate(n=Count("pk"))
+    return {row["program__code"]: row["n"] for row in rows}
+
+
+@dataclass(frozen=True)
+class UniversityRow:
+    university_id: int
+    name_ja: str
+    name_en: str
+    founder: str
+    national_group: int | None
+    counted: int
+    previous: int
+    awards: int
+
+    @property
+    def change(self) -> int:
+        return self.counted - self.previous
+
+
+def university_table(scope: Scope) -> list[UniversityRow]:
+    """Counted students, awards and change from the year before, per university (own records)."""
+    counts, peak, _program = _columns(Scope(scope.fiscal_year, scope.floor, university_id=0))
+    condition = Q(**{counts: True}) if scope.floor is None else Q(**{f"{peak}__gte": scope.floor})
+    per_year = (
+        StudentYearFact.objects.filter(fiscal_year__in=[scope.fiscal_year, scope.fiscal_year - 1])
+        .filter(condition)
+        .values("university_id", "fiscal_year")
+        .annotate(n=Count("pk"))
+    )
+    counted: dict[tuple[int, int], int] = {(r["university_id"], r["fiscal_year"]): r["n"] for r in per_year}
+    start, end = rules.fiscal_year_bounds(scope.fiscal_year)
+    awards = dict(
+        Award.objects.filter(start_date__lte=end, end_date__gte=start)
+        .values_list("student__university_id")
+        .annotate(n=Count("pk"))
+        .values_list("student__university_id", "n")
+    )
+    ids = {uid for uid, _fy in counted} | set(awards)
+    rows = []
+    for university in University.objects.filter(pk__in=ids).only(
+        "pk", "name_ja", "name_en", "founder", "national_group"
+    ):
+        rows.append(
+            UniversityRow(
+                university_id=university.pk,
+                name_ja=university.name_ja,
+                name_en=university.name_en,
+                founder=university.founder,
+                national_group=university.national_group,
+                counted=counted.get((university.pk, scope.fiscal_year), 0),
+                previous=counted.get((university.pk, scope.fiscal_year - 1), 0),
+                awards=awards.get(university.pk, 0),
+            )
+        )
+    return sorted(rows, key=lambda r: (-r.counted, r.name_ja))
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    fiscal_year: int
+    tracked: int
+    published: int | None
+    published_is_planned: bool
+    target: int | None
+
+
+def last_fiscal_year() -> int:
+    return StudentYearFact.objects.aggregate(m=Max("fiscal_year"))["m"] or FIRST_TRACKED_FY
+
+
+def trend(scope: Scope, *, until: int | None = None) -> list[TrendPoint]:
+    """Tracked headcount per fiscal year from FY2021, beside the published figures and the target."""
+    until = until or max(last_fiscal_year(), scope.fiscal_year)
+    tracked = dict(
+        counted_facts(scope, all_years=True)
+        .filter(fiscal_year__gte=FIRST_TRACKED_FY, fiscal_year__lte=until)
+        .values_list("fiscal_year")
+        .annotate(n=Count("pk"))
+        .values_list("fiscal_year", "n")
+    )
+    published = {t.fiscal_year: t for t in Target.objects.filter(program__isnull=True, kind=Target.Kind.PUBLISHED)}
+    targets = dict(
+        Target.objects.filter(program__isnull=True, kind=Target.Kind.TARGET).values_list("fiscal_year", "headcount")
+    )
+    points = []
+    for fy in range(FIRST_TRACKED_FY, until + 1):
+        figure = published.get(fy) if scope.national else None
+        points.append(
+            TrendPoint(
+                fiscal_year=fy,
+                tracked=tracked.get(fy, 0),
+                published=figure.headcount if figure else None,
+                published_is_planned=bool(figure and figure.is_planned),
+                target=targets.get(fy) if scope.national else None,
+            )
+        )
+    return points
+
+
+@dataclass(frozen=True)
+class OutlookRow:
+    fiscal_year: int
+    from_existing_awards: int
+    target: int
+    gap: int
+    new_awards_per_year: int  # new awards a year from next FY on, each running its full term
+
+
+def outlook(scope: Scope, *, current_fy: int, term_years: int = 3, years: int = OUTLOOK_YEARS) -> list[OutlookRow]:
+    """What the awards already granted give in the coming years, and what it takes to reach the target.
+
+    A new award started in FY c+1 or later counts in every year of its term, so in FY f after
+    k = f − c years of new awards (at most `term_years` of them still running) the headcount is
+    existing(f) + n × min(k, term). The rows give the smallest n reaching the target in FY f.
+    """
+    target = target_for(current_fy)
+    goal = target.headcount if target else 0
+    points = {p.fiscal_year: p.tracked for p in trend(scope, until=current_fy + years)}
+    rows = []
+    for k in range(1, years + 1):
+        fy = current_fy + k
+        existing = points.get(fy, 0)
+        gap = max(goal - existing, 0)
+        rows.append(OutlookRow(fy, existing, goal, gap, math.ceil(gap / min(k, term_years))))
+    return rows
+
+
+def first_year_meeting_target(rows: list[OutlookRow]) -> int | None:
+    """When the target is met with nothing new granted (None: not within the outlook)."""
+    return next((row.fiscal_year for row in rows if row.gap == 0), None)
+
+
+@dataclass(frozen=True)
+class OverlapSummary:
+    students: int
+    pairs: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def overlap_summary(scope: Scope) -> OverlapSummary:
+    """Students holding two or more living-cost supports in the same month, by pair (aggregates)."""
+    overlaps = StudentYearOverlap.objects.filter(fiscal_year=scope.fiscal_year)
+    if scope.university_id is not None:
+        overlaps = overlaps.filter(university_id=scope.university_id)
+    key = "person_key" if scope.national else "student_id"
+    students = overlaps.aggregate(n=Count(key, distinct=True))["n"]
+    pairs = overlaps.values("program_a", "program_b").annotate(n=Count(key, distinct=True)).order_by("-n")
+    return OverlapSummary(students, [(p["program_a"], p["program_b"], p["n"]) for p in pairs])
+
+
+@dataclass(frozen=True)
+class ProgramInfo:
+    code: str
+    name_ja: str
+    name_en: str
+    is_postdoctoral: bool
+
+
+def program_infos() -> list[ProgramInfo]:
+    return [
+        ProgramInfo(code, ja, en, audience == "postdoctoral")
+        for code, ja, en, audience in Program.objects.order_by("display_order").values_list(
+            "code", "name_ja", "name_en", "audience"
+        )
+    ]

@@ -1,0 +1,133 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from dashboards import services
+from dashboards.access import can_publish, can_view_national
+from dashboards.forms import DashboardFilterForm, PublishForm
+from dashboards.models import Publication
+from dashboards.publications import publication_diff
+from dashboards.selectors import Scope
+from dashboards.tables import Table, dashboard_tables
+from phdsupport.exports import neutralise
+from programs import rules
+from students.models import University
+
+
+def _current_fy() -> int:
+    return rules.fiscal_year(timezone.localdate())
+
+
+def _scope(request, university_id=None) -> tuple[Scope, DashboardFilterForm]:
+    form = DashboardFilterForm(request.GET or None)
+    fiscal_year, floor = _current_fy(), None
+    if form.is_bound and form.is_valid():
+        fiscal_year = form.cleaned_data["fiscal_year"] or fiscal_year
+        floor = form.cleaned_data["floor"]
+    return Scope(fiscal_year=fiscal_year, floor=floor, university_id=university_id), form
+
+
+def _csv(table: Table, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{table.key}.csv"'
+    response.write("\ufeff")  # Excel in Japan opens UTF-8 with a BOM correctly
+    writer = csv.writer(response)
+    writer.writerow([neutralise(h) for h in table.headers])
+    writer.writerows([[neutralise(cell) for cell in row] for row in table.rows])
+    return response
+
+
+def _render(request, scope, form, template, extra):
+    tables = dashboard_tables(scope, current_fy=_current_fy())
+    if request.GET.get("format") == "csv":
+        table = tables.get(request.GET.get("table", ""))
+        if table is None:
+            raise Http404
+        return _csv(table, f"phdsupport-fy{scope.fiscal_year}")
+    query = request.GET.copy()
+    query.pop("format", None)
+    query.pop("table", None)
+    return render(
+        request,
+        template,
+        {
+            "scope": scope,
+            "form": form,
+            "tables": tables,
+            "query": query.urlencode(),
+            "fy_label": rules.fiscal_year_label(scope.fiscal_year),
+            "fy_label_ja": rules.fiscal_year_label_ja(scope.fiscal_year),
+            **extra,
+        },
+    )
+
+
+@login_required
+def national(request):
+    if not can_view_national(request.user):
+        membership = getattr(request.user, "membership", None)
+        if membership and membership.university_id:
+            return redirect("dashboards:university", pk=membership.university_id)
+        raise PermissionDenied
+    scope, form = _scope(request)
+    return _render(request, scope, form, "dashboards/national.html", {"can_publish": can_publish(request.user)})
+
+
+@login_required
+def university(request, pk):
+    university = get_object_or_404(University.objects.for_user(request.user), pk=pk)
+    scope, form = _scope(request, university_id=university.pk)
+    return _render(request, scope, form, "dashboards/university.html", {"university": university})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publications(request):
+    if not can_view_national(request.user):
+        raise PermissionDenied
+    form = PublishForm(request.POST or None, initial={"fiscal_year": _current_fy()})
+    if request.method == "POST":
+        if not can_publish(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            publication = services.publication_create(
+                fiscal_year=form.cleaned_data["fiscal_year"],
+                note=form.cleaned_data["note"],
+                current_fy=_current_fy(),
+                acting_user=request.user,
+            )
+            messages.success(request, _("公表値を保存しました。"))
+            return redirect("dashboards:publication", pk=publication.pk)
+    return render(
+        request,
+        "dashboards/publications.html",
+        {
+            "form": form,
+            "publications": Publication.objects.select_related("published_by"),
+            "can_publish": can_publish(request.user),
+        },
+    )
+
+
+@login_required
+def publication(request, pk):
+    if not can_view_national(request.user):
+        raise PermissionDenied
+    publication = get_object_or_404(Publication, pk=pk)
+    current = dashboard_tables(Scope(fiscal_year=publication.fiscal_year), current_fy=_current_fy())
+    return render(
+        request,
+        "dashboards/publication.html",
+        {
+            "publication": publication,
+            "changes": publication_diff(publication.figures, current),
+            "fy_label": rules.fiscal_year_label(publication.fiscal_year),
+        },
+    )
