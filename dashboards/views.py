@@ -1,11 +1,14 @@
 import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +21,7 @@ from dashboards.selectors import Scope
 from dashboards.tables import Table, dashboard_tables
 from phdsupport.exports import neutralise
 from programs import rules
+from students.facts import facts_version
 from students.models import University
 
 
@@ -44,16 +48,22 @@ def _csv(table: Table, filename: str) -> HttpResponse:
     return response
 
 
+def _tables(scope: Scope, version: int) -> dict[str, Table]:
+    """The figures of a scope, computed once per version of the facts and language."""
+    key = f"dashboard:{version}:{get_language()}:{_current_fy()}:{scope.fiscal_year}:{scope.floor}:{scope.university_id}"
+    return cache.get_or_set(key, lambda: dashboard_tables(scope, current_fy=_current_fy()), timeout=24 * 3600)
+
+
 def _render(request, scope, form, template, extra):
-    tables = dashboard_tables(scope, current_fy=_current_fy())
+    version = facts_version()
+    tables = _tables(scope, version)
     if request.GET.get("format") == "csv":
         table = tables.get(request.GET.get("table", ""))
         if table is None:
             raise Http404
         return _csv(table, f"phdsupport-fy{scope.fiscal_year}")
-    query = request.GET.copy()
-    query.pop("format", None)
-    query.pop("table", None)
+    # Links keep the scope, built from the validated values so cached fragments stay correct.
+    query = urlencode({"fiscal_year": scope.fiscal_year, **({"floor": scope.floor} if scope.floor is not None else {})})
     return render(
         request,
         template,
@@ -61,7 +71,7 @@ def _render(request, scope, form, template, extra):
             "scope": scope,
             "form": form,
             "tables": tables,
-            "query": query.urlencode(),
+            "query": query,
             "fy_label": rules.fiscal_year_label(scope.fiscal_year),
             "fy_label_ja": rules.fiscal_year_label_ja(scope.fiscal_year),
             **extra,

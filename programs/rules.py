@@ -8,6 +8,7 @@ takes the dates it evaluates as arguments.
 from __future__ import annotations
 
 import calendar
+from functools import cached_property, lru_cache
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -199,8 +200,13 @@ class AwardTerms:
             months |= months_fully_within(suspension.start, suspension.end, until=self.end)
         return months
 
-    def active_months(self) -> set[Month]:
-        return set(period_months(self.start, self.end)) - self.suspended_months()
+    @cached_property
+    def _active(self) -> frozenset[Month]:
+        # Computed once per award: counting asks for it for every fiscal year and month.
+        return frozenset(set(period_months(self.start, self.end)) - self.suspended_months())
+
+    def active_months(self) -> frozenset[Month]:
+        return self._active
 
 
 @dataclass(frozen=True)
@@ -211,6 +217,11 @@ class FloorVersion:
 
 def floor_in_force(floors: Sequence[FloorVersion], month: Month) -> int | None:
     """The floor in force on the month's first day (None before the first floor)."""
+    return _floor_at(tuple(floors), month)
+
+
+@lru_cache(maxsize=4096)
+def _floor_at(floors: tuple[FloorVersion, ...], month: Month) -> int | None:
     return rate_in_force([RateVersion(f.effective_from, f.annual_yen) for f in floors], month_start(month))
 
 

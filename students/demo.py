@@ -131,8 +131,11 @@ def synthetic_universities(count: int) -> list[University]:
 
 @transaction.atomic
 def demo_generate(
-    *, scale: float, first_fy: int, last_fy: int, seed: int = 2025, extra_universities: int = 0
+    *, scale: float, first_fy: int, last_fy: int, seed: int = 2025, extra_universities: int = 0,
+    yearly_awards: bool = False,
 ) -> DemoSize:
+    """Generate cohorts FY first_fy−2 … last_fy. `yearly_awards` records each award as one row per
+    fiscal year (as universities that renew SPRING yearly do), for national-scale benchmarks."""
     rng = random.Random(seed)
     if extra_universities:
         synthetic_universities(extra_universities)
@@ -206,6 +209,8 @@ def demo_generate(
     awards: list[Award] = []
     award_events: list[list[tuple]] = []
     for index, plan in plans:
+        if yearly_awards:
+            plan = [piece for row in plan for piece in _split_by_fiscal_year(row)]
         for code, start, end, living, research, events in plan:
             if end < start:
                 continue
@@ -286,5 +291,13 @@ def _plan_awards(rng: random.Random, student: Student, fy: int, boost_ok: bool) 
     return plan
 
 
-def fiscal_year_now(today: date) -> int:
-    return rules.fiscal_year(today)
+def _split_by_fiscal_year(row: tuple) -> list[tuple]:
+    """One award as consecutive fiscal-year pieces (events stay on the piece they fall in)."""
+    code, start, end, living, research, events = row
+    if events:
+        return [row]
+    pieces = []
+    for fy in range(rules.fiscal_year(start), rules.fiscal_year(end) + 1):
+        fy_start, fy_end = rules.fiscal_year_bounds(fy)
+        pieces.append((code, max(start, fy_start), min(end, fy_end), living, research, []))
+    return pieces

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 
 from programs import rules
 from programs.models import LivingCostFloor
-from students.models import Award, AwardEvent, Student, StudentYearFact, StudentYearOverlap
+from students.models import Award, AwardEvent, FactsVersion, Student, StudentYearFact, StudentYearOverlap
 
 REBUILD_BATCH = 2000
 
@@ -119,7 +120,8 @@ def compute_facts(
         for fy in sorted(set().union(*record_years.values())):
             person = rules.year_outcome(person_awards, fy, floors)
             outcomes = {
-                r.student_id: rules.year_outcome(terms[r.student_id], fy, floors)
+                # A person with one record (most people) needs no second computation.
+                r.student_id: person if len(person_records) == 1 else rules.year_outcome(terms[r.student_id], fy, floors)
                 for r in person_records
                 if fy in record_years[r.student_id]
             }
@@ -165,6 +167,22 @@ def compute_facts(
     return facts, overlaps
 
 
+def facts_version() -> str:
+    """A token that changes whenever the facts change (the time guards against a restored database)."""
+    row = FactsVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
+    return f"{row[0]}-{row[1].timestamp():.6f}" if row else "0"
+
+
+def _bump_version() -> None:
+    """Mark the facts as changed, after the commit so the row lock is held for an instant only."""
+
+    def bump() -> None:
+        if not FactsVersion.objects.filter(pk=1).update(version=F("version") + 1):
+            FactsVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+
+    transaction.on_commit(bump)
+
+
 def _write(facts: list[StudentYearFact], overlaps: list[StudentYearOverlap]) -> None:
     StudentYearFact.objects.bulk_create(facts, batch_size=2000)
     StudentYearOverlap.objects.bulk_create(overlaps, batch_size=2000)
@@ -180,6 +198,7 @@ def facts_refresh(*, student_ids: Iterable[int]) -> int:
         StudentYearFact.objects.filter(student_id__in=ids).delete()
         StudentYearOverlap.objects.filter(student_id__in=ids).delete()
         _write(facts, overlaps)
+        _bump_version()
     return len(facts)
 
 
@@ -214,4 +233,5 @@ def facts_rebuild(*, batch_size: int = REBUILD_BATCH) -> int:
             facts, overlaps = compute_facts(fetch_records(ids), fetch_award_terms(ids), floors)
             _write(facts, overlaps)
             written += len(facts)
+        _bump_version()
     return written

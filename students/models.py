@@ -298,3 +298,17 @@ class StudentYearOverlap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} FY{self.fiscal_year} {self.program_a}+{self.program_b}"
+
+
+class FactsVersion(models.Model):
+    """A counter bumped after every change of the derived facts; dashboards cache by it."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("集計データの版")
+        verbose_name_plural = _("集計データの版")
+
+    def __str__(self) -> str:
+        return str(self.version)

@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from tests.dashboards.population import population  # noqa: F401  (fixture)
 from tests.factories import UniversityFactory, user_with_role
 
 
@@ -41,3 +42,13 @@ def program_officer(reference):
     from programs.models import Program
 
     return user_with_role("officer", "program_officer", programs=Program.objects.filter(code="SPRING"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (dashboards cache by the facts' version)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -26,7 +26,7 @@
           { label: document.querySelector("#table-trend th:nth-child(4)").textContent, data: trend.map(r => num(r[3])), borderColor: "#b3261e", backgroundColor: "#b3261e", pointStyle: "rectRot", pointRadius: 7, showLine: false },
         ],
       },
-      options: { responsive: true, scales: { y: { beginAtZero: true } } },
+      options: { responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
   }
   const programs = data("program-data").filter(r => r[1] !== "");
@@ -35,7 +35,7 @@
     new Chart(programCanvas, {
       type: "bar",
       data: { labels: programs.map(r => r[0]), datasets: [{ label: document.querySelector("#table-programs th:nth-child(2)").textContent, data: programs.map(r => num(r[1])), backgroundColor: "#1f5fa8" }] },
-      options: { responsive: true, indexAxis: "y", plugins: { legend: { display: false } } },
+      options: { responsive: true, indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
     });
   }
 

@@ -1,0 +1,139 @@
+"""Benchmarks for phdsupport: `make bench`. Prints ratios against a baseline measured in the same run.
+
+Runs on PostgreSQL (BENCH_DATABASE_URL, default a database `phdsupport_bench` on 127.0.0.1),
+which it drops and recreates. Times are wall-clock medians; the machine is shared and noisy,
+so read the ratios, not the absolute numbers. Nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/phdsupport_bench")
+os.environ["DATABASE_URL"] = BENCH_DB
+os.environ.setdefault("DEBUG", "true")
+os.environ["CELERY_BROKER_URL"] = ""
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phdsupport.settings")
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    name = BENCH_DB.rsplit("/", 1)[1]
+    admin = BENCH_DB.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def section(title: str) -> None:
+    print(f"\n== {title}", flush=True)
+
+
+def bench_dashboard(args) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from programs import rules
+    from students.demo import demo_generate
+    from students.facts import facts_rebuild, fetch_award_terms, floor_versions
+    from students.models import Award, Student, StudentYearFact, University
+    from tests.factories import user_with_role
+
+    section(f"National scale data (scale {args.scale}, universities ≥ {args.universities})")
+    extra = max(args.universities - University.objects.count(), 0)
+    seconds, size = timed(lambda: demo_generate(scale=args.scale, first_fy=2021, last_fy=2030, seed=1,
+                                                extra_universities=extra, yearly_awards=True))
+    facts = StudentYearFact.objects.count()
+    print(f"generated {size.students:,} students, {size.awards:,} awards, {size.universities:,} universities, "
+          f"{facts:,} fact rows in {seconds:.1f}s")
+
+    fy = args.fiscal_year
+    ministry = user_with_role("bench_ministry", "ministry_viewer")
+    client = Client()
+    client.force_login(ministry)
+
+    def page():
+        response = client.get("/dashboards/", {"fiscal_year": fy})
+        assert response.status_code == 200
+        return response
+
+    page()  # warm up templates and connection
+    page_time, response = timed(page, repeat=args.repeat)
+    headcount = response.context["tables"]["summary"].rows[2][1]
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM students_studentyearfact WHERE fiscal_year = %s "
+                "AND is_representative AND person_counts", [fy])
+            return cursor.fetchone()[0]
+
+    raw()
+    raw_time, raw_count = timed(raw, repeat=max(args.repeat * 3, 5))
+
+    def naive():
+        start, end = rules.fiscal_year_bounds(fy)
+        ids = set(Award.objects.filter(start_date__lte=end, end_date__gte=start).values_list("student_id", flat=True))
+        terms = fetch_award_terms(ids)
+        erad = dict(Student.objects.filter(pk__in=ids).values_list("pk", "erad_number"))
+        persons: dict[str, list] = {}
+        for sid, awards in terms.items():
+            persons.setdefault(erad.get(sid) or f"s{sid}", []).extend(awards)
+        floors = floor_versions()
+        return sum(1 for awards in persons.values() if rules.year_outcome(awards, fy, floors).counts)
+
+    naive_time, naive_count = timed(naive)
+    rebuild_time, rows = timed(facts_rebuild)
+
+    print(f"headcount FY{fy}: page {headcount:,} · raw SQL {raw_count:,} · naive {naive_count:,}")
+    print(f"national page (median of {args.repeat}): {page_time * 1000:.1f} ms")
+    print(f"raw SQL aggregate (floor):        {raw_time * 1000:.2f} ms")
+    print(f"naive from awards:                {naive_time * 1000:.0f} ms")
+    print(f"ratio page / raw aggregate:       {page_time / raw_time:.1f}×   (goal ≤ 3×)")
+    print(f"ratio naive / page:               {naive_time / page_time:.1f}×   (page ahead when > 1)")
+    print(f"full rebuild: {rows:,} rows in {rebuild_time:.1f}s = {rows / rebuild_time:,.0f} rows/s")
+    get_user_model().objects.filter(pk=ministry.pk).delete()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1.4")))
+    parser.add_argument("--universities", type=int, default=800)
+    parser.add_argument("--fiscal-year", type=int, default=2025)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", choices=["dashboard"], default=None)
+    args = parser.parse_args()
+
+    recreate_database()
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client's host and response.context
+    call_command("migrate", verbosity=0)
+    call_command("load_reference", verbosity=0)
+    bench_dashboard(args)
+
+
+if __name__ == "__main__":
+    main()

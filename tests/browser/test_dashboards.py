@@ -1,0 +1,32 @@
+import pytest
+
+from tests.browser.conftest import sign_in
+from tests.factories import user_with_role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_national_page_renders_charts_and_drills_down(page, screenshot, population):
+    # given: a ministry viewer
+    user_with_role("browser_ministry", "ministry_viewer")
+    sign_in(page, "browser_ministry")
+    # when
+    page.goto("/dashboards/?fiscal_year=2025")
+    page.wait_for_function("document.querySelector('#trend-chart').width > 0")
+    # then: the headline figure and charts are there, drawn by Chart.js
+    assert page.inner_text(".kpi-value >> nth=0") == "4"
+    drawn = page.evaluate("() => ['trend-chart', 'program-chart'].map(id => !!Chart.getChart(id))")
+    assert drawn == [True, True]
+    screenshot("dashboard-national")
+    # when: the floor is raised to ¥2,400,000
+    page.fill("input[name=floor]", "2400000")
+    page.click(".filters button.primary")
+    page.wait_for_load_state()
+    assert page.inner_text(".kpi-value >> nth=0") == "1"
+    # when: drilling into 甲大学
+    page.goto("/dashboards/?fiscal_year=2025")
+    page.click("#table-universities >> text=甲大学")
+    page.wait_for_load_state()
+    assert "甲大学" in page.inner_text("h1")
+    assert page.inner_text(".kpi-value >> nth=0") == "3"
+    screenshot("dashboard-university")
