@@ -59,11 +59,16 @@ def bench_dashboard(args) -> None:
 
     section(f"National scale data (scale {args.scale}, universities ≥ {args.universities})")
     extra = max(args.universities - University.objects.count(), 0)
-    seconds, size = timed(lambda: demo_generate(scale=args.scale, first_fy=2021, last_fy=2030, seed=1,
-                                                extra_universities=extra, yearly_awards=True))
+    seconds, size = timed(
+        lambda: demo_generate(
+            scale=args.scale, first_fy=2021, last_fy=2030, seed=1, extra_universities=extra, yearly_awards=True
+        )
+    )
     facts = StudentYearFact.objects.count()
-    print(f"generated {size.students:,} students, {size.awards:,} awards, {size.universities:,} universities, "
-          f"{facts:,} fact rows in {seconds:.1f}s")
+    print(
+        f"generated {size.students:,} students, {size.awards:,} awards, {size.universities:,} universities, "
+        f"{facts:,} fact rows in {seconds:.1f}s"
+    )
 
     fy = args.fiscal_year
     ministry = user_with_role("bench_ministry", "ministry_viewer")
@@ -75,6 +80,14 @@ def bench_dashboard(args) -> None:
         assert response.status_code == 200
         return response
 
+    from students.models import FactsVersion
+
+    def cold_page():
+        # A write just happened: the version moves and the figures are computed afresh.
+        FactsVersion.objects.update_or_create(pk=1, defaults={"version": time.time_ns()})
+        return page()
+
+    cold_time, _ = timed(cold_page, repeat=3)
     page()  # warm up templates and connection
     page_time, response = timed(page, repeat=args.repeat)
     headcount = response.context["tables"]["summary"].rows[2][1]
@@ -83,7 +96,9 @@ def bench_dashboard(args) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT COUNT(*) FROM students_studentyearfact WHERE fiscal_year = %s "
-                "AND is_representative AND person_counts", [fy])
+                "AND is_representative AND person_counts",
+                [fy],
+            )
             return cursor.fetchone()[0]
 
     raw()
@@ -104,7 +119,10 @@ def bench_dashboard(args) -> None:
     rebuild_time, rows = timed(facts_rebuild)
 
     print(f"headcount FY{fy}: page {headcount:,} · raw SQL {raw_count:,} · naive {naive_count:,}")
-    print(f"national page (median of {args.repeat}): {page_time * 1000:.1f} ms")
+    print(
+        f"national page (median of {args.repeat}): {page_time * 1000:.1f} ms "
+        f"(right after a write, computed afresh: {cold_time * 1000:.0f} ms)"
+    )
     print(f"raw SQL aggregate (floor):        {raw_time * 1000:.2f} ms")
     print(f"naive from awards:                {naive_time * 1000:.0f} ms")
     print(f"ratio page / raw aggregate:       {page_time / raw_time:.1f}×   (goal ≤ 3×)")

@@ -50,7 +50,9 @@ def _csv(table: Table, filename: str) -> HttpResponse:
 
 def _tables(scope: Scope, version: int) -> dict[str, Table]:
     """The figures of a scope, computed once per version of the facts and language."""
-    key = f"dashboard:{version}:{get_language()}:{_current_fy()}:{scope.fiscal_year}:{scope.floor}:{scope.university_id}"
+    key = (
+        f"dashboard:{version}:{get_language()}:{_current_fy()}:{scope.fiscal_year}:{scope.floor}:{scope.university_id}"
+    )
     return cache.get_or_set(key, lambda: dashboard_tables(scope, current_fy=_current_fy()), timeout=24 * 3600)
 
 

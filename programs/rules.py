@@ -8,10 +8,10 @@ takes the dates it evaluates as arguments.
 from __future__ import annotations
 
 import calendar
-from functools import cached_property, lru_cache
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property, lru_cache
 
 from django.utils.translation import gettext_lazy as _
 

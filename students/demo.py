@@ -131,7 +131,12 @@ def synthetic_universities(count: int) -> list[University]:
 
 @transaction.atomic
 def demo_generate(
-    *, scale: float, first_fy: int, last_fy: int, seed: int = 2025, extra_universities: int = 0,
+    *,
+    scale: float,
+    first_fy: int,
+    last_fy: int,
+    seed: int = 2025,
+    extra_universities: int = 0,
     yearly_awards: bool = False,
 ) -> DemoSize:
     """Generate cohorts FY first_fy−2 … last_fy. `yearly_awards` records each award as one row per

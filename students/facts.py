@@ -121,7 +121,9 @@ def compute_facts(
             person = rules.year_outcome(person_awards, fy, floors)
             outcomes = {
                 # A person with one record (most people) needs no second computation.
-                r.student_id: person if len(person_records) == 1 else rules.year_outcome(terms[r.student_id], fy, floors)
+                r.student_id: person
+                if len(person_records) == 1
+                else rules.year_outcome(terms[r.student_id], fy, floors)
                 for r in person_records
                 if fy in record_years[r.student_id]
             }

@@ -69,3 +69,14 @@ class AwardEventQuerySet(models.QuerySet):
         from students.models import Award
 
         return self.filter(award__in=Award.objects.for_user(user).values("pk"))
+
+
+class UploadJobQuerySet(models.QuerySet):
+    def for_user(self, user: Any) -> UploadJobQuerySet:
+        """Uploads are the university staff's own work: staff see their university's."""
+        membership = _membership(user)
+        if is_administrator(user):
+            return self.all()
+        if membership is None or membership.role != "university_staff":
+            return self.none()
+        return self.filter(university_id=membership.university_id)

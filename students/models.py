@@ -5,7 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from programs.models import Program
-from students.managers import AwardEventQuerySet, AwardQuerySet, StudentQuerySet, UniversityQuerySet
+from students.managers import (
+    AwardEventQuerySet,
+    AwardQuerySet,
+    StudentQuerySet,
+    UniversityQuerySet,
+    UploadJobQuerySet,
+)
 
 
 class Founder(models.TextChoices):
@@ -312,3 +318,44 @@ class FactsVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.version)
+
+
+class UploadJob(models.Model):
+    """One uploaded file: checked (nothing written), then applied all or nothing."""
+
+    class State(models.TextChoices):
+        CHECKING = "checking", _("確認中")
+        CHECKED = "checked", _("確認済み")
+        REJECTED = "rejected", _("エラーあり")
+        APPLYING = "applying", _("反映中")
+        APPLIED = "applied", _("反映済み")
+        FAILED = "failed", _("失敗")
+
+    university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="upload_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.CHECKING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict)
+    message = models.TextField(blank=True)
+
+    objects = UploadJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("アップロード")
+        verbose_name_plural = _("アップロード")
+
+    def __str__(self) -> str:
+        return f"{self.university} {self.filename} {self.get_state_display()}"
+
+    @property
+    def percent(self) -> int:
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (self.State.CHECKING, self.State.APPLYING)

@@ -129,8 +129,11 @@ def test_page_follows_a_write_at_once(ministry_client, population, django_captur
     assert ministry_client.get("/dashboards/", {"fiscal_year": FY}).context["tables"]["summary"].rows[2][1] == 4
     # when: s3's RA pay is raised to the floor (the facts' version is bumped after the commit)
     with django_capture_on_commit_callbacks(execute=True):
-        services.award_update(award=population["students"][3].awards.get(), annual_living_cost=1_800_000,
-                              acting_user=population["staff_a"])
+        services.award_update(
+            award=population["students"][3].awards.get(),
+            annual_living_cost=1_800_000,
+            acting_user=population["staff_a"],
+        )
     # then
     response = ministry_client.get("/dashboards/", {"fiscal_year": FY})
     assert response.context["tables"]["summary"].rows[2][1] == 5

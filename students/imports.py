@@ -1,0 +1,680 @@
+"""Spreadsheet uploads and downloads of a university's students and awards (issue #3).
+
+One row per award (a student without awards has one row with the award columns empty).
+Students match on university + student number, awards on student + program + start date,
+so the same file twice changes nothing and a corrected file updates in place. Checking
+writes nothing; applying is all or nothing, through the same rules as the forms and API.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from phdsupport.exports import neutralise
+from programs import rules
+from programs.models import Program, StipendRule
+from students.facts import facts_refresh
+from students.models import Award, AwardEvent, Field, Student, University
+from students.services import MAX_ANNUAL_YEN
+
+# key, Japanese header, English header
+COLUMNS: list[tuple[str, str, str]] = [
+    ("student_number", "学籍番号", "student_number"),
+    ("erad_number", "研究者番号", "erad_number"),
+    ("family_name", "姓", "family_name"),
+    ("given_name", "名", "given_name"),
+    ("field", "学系", "field"),
+    ("entry_date", "入学日", "entry_date"),
+    ("standard_term_years", "標準修業年限", "standard_term_years"),
+    ("status", "在籍状況", "status"),
+    ("completion_date", "修了・退学日", "completion_date"),
+    ("is_international", "留学生", "is_international"),
+    ("is_working_adult", "社会人学生", "is_working_adult"),
+    ("program", "支援事業", "program"),
+    ("start_date", "支援開始日", "start_date"),
+    ("end_date", "支援終了日", "end_date"),
+    ("annual_living_cost", "生活費相当額（年額）", "annual_living_cost"),
+    ("annual_research_cost", "研究費（年額）", "annual_research_cost"),
+    ("is_reserved", "予約採用", "is_reserved"),
+]
+STUDENT_KEYS = [key for key, *_ in COLUMNS[:11]]
+AWARD_KEYS = [key for key, *_ in COLUMNS[11:]]
+HEADER_TO_KEY = {name: key for key, ja, en in COLUMNS for name in (ja, en, key)}
+LABEL_OF = {key: ja for key, ja, _en in COLUMNS}
+REQUIRED_STUDENT = {"student_number", "field", "entry_date"}
+ASYNC_THRESHOLD = 10_000  # rows; larger files are checked and applied by the Celery worker
+
+TRUE_WORDS = {"1", "true", "yes", "y", "はい", "○", "〇", "有", "該当"}
+FALSE_WORDS = {"", "0", "false", "no", "n", "いいえ", "×", "無", "-", "非該当"}
+
+# Messages (Japanese first, English too)
+NOT_A_TABLE = _(
+    "CSV（UTF-8 / Shift_JIS）または XLSX のファイルを選んでください。 / Choose a CSV (UTF-8 or Shift_JIS) or XLSX file."
+)
+TOO_LARGE = _("ファイルが大きすぎます（上限 {limit} MB）。 / The file is too large (limit {limit} MB).")
+MISSING_HEADERS = _("必須の列がありません: {columns} / Required columns are missing: {columns}")
+UNKNOWN_HEADER = _("不明な列です: {column} / Unknown column: {column}")
+REQUIRED = _("必須です。 / Required.")
+BAD_DATE = _("日付は 2025-04-01 の形式で入力してください。 / Enter a date like 2025-04-01.")
+BAD_INT = _("整数で入力してください。 / Enter a whole number.")
+BAD_BOOL = _("「はい」か「いいえ」（1 / 0）で入力してください。 / Enter yes or no (1 / 0).")
+BAD_CHOICE = _("選択肢にない値です: {value} / Not one of the choices: {value}")
+UNKNOWN_PROGRAM = _("不明な支援事業です: {value} / Unknown program: {value}")
+AMOUNT_RANGE = _("金額は0円以上{max}円以下の整数です。 / Amounts are whole yen from 0 to {max}.")
+CONFLICTING_STUDENT = _(
+    "同じ学籍番号の行で学生の情報が食い違っています（{row}行目）。 / Student details differ from row {row}."
+)
+DUPLICATE_AWARD = _("同じ支援（事業・開始日）が{row}行目にもあります。 / The same award is also on row {row}.")
+AWARD_INCOMPLETE = _(
+    "支援の列（事業・開始日・終了日）をすべて入力してください。 / Fill in program, start and end date."
+)
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1-based row number as the user sees it (header = row 1)
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    students_created: int = 0
+    students_updated: int = 0
+    students_unchanged: int = 0
+    awards_created: int = 0
+    awards_updated: int = 0
+    awards_unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "errors"}
+        data["errors"] = [e.__dict__ for e in self.errors]
+        return data
+
+
+class UploadRejected(ValidationError):
+    """The file as a whole cannot be read (format, size, headers)."""
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def read_table(content: bytes, filename: str = "") -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of a CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932) or XLSX file."""
+    if len(content) > settings.UPLOAD_MAX_BYTES:
+        raise UploadRejected(TOO_LARGE.format(limit=settings.UPLOAD_MAX_BYTES // 2**20))
+    if content[:4] == b"PK\x03\x04":
+        return _read_xlsx(content)
+    if filename.lower().endswith((".xlsx", ".xls")):
+        raise UploadRejected(NOT_A_TABLE)
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UploadRejected(NOT_A_TABLE)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = list(reader)
+    if not rows:
+        raise UploadRejected(NOT_A_TABLE)
+    return [h.strip() for h in rows[0]], rows[1:]
+
+
+def _read_xlsx(content: bytes) -> tuple[list[str], list[list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        # An XLSX is a zip: refuse one that would unpack to more than the cap (zip bombs).
+        if sum(info.file_size for info in archive.infolist()) > settings.UPLOAD_MAX_UNCOMPRESSED_BYTES:
+            raise UploadRejected(TOO_LARGE.format(limit=settings.UPLOAD_MAX_UNCOMPRESSED_BYTES // 2**20))
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise UploadRejected(NOT_A_TABLE) from error
+    sheet = workbook.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    while rows and all(cell in (None, "") for cell in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise UploadRejected(NOT_A_TABLE)
+    return [str(h or "").strip() for h in rows[0]], rows[1:]
+
+
+# --- Parsing cells ------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    # Our own exports put a quote before text that looks like a formula; take it off again.
+    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]
+    return text
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time zone
+        except ValueError:
+            continue
+    raise ValueError(BAD_DATE)
+
+
+def _int(value: Any) -> int | None:
+    text = _text(value).replace(",", "").replace("¥", "").replace("円", "").replace("，", "")
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError as error:
+        raise ValueError(BAD_INT) from error
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(BAD_BOOL)
+
+
+def _choice(choices: Iterable[tuple[str, Any]]) -> Callable[[Any], str | None]:
+    by_word = {}
+    for value, label in choices:
+        by_word[value] = value
+        by_word[str(label)] = value
+
+    def parse(raw: Any) -> str | None:
+        text = _text(raw)
+        if not text:
+            return None
+        if text not in by_word:
+            raise ValueError(BAD_CHOICE.format(value=text))
+        return by_word[text]
+
+    return parse
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "student_number": lambda v: _text(v) or None,
+    "erad_number": _text,
+    "family_name": _text,
+    "given_name": _text,
+    "field": _choice(Field.choices),
+    "entry_date": _date,
+    "standard_term_years": _int,
+    "status": _choice(Student.Status.choices),
+    "completion_date": _date,
+    "is_international": _bool,
+    "is_working_adult": _bool,
+    "program": lambda v: _text(v) or None,
+    "start_date": _date,
+    "end_date": _date,
+    "annual_living_cost": _int,
+    "annual_research_cost": _int,
+    "is_reserved": _bool,
+}
+
+
+# --- Planning -----------------------------------------------------------------------------
+
+
+@dataclass
+class _StudentPlan:
+    row: int
+    values: dict[str, Any]
+    instance: Student | None = None
+    changed: bool = False
+
+
+@dataclass
+class _AwardPlan:
+    row: int
+    student_number: str
+    values: dict[str, Any]
+    instance: Award | None = None
+    changed: bool = False
+
+
+@dataclass
+class ImportPlan:
+    university: University
+    result: ImportResult
+    students: dict[str, _StudentPlan] = field(default_factory=dict)
+    awards: list[_AwardPlan] = field(default_factory=list)
+
+
+def _student_defaults(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "erad_number": values.get("erad_number") or "",
+        "family_name": values.get("family_name") or "",
+        "given_name": values.get("given_name") or "",
+        "field": values.get("field"),
+        "entry_date": values.get("entry_date"),
+        "standard_term_years": values.get("standard_term_years") or 3,
+        "status": values.get("status") or Student.Status.ENROLLED,
+        "completion_date": values.get("completion_date"),
+        "is_international": values.get("is_international", False),
+        "is_working_adult": values.get("is_working_adult", False),
+    }
+
+
+def import_check(
+    *,
+    university: University,
+    content: bytes,
+    filename: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportPlan:
+    """Read, parse and validate a file against the university's current data; writes nothing."""
+    headers, raw_rows = read_table(content, filename)
+    result = ImportResult(rows=len(raw_rows))
+    plan = ImportPlan(university=university, result=result)
+    keys: list[str | None] = []
+    for header in headers:
+        key = HEADER_TO_KEY.get(header)
+        if key is None and header:
+            result.errors.append(RowError(1, header, str(UNKNOWN_HEADER.format(column=header))))
+        keys.append(key)
+    missing = [LABEL_OF[k] for k in ["student_number", "field", "entry_date"] if k not in keys]
+    if missing:
+        raise UploadRejected(MISSING_HEADERS.format(columns="、".join(missing)))
+
+    programs = {p.code: p for p in Program.objects.all()}
+    defaults = _rule_defaults()
+    existing = {s.student_number: s for s in Student.objects.filter(university=university)}
+    existing_awards: dict[tuple[int, str, date], Award] = {
+        (a.student_id, a.program.code, a.start_date): a
+        for a in Award.objects.filter(student__university=university).select_related("program")
+    }
+    award_rows: dict[tuple[str, str, date], int] = {}
+
+    for index, raw in enumerate(raw_rows):
+        row_number = index + 2
+        if progress and index % 1000 == 0:
+            progress(index, len(raw_rows))
+        if all(_text(cell) == "" for cell in raw):
+            continue
+        values: dict[str, Any] = {}
+        for key, cell in zip(keys, raw, strict=False):
+            if key is None:
+                continue
+            try:
+                values[key] = PARSERS[key](cell)
+            except ValueError as error:
+                result.errors.append(RowError(row_number, LABEL_OF[key], str(error.args[0])))
+        for key in REQUIRED_STUDENT:
+            if values.get(key) in (None, "") and not any(
+                e.row == row_number and e.column == LABEL_OF[key] for e in result.errors
+            ):
+                result.errors.append(RowError(row_number, LABEL_OF[key], str(REQUIRED)))
+        if any(e.row == row_number for e in result.errors):
+            continue
+        number = values["student_number"]
+        instance = existing.get(number)
+        # Columns the file leaves out keep what the record has (or the defaults for a new one).
+        base = {k: getattr(instance, k) for k in STUDENT_KEYS[1:]} if instance else _student_defaults({})
+        student_values = {**base, **{k: v for k, v in values.items() if k in STUDENT_KEYS[1:] and v is not None}}
+        errors = _student_field_errors(student_values)
+        result.errors.extend(RowError(row_number, LABEL_OF[k], m) for k, m in errors)
+        if errors:
+            continue
+        known = plan.students.get(number)
+        if known is None:
+            changed = instance is None or any(getattr(instance, k) != v for k, v in student_values.items())
+            plan.students[number] = _StudentPlan(row_number, student_values, instance, changed)
+        elif known.values != student_values:
+            result.errors.append(
+                RowError(row_number, LABEL_OF["student_number"], str(CONFLICTING_STUDENT.format(row=known.row)))
+            )
+            continue
+
+        award_values = {k: values.get(k) for k in AWARD_KEYS}
+        if not any(award_values[k] not in (None, "", False) for k in AWARD_KEYS):
+            continue
+        if not (award_values["program"] and award_values["start_date"] and award_values["end_date"]):
+            result.errors.append(RowError(row_number, LABEL_OF["program"], str(AWARD_INCOMPLETE)))
+            continue
+        program = programs.get(award_values["program"])
+        if program is None:
+            result.errors.append(
+                RowError(row_number, LABEL_OF["program"], str(UNKNOWN_PROGRAM.format(value=award_values["program"])))
+            )
+            continue
+        key = (number, program.code, award_values["start_date"])
+        if key in award_rows:
+            result.errors.append(
+                RowError(row_number, LABEL_OF["start_date"], str(DUPLICATE_AWARD.format(row=award_rows[key])))
+            )
+            continue
+        award_rows[key] = row_number
+        student = plan.students[number].instance
+        instance = existing_awards.get((student.pk, program.code, award_values["start_date"])) if student else None
+        # Empty amounts keep the award's amounts, or take the program's rule for a new award.
+        amounts = defaults.get(program.code)
+        rule_amounts = amounts(award_values["start_date"]) if amounts else (0, 0)
+        for amount_key, fallback in zip(("annual_living_cost", "annual_research_cost"), rule_amounts, strict=True):
+            if award_values[amount_key] is None:
+                award_values[amount_key] = getattr(instance, amount_key) if instance else fallback
+        award_values["is_reserved"] = bool(award_values["is_reserved"])
+        bad_amount = False
+        for amount_key in ("annual_living_cost", "annual_research_cost"):
+            if not 0 <= award_values[amount_key] <= MAX_ANNUAL_YEN:
+                result.errors.append(
+                    RowError(row_number, LABEL_OF[amount_key], str(AMOUNT_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}")))
+                )
+                bad_amount = True
+        if bad_amount:
+            continue
+        award_values["program"] = program
+        changed = instance is None or any(
+            getattr(instance, k) != v for k, v in award_values.items() if k not in ("program", "start_date")
+        )
+        plan.awards.append(_AwardPlan(row_number, number, award_values, instance, changed))
+
+    _check_rules(plan, existing_awards)  # every parsed row, so one check lists every bad row
+    _count(plan)
+    if progress:
+        progress(len(raw_rows), len(raw_rows))
+    return plan
+
+
+def _rule_defaults() -> dict[str, Callable[[date], tuple[int, int]]]:
+    """Program code → function giving the rule's amounts on a start date (one query)."""
+    versions: dict[str, list[StipendRule]] = defaultdict(list)
+    for rule in StipendRule.objects.select_related("program").order_by("effective_from"):
+        versions[rule.program.code].append(rule)
+
+    def make(rules_of: list[StipendRule]) -> Callable[[date], tuple[int, int]]:
+        def amounts(day: date) -> tuple[int, int]:
+            current = rules_of[0]
+            for rule in rules_of:
+                if rule.effective_from <= day:
+                    current = rule
+            return current.annual_living_cost, current.annual_research_cost
+
+        return amounts
+
+    return {code: make(items) for code, items in versions.items()}
+
+
+def _student_field_errors(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Model field validation (lengths, e-Rad digits, choices) without a database round trip."""
+    errors = []
+    for name, value in values.items():
+        model_field = Student._meta.get_field(name)
+        try:
+            model_field.clean(value, None)
+        except ValidationError as error:
+            errors.append((name, " ".join(str(m) for m in error.messages)))
+    return errors
+
+
+def _check_rules(plan: ImportPlan, existing_awards: dict[tuple[int, str, date], Award]) -> None:
+    """The same rules as the services: dates, term, audience, exclusive programs."""
+    suspended: dict[int, int] = defaultdict(int)
+    susp_rows = AwardEvent.objects.filter(
+        award__student__university=plan.university, kind=AwardEvent.Kind.SUSPENSION
+    ).values_list("award_id", "start_date", "end_date", "award__end_date")
+    suspensions: dict[int, list[rules.Suspension]] = defaultdict(list)
+    for award_id, start, end, _award_end in susp_rows:
+        suspensions[award_id].append(rules.Suspension(start, end))
+    by_student: dict[str, list[tuple[_AwardPlan | None, rules.AwardTerms]]] = defaultdict(list)
+    planned_keys = set()
+    for item in plan.awards:
+        program = item.values["program"]
+        award_id = item.instance.pk if item.instance else -item.row
+        terms = rules.AwardTerms(
+            award_id=award_id,
+            program=program.code,
+            audience=program.audience,
+            annual_living_cost=item.values["annual_living_cost"],
+            start=item.values["start_date"],
+            end=item.values["end_date"],
+            suspensions=tuple(suspensions.get(award_id, ())),
+            is_exclusive=program.is_exclusive,
+        )
+        if item.instance:
+            planned_keys.add(item.instance.pk)
+            suspended[award_id] = len(terms.suspended_months())
+        by_student[item.student_number].append((item, terms))
+    numbers = {s.instance.pk: s.instance.student_number for s in plan.students.values() if s.instance}
+    for (student_id, _code, _start), award in existing_awards.items():
+        if award.pk in planned_keys or student_id not in numbers:
+            continue
+        by_student[numbers[student_id]].append(
+            (
+                None,
+                rules.AwardTerms(
+                    award_id=award.pk,
+                    program=award.program.code,
+                    audience=award.program.audience,
+                    annual_living_cost=award.annual_living_cost,
+                    start=award.start_date,
+                    end=award.end_date,
+                    suspensions=tuple(suspensions.get(award.pk, ())),
+                    is_exclusive=award.program.is_exclusive,
+                ),
+            )
+        )
+    for number, items in by_student.items():
+        student = plan.students[number]
+        enrolled = student.values["status"] in (Student.Status.ENROLLED, Student.Status.ON_LEAVE)
+        for item, terms in items:
+            if item is None:
+                continue
+            try:
+                rules.check_dates(terms.start, terms.end)
+                rules.check_audience(program=terms.program, audience=terms.audience, student_is_enrolled=enrolled)
+                rules.check_term(
+                    start=terms.start,
+                    end=terms.end,
+                    term_years=item.values["program"].term_years,
+                    suspended_months=suspended.get(terms.award_id, 0),
+                )
+                rules.check_exclusive(terms, [t for _i, t in items])
+            except rules.RuleViolation as violation:
+                column = {"end_date": "end_date", "program": "program"}.get(violation.field or "", "program")
+                plan.result.errors.append(RowError(item.row, LABEL_OF[column], str(violation.message)))
+    plan.result.errors.sort(key=lambda e: (e.row, e.column))
+
+
+def _count(plan: ImportPlan) -> None:
+    result = plan.result
+    result.students_created = sum(1 for s in plan.students.values() if s.instance is None)
+    result.students_updated = sum(1 for s in plan.students.values() if s.instance is not None and s.changed)
+    result.students_unchanged = sum(1 for s in plan.students.values() if s.instance is not None and not s.changed)
+    result.awards_created = sum(1 for a in plan.awards if a.instance is None)
+    result.awards_updated = sum(1 for a in plan.awards if a.instance is not None and a.changed)
+    result.awards_unchanged = sum(1 for a in plan.awards if a.instance is not None and not a.changed)
+
+
+# --- Applying -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_apply(*, plan: ImportPlan, acting_user: Any) -> ImportResult:
+    """Write a checked plan in one transaction, with history rows for every bulk write."""
+    if plan.result.errors:
+        raise ValidationError(_("エラーのあるファイルは反映できません。 / A file with errors cannot be applied."))
+    user = acting_user if getattr(acting_user, "pk", None) else None
+    new_students = [
+        Student(university=plan.university, student_number=n, **s.values)
+        for n, s in plan.students.items()
+        if s.instance is None
+    ]
+    bulk_create_with_history(new_students, Student, batch_size=1000, default_user=user, default_change_reason="upload")
+    by_number = {s.student_number: s for s in new_students}
+    changed_students = []
+    for number, item in plan.students.items():
+        if item.instance is not None:
+            by_number[number] = item.instance
+            if item.changed:
+                for key, value in item.values.items():
+                    setattr(item.instance, key, value)
+                item.instance.version += 1
+                changed_students.append(item.instance)
+    if changed_students:
+        bulk_update_with_history(
+            changed_students,
+            Student,
+            [*STUDENT_KEYS[1:], "version", "updated_at"],
+            batch_size=1000,
+            default_user=user,
+            default_change_reason="upload",
+        )
+    new_awards, changed_awards = [], []
+    for item in plan.awards:
+        if item.instance is None:
+            new_awards.append(Award(student=by_number[item.student_number], **item.values))
+        elif item.changed:
+            for key in ("end_date", "annual_living_cost", "annual_research_cost", "is_reserved"):
+                setattr(item.instance, key, item.values[key])
+            item.instance.version += 1
+            changed_awards.append(item.instance)
+    bulk_create_with_history(new_awards, Award, batch_size=1000, default_user=user, default_change_reason="upload")
+    if changed_awards:
+        bulk_update_with_history(
+            changed_awards,
+            Award,
+            ["end_date", "annual_living_cost", "annual_research_cost", "is_reserved", "version", "updated_at"],
+            batch_size=1000,
+            default_user=user,
+            default_change_reason="upload",
+        )
+    touched = {s.pk for s in [*new_students, *changed_students]} | {
+        a.student_id for a in [*new_awards, *changed_awards]
+    }
+    if touched:
+        facts_refresh(student_ids=touched)
+    return plan.result
+
+
+# --- Downloads and templates --------------------------------------------------------------
+
+
+def headers(language: str = "ja") -> list[str]:
+    return [ja if language == "ja" else en for _key, ja, en in COLUMNS]
+
+
+def export_rows(university: University) -> Iterable[list[Any]]:
+    """The university's data in the upload format: re-uploading it changes nothing."""
+    students = Student.objects.filter(university=university).order_by("student_number")
+    awards: dict[int, list[Award]] = defaultdict(list)
+    for award in (
+        Award.objects.filter(student__university=university)
+        .select_related("program")
+        .order_by("start_date", "program__code")
+    ):
+        awards[award.student_id].append(award)
+    for student in students.iterator(chunk_size=2000):
+        base = [
+            student.student_number,
+            student.erad_number,
+            student.family_name,
+            student.given_name,
+            student.field,
+            student.entry_date,
+            student.standard_term_years,
+            student.status,
+            student.completion_date,
+            int(student.is_international),
+            int(student.is_working_adult),
+        ]
+        for award in awards.get(student.pk) or [None]:
+            if award is None:
+                yield base + [""] * len(AWARD_KEYS)
+            else:
+                yield [
+                    *base,
+                    award.program.code,
+                    award.start_date,
+                    award.end_date,
+                    award.annual_living_cost,
+                    award.annual_research_cost,
+                    int(award.is_reserved),
+                ]
+
+
+def write_csv(rows: Iterable[list[Any]], language: str = "ja") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers(language))
+    for row in rows:
+        writer.writerow(
+            ["" if cell is None else neutralise(cell.isoformat() if isinstance(cell, date) else cell) for cell in row]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def write_xlsx(rows: Iterable[list[Any]], language: str = "ja") -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("students" if language == "en" else "学生・支援")
+    sheet.append(headers(language))
+    for row in rows:
+        sheet.append([None if cell == "" else neutralise(cell) for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_example(language: str = "ja") -> list[list[Any]]:
+    return [
+        [
+            "2025D00001",
+            "",
+            "山田",
+            "花子",
+            "engineering",
+            date(2025, 4, 1),
+            3,
+            "enrolled",
+            "",
+            0,
+            0,
+            "SPRING",
+            date(2025, 4, 1),
+            date(2028, 3, 31),
+            1_800_000,
+            1_100_000,
+            0,
+        ]
+    ]
