@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboards/", include("dashboards.urls")),
+    path("students/", include("students.urls")),
     path("admin/", admin.site.urls),
 ]

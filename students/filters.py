@@ -1,0 +1,76 @@
+"""One FilterSet per list, shared by the pages and the API (NetBox's habit)."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from programs import rules
+from programs.models import Program
+from students.models import Award, Field, Student
+
+
+class StudentFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("検索（学籍番号・氏名・研究者番号）"))
+    status = django_filters.ChoiceFilter(choices=Student.Status.choices, label=_("在籍状況"))
+    field = django_filters.ChoiceFilter(choices=Field.choices, label=_("学系"))
+    program = django_filters.ModelChoiceFilter(
+        queryset=Program.objects.all(), to_field_name="code", method="with_program", label=_("支援事業")
+    )
+    fiscal_year = django_filters.NumberFilter(method="supported_in", label=_("支援を受けた年度"))
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("student_number", "student_number"),
+            ("entry_date", "entry_date"),
+            ("family_name", "family_name"),
+            ("updated_at", "updated_at"),
+            ("status", "status"),
+        ),
+        label=_("並び順"),
+    )
+
+    class Meta:
+        model = Student
+        fields = ["q", "status", "field", "program", "fiscal_year"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(student_number__icontains=value)
+            | Q(family_name__icontains=value)
+            | Q(given_name__icontains=value)
+            | Q(erad_number=value)
+        )
+
+    def with_program(self, queryset, name, value):
+        return queryset.filter(pk__in=Award.objects.filter(program=value).values("student_id"))
+
+    def supported_in(self, queryset, name, value):
+        start, end = rules.fiscal_year_bounds(int(value))
+        return queryset.filter(
+            pk__in=Award.objects.filter(start_date__lte=end, end_date__gte=start).values("student_id")
+        )
+
+
+class AwardFilterSet(django_filters.FilterSet):
+    program = django_filters.ModelChoiceFilter(
+        queryset=Program.objects.all(), to_field_name="code", label=_("支援事業")
+    )
+    status = django_filters.ChoiceFilter(choices=Award.Status.choices, label=_("状態"))
+    student_number = django_filters.CharFilter(field_name="student__student_number", label=_("学籍番号"))
+    fiscal_year = django_filters.NumberFilter(method="active_in", label=_("年度"))
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）")
+    )
+
+    class Meta:
+        model = Award
+        fields = ["program", "status", "student_number", "fiscal_year"]
+
+    def active_in(self, queryset, name, value):
+        start, end = rules.fiscal_year_bounds(int(value))
+        return queryset.filter(start_date__lte=end, end_date__gte=start)

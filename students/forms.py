@@ -1,0 +1,65 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Program
+from students.models import AwardEvent, Student
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's field-keyed errors on the form's fields (unknown keys go on top)."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error)
+
+
+class StudentForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Student
+        fields = [
+            "student_number",
+            "erad_number",
+            "family_name",
+            "given_name",
+            "field",
+            "entry_date",
+            "standard_term_years",
+            "status",
+            "completion_date",
+            "is_international",
+            "is_working_adult",
+        ]
+        widgets = {"entry_date": DATE, "completion_date": DATE}
+
+    def _post_clean(self):
+        # Model validation happens in students.services, the one place every write goes through.
+        pass
+
+
+class AwardForm(forms.Form):
+    program = forms.ModelChoiceField(Program.objects.all(), to_field_name="code", label=_("支援事業"))
+    start_date = forms.DateField(label=_("支援開始日"), widget=DATE)
+    end_date = forms.DateField(label=_("支援終了日"), widget=DATE)
+    annual_living_cost = forms.IntegerField(
+        label=_("生活費相当額（年額・円）"), required=False, help_text=_("空欄は事業の標準額")
+    )
+    annual_research_cost = forms.IntegerField(label=_("研究費（年額・円）"), required=False)
+    is_reserved = forms.BooleanField(label=_("予約採用"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AwardEventForm(forms.Form):
+    kind = forms.ChoiceField(choices=AwardEvent.Kind.choices, label=_("種別"))
+    start_date = forms.DateField(label=_("開始日・発生日"), widget=DATE)
+    end_date = forms.DateField(label=_("終了日（休止・延長）"), widget=DATE, required=False)
+    reason = forms.CharField(label=_("理由"), max_length=500, required=False)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("ファイル（CSV または XLSX）"))
