@@ -1,0 +1,214 @@
+"""Workspace pages: three actors (own staff, other university's staff, ministry viewer)."""
+
+from datetime import date
+
+import pytest
+
+from programs.models import Program
+from students import services
+from students.models import Award, AwardEvent, Student
+from tests.factories import StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def student(reference, university_a):
+    return StudentFactory(university=university_a, student_number="D100", family_name="山田", given_name="花子")
+
+
+@pytest.fixture
+def award(student, staff_a):
+    return services.award_create(
+        student=student,
+        program=Program.objects.get(code="SPRING"),
+        start_date=date(2025, 4, 1),
+        end_date=date(2028, 3, 31),
+        acting_user=staff_a,
+    )
+
+
+def test_staff_list_search_and_filter(client, staff_a, student, award, university_b):
+    StudentFactory(university=university_b, student_number="OTHER1", family_name="他大学")
+    client.force_login(staff_a)
+    body = client.get("/students/").content.decode()
+    assert "D100" in body
+    assert "OTHER1" not in body
+    assert "D100" in client.get("/students/", {"q": "花子"}).content.decode()
+    assert "D100" not in client.get("/students/", {"q": "無い名前"}).content.decode()
+    assert "D100" in client.get("/students/", {"program": "SPRING", "fiscal_year": 2025}).content.decode()
+    assert "D100" not in client.get("/students/", {"program": "JSPS_DC1"}).content.decode()
+
+
+def test_list_query_count_does_not_grow_with_rows(
+    client, staff_a, university_a, reference, django_assert_max_num_queries
+):
+    StudentFactory.create_batch(60, university=university_a)
+    client.force_login(staff_a)
+    with django_assert_max_num_queries(8):
+        response = client.get("/students/")
+    assert len(response.context["page"].object_list) == 50
+
+
+def test_ministry_viewer_sees_no_student_pages(client, ministry_viewer, student):
+    client.force_login(ministry_viewer)
+    assert client.get("/students/").status_code == 403
+    assert client.get(f"/students/{student.pk}/").status_code == 403
+
+
+def test_student_page_shows_timeline_amounts_and_history(client, staff_a, student, award):
+    services.award_event_create(
+        award=award,
+        kind="suspension",
+        start_date=date(2025, 7, 1),
+        end_date=date(2025, 9, 30),
+        reason="病気療養",
+        acting_user=staff_a,
+    )
+    client.force_login(staff_a)
+    response = client.get(f"/students/{student.pk}/")
+    body = response.content.decode()
+    years = response.context["timeline"][0].years
+    assert (years[0].label, years[0].months, years[0].living_cost) == ("FY2025 (R7)", 9, 1_350_000)
+    assert "¥1,350,000" in body
+    assert "病気療養" in body
+    assert "staff_a" in body  # the history names who did it
+
+
+def test_add_student_through_the_form(client, staff_a, reference):
+    client.force_login(staff_a)
+    response = client.post(
+        "/students/new/",
+        {
+            "student_number": "N1",
+            "field": "science",
+            "entry_date": "2025-04-01",
+            "standard_term_years": 3,
+            "status": "enrolled",
+        },
+    )
+    student = Student.objects.get(student_number="N1")
+    assert response.status_code == 302
+    assert student.university == staff_a.membership.university
+    assert student.history.first().history_user == staff_a
+
+
+def test_duplicate_student_number_refused_on_the_field(client, staff_a, student):
+    client.force_login(staff_a)
+    response = client.post(
+        "/students/new/",
+        {
+            "student_number": "D100",
+            "field": "science",
+            "entry_date": "2025-04-01",
+            "standard_term_years": 3,
+            "status": "enrolled",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert Student.objects.count() == 1
+
+
+def test_add_award_with_rule_amounts(client, staff_a, student):
+    client.force_login(staff_a)
+    response = client.post(
+        f"/students/{student.pk}/awards/new/",
+        {"program": "JSPS_DC1", "start_date": "2025-04-01", "end_date": "2028-03-31"},
+    )
+    assert response.status_code == 302
+    assert Award.objects.get().annual_living_cost == 2_400_000
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"program": "JSPS_DC2", "start_date": "2025-04-01", "end_date": "2027-04-30"}, "end_date"),
+        ({"program": "SPRING", "start_date": "2025-04-01", "end_date": "2025-03-01"}, "end_date"),
+        ({"program": "JSPS_PD", "start_date": "2025-04-01", "end_date": "2026-03-31"}, "program"),
+        (
+            {
+                "program": "SPRING",
+                "start_date": "2025-04-01",
+                "end_date": "2026-03-31",
+                "annual_living_cost": 99_999_999,
+            },
+            "annual_living_cost",
+        ),
+    ],
+)
+def test_award_form_refusals_land_on_the_field(client, staff_a, student, data, field):
+    client.force_login(staff_a)
+    response = client.post(f"/students/{student.pk}/awards/new/", data)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Award.objects.exists()
+
+
+def test_exclusive_overlap_refused_on_the_program_field(client, staff_a, student, award):
+    client.force_login(staff_a)
+    response = client.post(
+        f"/students/{student.pk}/awards/new/",
+        {"program": "JSPS_DC1", "start_date": "2026-04-01", "end_date": "2028-03-31"},
+    )
+    assert "SPRING" in response.context["form"].errors["program"][0]
+    assert Award.objects.count() == 1
+
+
+def test_second_save_of_a_stale_form_is_refused(client, staff_a, student):
+    client.force_login(staff_a)
+    form = {
+        "student_number": "D100",
+        "field": "science",
+        "entry_date": "2024-04-01",
+        "standard_term_years": 3,
+        "status": "enrolled",
+        "version": 1,
+        "family_name": "佐藤",
+    }
+    assert client.post(f"/students/{student.pk}/edit/", form).status_code == 302
+    response = client.post(f"/students/{student.pk}/edit/", {**form, "family_name": "鈴木"})
+    assert response.status_code == 200
+    assert "再読み込み" in str(response.context["form"].non_field_errors())
+    student.refresh_from_db()
+    assert student.family_name == "佐藤"
+
+
+def test_award_event_from_the_award_page(client, staff_a, award):
+    client.force_login(staff_a)
+    response = client.post(
+        f"/students/awards/{award.pk}/events/", {"kind": "termination", "start_date": "2026-03-31", "reason": "DC採用"}
+    )
+    assert response.status_code == 302
+    award.refresh_from_db()
+    assert award.end_date == date(2026, 3, 31)
+    bad = client.post(f"/students/awards/{award.pk}/events/", {"kind": "resumption", "start_date": "2026-01-01"})
+    assert bad.status_code == 400
+    assert AwardEvent.objects.count() == 1
+
+
+def test_program_officer_reads_but_cannot_write(client, program_officer, student, award):
+    client.force_login(program_officer)
+    assert client.get(f"/students/{student.pk}/").status_code == 200
+    assert client.get(f"/students/{student.pk}/edit/").status_code == 403
+    assert client.get("/students/new/").status_code == 403
+
+
+def test_program_defaults_for_the_form(client, staff_a, reference):
+    client.force_login(staff_a)
+    data = client.get("/students/programs/BOOST/defaults/", {"start": "2025-04-01"}).json()
+    assert data == {
+        "annual_living_cost": 3_600_000,
+        "annual_research_cost": 300_000,
+        "floor": 1_800_000,
+        "term_years": 3,
+        "is_postdoctoral": False,
+    }
+
+
+def test_login_is_throttled_after_five_failures(client, staff_a):
+    for _ in range(5):
+        assert client.post("/accounts/login/", {"username": "staff_a", "password": "wrong"}).status_code == 200
+    response = client.post("/accounts/login/", {"username": "staff_a", "password": "pass-for-tests-1"})
+    assert response.status_code == 429
+    assert "15分" in response.content.decode()

@@ -1,0 +1,97 @@
+"""Every URL that takes an object id answers 404 to another university's staff.
+
+Built from the URL configuration: a new route with an id fails here until it is listed
+with the object it takes, so nobody has to remember to test it.
+"""
+
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.converters import IntConverter
+
+from dashboards.models import Publication
+from programs.models import Program
+from students import services
+from students.models import UploadJob
+from tests.factories import StudentFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+# Routes whose id is not a university's object, with the reason.
+NOT_TENANT_OBJECTS = {
+    "dashboards:publication": "national published figures; staff get 403 as for every national page",
+    "students:program_defaults": "a program code, public reference data",
+}
+
+
+def walk(patterns, prefix="", namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern) and any(
+            isinstance(c, IntConverter) for c in pattern.pattern.converters.values()
+        ):
+            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern
+
+
+@pytest.fixture
+def objects_of_a(reference, university_a, staff_a):
+    student = StudentFactory(university=university_a)
+    award = services.award_create(
+        student=student,
+        program=Program.objects.get(code="SPRING"),
+        start_date=date(2025, 4, 1),
+        end_date=date(2028, 3, 31),
+        acting_user=staff_a,
+    )
+    job = UploadJob.objects.create(
+        university=university_a, created_by=staff_a, filename="a.csv", content=b"", state="checked"
+    )
+    return {
+        "students:detail": student.pk,
+        "students:edit": student.pk,
+        "students:award_create": student.pk,
+        "students:award": award.pk,
+        "students:award_edit": award.pk,
+        "students:award_event": award.pk,
+        "students:upload": job.pk,
+        "students:upload_apply": job.pk,
+        "dashboards:university": university_a.pk,
+        **{name: pk for name, pk in api_objects(student, award).items()},
+    }
+
+
+def api_objects(student, award):
+    """Filled in by the API's routes (students and awards by id)."""
+    return {"api:student-detail": student.pk, "api:award-detail": award.pk, "api:award-events": award.pk}
+
+
+def test_every_object_route_is_404_for_another_university(client, objects_of_a, staff_b):
+    client.force_login(staff_b)
+    seen = []
+    for name, route, pattern in walk(get_resolver().url_patterns):
+        if name in NOT_TENANT_OBJECTS:
+            continue
+        assert name in objects_of_a, f"{name} ({route}) takes an id: add it to objects_of_a"
+        kwargs = {key: objects_of_a[name] for key, converter in pattern.pattern.converters.items()}
+        url = "/" + route
+        for key, value in kwargs.items():
+            url = url.replace(f"<int:{key}>", str(value))
+        statuses = {method: getattr(client, method)(url).status_code for method in ("get", "post")}
+        assert set(statuses.values()) <= {404, 405}, f"{name} {url} answered {statuses}"
+        assert 404 in statuses.values(), f"{name} {url} answered {statuses}"
+        seen.append(name)
+    assert "students:detail" in seen
+    assert "dashboards:university" in seen
+
+
+def test_publication_route_is_refused_to_university_staff(client, staff_b, reference):
+    publication = Publication.objects.create(
+        fiscal_year=2025, floor=1_800_000, figures={}, published_by=user_with_role("pub", "program_officer")
+    )
+    client.force_login(staff_b)
+    assert client.get(f"/dashboards/publications/{publication.pk}/").status_code == 403
