@@ -61,7 +61,7 @@ def objects_of_a(reference, university_a, staff_a):
         "students:upload": job.pk,
         "students:upload_apply": job.pk,
         "dashboards:university": university_a.pk,
-        **{name: pk for name, pk in api_objects(student, award).items()},
+        **api_objects(student, award),
     }
 
 
