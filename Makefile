@@ -32,7 +32,9 @@ test: install static
 lint: install
 	$(VENV)/bin/ruff check .
 
+# django-import-export is installed for the upload comparison only; it is not a dependency of the product.
 bench: install static
+	$(PY) -m pip install --quiet --disable-pip-version-check "django-import-export==4.4.3"
 	$(PY) bench/run.py
 
 worker: install

@@ -131,16 +131,57 @@ def bench_dashboard(args) -> None:
     get_user_model().objects.filter(pk=ministry.pk).delete()
 
 
+def bench_uploads(args) -> None:
+    from bench import uploads
+    from students.models import University
+    from tests.factories import user_with_role
+
+    section(f"Upload of {args.rows:,} award rows (PostgreSQL)")
+    ours_university = University.objects.create(name_ja="ベンチ大学A", founder="national", is_synthetic=True)
+    theirs_university = University.objects.create(name_ja="ベンチ大学B", founder="national", is_synthetic=True)
+    staff = user_with_role("bench_staff", "university_staff", university=ours_university)
+    content = uploads.award_file(args.rows)
+    ours_time, ours_rows = uploads.ours(ours_university, content, staff)
+    theirs_time, theirs_rows = uploads.import_export(theirs_university, uploads.award_file(args.rows, prefix="C"))
+    print(
+        f"phdsupport check + apply (rules, history, facts): {ours_rows:,} awards in {ours_time:.1f}s "
+        f"= {ours_rows / ours_time:,.0f} rows/s"
+    )
+    print(
+        f"django-import-export (no domain rules):           {theirs_rows:,} awards in {theirs_time:.1f}s "
+        f"= {theirs_rows / theirs_time:,.0f} rows/s"
+    )
+    print(
+        f"ratio phdsupport / django-import-export: {(ours_rows / ours_time) / (theirs_rows / theirs_time):.1f}×   (goal ≥ 5×)"
+    )
+    if args.memory_rows:
+        print(
+            f"peak memory, {args.memory_rows:,}-row file checked and applied in a fresh process: "
+            f"{uploads.peak_memory_mb(args.memory_rows):.0f} MB   (goal < 250 MB)"
+        )
+
+
+def upload_memory(args) -> None:
+    from bench import uploads
+    from students.models import University
+
+    university = University.objects.create(name_ja="メモリ計測大学", founder="national", is_synthetic=True)
+    uploads.ours(university, uploads.award_file(args.rows), None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1.4")))
     parser.add_argument("--universities", type=int, default=800)
     parser.add_argument("--fiscal-year", type=int, default=2025)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=["dashboard"], default=None)
+    parser.add_argument("--only", choices=["dashboard", "uploads", "upload-memory"], default=None)
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--memory-rows", type=int, default=100_000)
     args = parser.parse_args()
 
-    recreate_database()
+    if args.only != "upload-memory":
+        recreate_database()
     import django
     from django.core.management import call_command
 
@@ -148,9 +189,15 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # the test client's host and response.context
+    if args.only == "upload-memory":
+        upload_memory(args)
+        return
     call_command("migrate", verbosity=0)
     call_command("load_reference", verbosity=0)
-    bench_dashboard(args)
+    if args.only in (None, "uploads"):
+        bench_uploads(args)
+    if args.only in (None, "dashboard"):
+        bench_dashboard(args)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from programs import rules
 from students.models import Award, AwardEvent, Student
 
@@ -82,7 +85,7 @@ class HistoryEntry:
     changes: list[tuple[str, Any, Any]]
 
 
-ACTIONS = {"+": "作成 / created", "~": "変更 / changed", "-": "削除 / deleted"}
+ACTIONS = {"+": gettext_lazy("作成"), "~": gettext_lazy("変更"), "-": gettext_lazy("削除")}
 
 
 def _entries(records: list[Any], subject: str) -> list[HistoryEntry]:
@@ -111,17 +114,17 @@ def _entries(records: list[Any], subject: str) -> list[HistoryEntry]:
 
 def student_history(student: Student) -> list[HistoryEntry]:
     """Who changed what and when, for the student, their awards and events, newest first."""
-    entries = _entries(list(student.history.select_related("history_user")), f"学生 {student.student_number}")
+    entries = _entries(list(student.history.select_related("history_user")), f"{_('学生')} {student.student_number}")
     award_records = Award.history.filter(student_id=student.pk).select_related("history_user", "program")
     by_award: dict[int, list[Any]] = {}
     for record in award_records:
         by_award.setdefault(record.id, []).append(record)
     for records in by_award.values():
-        entries += _entries(records, f"支援 {records[0].program.code} {records[0].start_date}")
+        entries += _entries(records, f"{_('支援')} {records[0].program.code} {records[0].start_date}")
     event_records = AwardEvent.history.filter(award__student_id=student.pk).select_related("history_user")
     by_event: dict[int, list[Any]] = {}
     for record in event_records:
         by_event.setdefault(record.id, []).append(record)
     for records in by_event.values():
-        entries += _entries(records, f"異動 {records[0].get_kind_display()} {records[0].start_date}")
+        entries += _entries(records, f"{_('異動')} {records[0].get_kind_display()} {records[0].start_date}")
     return sorted(entries, key=lambda e: e.when, reverse=True)

@@ -1,0 +1,113 @@
+"""Upload benchmark: our check + apply against django-import-export on the same file and models."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def award_file(rows: int, prefix: str = "B") -> bytes:
+    from students import imports
+
+    lines = [",".join(imports.headers("en"))]
+    for i in range(rows):
+        lines.append(
+            f"{prefix}{i:06d},,山田,花子,engineering,2025-04-01,3,enrolled,,0,0,SPRING,2025-04-01,2028-03-31,"
+            "1800000,1100000,0"
+        )
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def ours(university, content: bytes, user) -> tuple[float, int]:
+    from students import imports
+
+    start = time.perf_counter()
+    plan = imports.import_check(university=university, content=content, filename="bench.csv")
+    assert plan.result.ok, plan.result.errors[:3]
+    result = imports.import_apply(plan=plan, acting_user=user)
+    return time.perf_counter() - start, result.awards_created
+
+
+def import_export(university, content: bytes) -> tuple[float, int]:
+    """django-import-export importing the same rows: students, then awards (two resources)."""
+    import tablib
+    from import_export import fields, resources, widgets
+
+    from programs.models import Program
+    from students.models import Award, Student
+
+    class StudentResource(resources.ModelResource):
+        class Meta:
+            model = Student
+            import_id_fields = ("student_number",)
+            fields = (
+                "student_number",
+                "erad_number",
+                "family_name",
+                "given_name",
+                "field",
+                "entry_date",
+                "standard_term_years",
+                "status",
+                "is_international",
+                "is_working_adult",
+            )
+            skip_unchanged = True
+
+        def before_save_instance(self, instance, row, **kwargs):
+            instance.university = university
+
+        def get_queryset(self):
+            return Student.objects.filter(university=university)
+
+    class AwardResource(resources.ModelResource):
+        student = fields.Field(
+            attribute="student",
+            column_name="student_number",
+            widget=widgets.ForeignKeyWidget(Student, "student_number"),
+        )
+        program = fields.Field(
+            attribute="program", column_name="program", widget=widgets.ForeignKeyWidget(Program, "code")
+        )
+
+        class Meta:
+            model = Award
+            import_id_fields = ("student", "program", "start_date")
+            fields = (
+                "student",
+                "program",
+                "start_date",
+                "end_date",
+                "annual_living_cost",
+                "annual_research_cost",
+                "is_reserved",
+            )
+            skip_unchanged = True
+
+        def get_queryset(self):
+            return Award.objects.filter(student__university=university)
+
+    start = time.perf_counter()
+    dataset = tablib.Dataset().load(content.decode("utf-8"), format="csv")
+    students = StudentResource().import_data(dataset, dry_run=False, raise_errors=True)
+    dataset = tablib.Dataset().load(content.decode("utf-8"), format="csv")
+    awards = AwardResource().import_data(dataset, dry_run=False, raise_errors=True)
+    assert not students.has_errors() and not awards.has_errors()
+    return time.perf_counter() - start, awards.totals["new"]
+
+
+def peak_memory_mb(rows: int) -> float:
+    """Peak resident memory of a fresh process checking and applying a file of `rows` rows."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--only", "upload-memory", "--rows", str(rows)],
+        check=True,
+        cwd=ROOT,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(after, before) / 1024
