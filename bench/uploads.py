@@ -97,7 +97,8 @@ def import_export(university, content: bytes) -> tuple[float, int]:
     students = StudentResource().import_data(dataset, dry_run=False, raise_errors=True)
     dataset = tablib.Dataset().load(content.decode("utf-8"), format="csv")
     awards = AwardResource().import_data(dataset, dry_run=False, raise_errors=True)
-    assert not students.has_errors() and not awards.has_errors()
+    assert not students.has_errors()
+    assert not awards.has_errors()
     return time.perf_counter() - start, awards.totals["new"]
 
 
