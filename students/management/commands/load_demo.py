@@ -34,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scale",
             type=float,
-            default=0.1,
+            default=1.0,
             help="Share of the national headcount to generate (1.0 = national scale).",
         )
         parser.add_argument("--last-fy", type=int, default=None, help="Last fiscal year with new cohorts.")
