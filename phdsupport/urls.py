@@ -13,5 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboards/", include("dashboards.urls")),
     path("students/", include("students.urls")),
+    path("api/v1/", include("phdsupport.api.urls")),
     path("admin/", admin.site.urls),
 ]

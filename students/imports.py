@@ -78,6 +78,9 @@ CONFLICTING_STUDENT = _(
     "同じ学籍番号の行で学生の情報が食い違っています（{row}行目）。 / Student details differ from row {row}."
 )
 DUPLICATE_AWARD = _("同じ支援（事業・開始日）が{row}行目にもあります。 / The same award is also on row {row}.")
+UNKNOWN_STUDENT = _(
+    "この学籍番号の学生がいません。学生も一緒に送ってください。 / No student has this number; send the student too."
+)
 AWARD_INCOMPLETE = _(
     "支援の列（事業・開始日・終了日）をすべて入力してください。 / Fill in program, start and end date."
 )
@@ -86,8 +89,9 @@ AWARD_INCOMPLETE = _(
 @dataclass(frozen=True)
 class RowError:
     row: int  # 1-based row number as the user sees it (header = row 1)
-    column: str
+    column: str  # the column's Japanese header
     message: str
+    field: str = ""  # the column's key (API field name)
 
 
 @dataclass
@@ -304,18 +308,34 @@ def import_check(
 ) -> ImportPlan:
     """Read, parse and validate a file against the university's current data; writes nothing."""
     headers, raw_rows = read_table(content, filename)
-    result = ImportResult(rows=len(raw_rows))
-    plan = ImportPlan(university=university, result=result)
-    keys: list[str | None] = []
-    for header in headers:
-        key = HEADER_TO_KEY.get(header)
-        if key is None and header:
-            result.errors.append(RowError(1, header, str(UNKNOWN_HEADER.format(column=header))))
-        keys.append(key)
+    keys: list[str | None] = [HEADER_TO_KEY.get(header) for header in headers]
+    unknown = [
+        RowError(1, h, str(UNKNOWN_HEADER.format(column=h)))
+        for h, k in zip(headers, keys, strict=True)
+        if k is None and h
+    ]
     missing = [LABEL_OF[k] for k in ["student_number", "field", "entry_date"] if k not in keys]
     if missing:
         raise UploadRejected(MISSING_HEADERS.format(columns="、".join(missing)))
+    plan = plan_rows(university=university, keys=keys, raw_rows=raw_rows, progress=progress)
+    plan.result.errors[:0] = unknown
+    return plan
 
+
+def plan_rows(
+    *,
+    university: University,
+    keys: list[str | None],
+    raw_rows: list[list[Any]],
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportPlan:
+    """Validate rows (cells in `keys` order) against the university's data; writes nothing.
+
+    A cell that is None is absent (the API's bulk items), and a row whose only student cell
+    is the student number adds an award to a student already known.
+    """
+    result = ImportResult(rows=len(raw_rows))
+    plan = ImportPlan(university=university, result=result)
     programs = {p.code: p for p in Program.objects.all()}
     defaults = _rule_defaults()
     existing = {s.student_number: s for s in Student.objects.filter(university=university)}
@@ -333,54 +353,76 @@ def import_check(
             continue
         values: dict[str, Any] = {}
         for key, cell in zip(keys, raw, strict=False):
-            if key is None:
+            if key is None or cell is None:
                 continue
             try:
                 values[key] = PARSERS[key](cell)
             except ValueError as error:
-                result.errors.append(RowError(row_number, LABEL_OF[key], str(error.args[0])))
-        for key in REQUIRED_STUDENT:
+                result.errors.append(RowError(row_number, LABEL_OF[key], str(error.args[0]), key))
+        award_only = (
+            values.get("student_number")
+            and not (set(values) & set(STUDENT_KEYS[1:]))
+            and any(k in values for k in AWARD_KEYS)
+        )
+        if award_only and values["student_number"] not in plan.students and values["student_number"] not in existing:
+            result.errors.append(
+                RowError(row_number, LABEL_OF["student_number"], str(UNKNOWN_STUDENT), "student_number")
+            )
+            continue
+        for key in () if award_only else REQUIRED_STUDENT:
             if values.get(key) in (None, "") and not any(
                 e.row == row_number and e.column == LABEL_OF[key] for e in result.errors
             ):
-                result.errors.append(RowError(row_number, LABEL_OF[key], str(REQUIRED)))
+                result.errors.append(RowError(row_number, LABEL_OF[key], str(REQUIRED), key))
         if any(e.row == row_number for e in result.errors):
             continue
         number = values["student_number"]
         instance = existing.get(number)
-        # Columns the file leaves out keep what the record has (or the defaults for a new one).
-        base = {k: getattr(instance, k) for k in STUDENT_KEYS[1:]} if instance else _student_defaults({})
-        student_values = {**base, **{k: v for k, v in values.items() if k in STUDENT_KEYS[1:] and v is not None}}
-        errors = _student_field_errors(student_values)
-        result.errors.extend(RowError(row_number, LABEL_OF[k], m) for k, m in errors)
-        if errors:
-            continue
-        known = plan.students.get(number)
-        if known is None:
-            changed = instance is None or any(getattr(instance, k) != v for k, v in student_values.items())
-            plan.students[number] = _StudentPlan(row_number, student_values, instance, changed)
-        elif known.values != student_values:
-            result.errors.append(
-                RowError(row_number, LABEL_OF["student_number"], str(CONFLICTING_STUDENT.format(row=known.row)))
-            )
-            continue
+        if award_only:
+            if number not in plan.students:
+                current = {k: getattr(instance, k) for k in STUDENT_KEYS[1:]}
+                plan.students[number] = _StudentPlan(row_number, current, instance, False)
+        else:
+            # Columns the file leaves out keep what the record has (or the defaults for a new one).
+            base = {k: getattr(instance, k) for k in STUDENT_KEYS[1:]} if instance else _student_defaults({})
+            provided = {k: v for k, v in values.items() if k in STUDENT_KEYS[1:] and v is not None}
+            student_values = {**base, **provided}
+            errors = _student_field_errors(student_values)
+            result.errors.extend(RowError(row_number, LABEL_OF[k], m, k) for k, m in errors)
+            if errors:
+                continue
+            known = plan.students.get(number)
+            if known is None:
+                changed = instance is None or any(getattr(instance, k) != v for k, v in student_values.items())
+                plan.students[number] = _StudentPlan(row_number, student_values, instance, changed)
+            elif known.values != student_values:
+                message = str(CONFLICTING_STUDENT.format(row=known.row))
+                result.errors.append(RowError(row_number, LABEL_OF["student_number"], message, "student_number"))
+                continue
 
         award_values = {k: values.get(k) for k in AWARD_KEYS}
         if not any(award_values[k] not in (None, "", False) for k in AWARD_KEYS):
             continue
         if not (award_values["program"] and award_values["start_date"] and award_values["end_date"]):
-            result.errors.append(RowError(row_number, LABEL_OF["program"], str(AWARD_INCOMPLETE)))
+            result.errors.append(RowError(row_number, LABEL_OF["program"], str(AWARD_INCOMPLETE), "program"))
             continue
         program = programs.get(award_values["program"])
         if program is None:
             result.errors.append(
-                RowError(row_number, LABEL_OF["program"], str(UNKNOWN_PROGRAM.format(value=award_values["program"])))
+                RowError(
+                    row_number,
+                    LABEL_OF["program"],
+                    str(UNKNOWN_PROGRAM.format(value=award_values["program"])),
+                    "program",
+                )
             )
             continue
         key = (number, program.code, award_values["start_date"])
         if key in award_rows:
             result.errors.append(
-                RowError(row_number, LABEL_OF["start_date"], str(DUPLICATE_AWARD.format(row=award_rows[key])))
+                RowError(
+                    row_number, LABEL_OF["start_date"], str(DUPLICATE_AWARD.format(row=award_rows[key])), "start_date"
+                )
             )
             continue
         award_rows[key] = row_number
@@ -511,7 +553,7 @@ def _check_rules(plan: ImportPlan, existing_awards: dict[tuple[int, str, date], 
                 rules.check_exclusive(terms, [t for _i, t in items])
             except rules.RuleViolation as violation:
                 column = {"end_date": "end_date", "program": "program"}.get(violation.field or "", "program")
-                plan.result.errors.append(RowError(item.row, LABEL_OF[column], str(violation.message)))
+                plan.result.errors.append(RowError(item.row, LABEL_OF[column], str(violation.message), column))
     plan.result.errors.sort(key=lambda e: (e.row, e.column))
 
 

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from phdsupport.history import history_user
 from programs.models import Program
 from students.managers import (
     AwardEventQuerySet,
@@ -107,7 +108,7 @@ class Student(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
     objects = StudentQuerySet.as_manager()
 
     class Meta:
@@ -153,7 +154,7 @@ class Award(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
     objects = AwardQuerySet.as_manager()
 
     class Meta:
@@ -199,7 +200,7 @@ class AwardEvent(models.Model):
     )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
     objects = AwardEventQuerySet.as_manager()
 
     class Meta:
@@ -359,3 +360,59 @@ class UploadJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.state in (self.State.CHECKING, self.State.APPLYING)
+
+
+class ApiKey(models.Model):
+    """A key for a university's system (scope read or write) or a ministry system (aggregates).
+
+    Only a hash is stored; the key is shown once, when it is issued.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("読み取り")
+        WRITE = "write", _("読み書き")
+        MINISTRY = "ministry", _("省庁（集計のみ）")
+
+    name = models.CharField(_("名前"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    university = models.ForeignKey(University, on_delete=models.CASCADE, null=True, blank=True, related_name="api_keys")
+    scope = models.CharField(_("権限"), max_length=16, choices=Scope.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(_("発行日時"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最終使用日時"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("失効日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("APIキー")
+        verbose_name_plural = _("APIキー")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope="ministry", university__isnull=True)
+                | (~models.Q(scope="ministry") & models.Q(university__isnull=False)),
+                name="apikey_university_matches_scope",
+                violation_error_message=_("大学のキーには大学が、省庁のキーには大学なしが必要です。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST carrying an Idempotency-Key, replayed for the same key."""
+
+    owner = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    path = models.CharField(max_length=255)
+    body_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_one_per_owner_key")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"

@@ -1,0 +1,152 @@
+from rest_framework import serializers
+
+from programs.models import Program
+from students.models import Award, AwardEvent, Field, Student, University
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    annual_living_cost = serializers.SerializerMethodField()
+    annual_research_cost = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Program
+        fields = [
+            "code",
+            "name_ja",
+            "name_en",
+            "agency",
+            "audience",
+            "term_years",
+            "is_exclusive",
+            "annual_living_cost",
+            "annual_research_cost",
+        ]
+
+    def _latest(self, obj):
+        rules = sorted(obj.rules.all(), key=lambda r: r.effective_from)
+        return rules[-1] if rules else None
+
+    def get_annual_living_cost(self, obj) -> int | None:
+        rule = self._latest(obj)
+        return rule.annual_living_cost if rule else None
+
+    def get_annual_research_cost(self, obj) -> int | None:
+        rule = self._latest(obj)
+        return rule.annual_research_cost if rule else None
+
+
+class UniversitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = University
+        fields = [
+            "id",
+            "name_ja",
+            "name_en",
+            "founder",
+            "national_group",
+            "is_designated",
+            "spring_adopted",
+            "boost_adopted",
+        ]
+
+
+class StudentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Student
+        fields = [
+            "id",
+            "student_number",
+            "erad_number",
+            "family_name",
+            "given_name",
+            "field",
+            "entry_date",
+            "standard_term_years",
+            "status",
+            "completion_date",
+            "is_international",
+            "is_working_adult",
+            "version",
+            "updated_at",
+        ]
+
+
+class StudentWriteSerializer(serializers.Serializer):
+    """Input only: types are checked here, every rule in students.services."""
+
+    student_number = serializers.CharField(max_length=32)
+    erad_number = serializers.CharField(max_length=8, required=False, allow_blank=True)
+    family_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    given_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    field = serializers.ChoiceField(choices=Field.choices)
+    entry_date = serializers.DateField()
+    standard_term_years = serializers.IntegerField(required=False, min_value=1, max_value=10)
+    status = serializers.ChoiceField(choices=Student.Status.choices, required=False)
+    completion_date = serializers.DateField(required=False, allow_null=True)
+    is_international = serializers.BooleanField(required=False)
+    is_working_adult = serializers.BooleanField(required=False)
+
+
+class AwardSerializer(serializers.ModelSerializer):
+    program = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    student_number = serializers.CharField(source="student.student_number", read_only=True)
+
+    class Meta:
+        model = Award
+        fields = [
+            "id",
+            "student",
+            "student_number",
+            "program",
+            "start_date",
+            "end_date",
+            "annual_living_cost",
+            "annual_research_cost",
+            "status",
+            "is_reserved",
+            "version",
+            "updated_at",
+        ]
+
+
+class AwardWriteSerializer(serializers.Serializer):
+    student = serializers.IntegerField(required=False, help_text="student id, or give student_number")
+    student_number = serializers.CharField(required=False, max_length=32)
+    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    annual_living_cost = serializers.IntegerField(required=False, help_text="integer yen; omitted: the program's rule")
+    annual_research_cost = serializers.IntegerField(required=False)
+    is_reserved = serializers.BooleanField(required=False)
+
+
+class AwardEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AwardEvent
+        fields = ["id", "kind", "start_date", "end_date", "reason", "previous_end_date", "created_at"]
+
+
+class AwardEventWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AwardEvent.Kind.choices)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class BulkSerializer(serializers.Serializer):
+    students = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    awards = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+
+    def validate(self, attrs):
+        if len(attrs["students"]) + len(attrs["awards"]) > 10_000:
+            raise serializers.ValidationError("一度に送れるのは10,000件までです。 / At most 10,000 items at once.")
+        return attrs
+
+
+class BulkResultSerializer(serializers.Serializer):
+    students_created = serializers.IntegerField()
+    students_updated = serializers.IntegerField()
+    students_unchanged = serializers.IntegerField()
+    awards_created = serializers.IntegerField()
+    awards_updated = serializers.IntegerField()
+    awards_unchanged = serializers.IntegerField()
