@@ -63,3 +63,8 @@ class AwardEventForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("ファイル（CSV または XLSX）"))
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("名前（用途）"), max_length=100)
+    scope = forms.ChoiceField(label=_("権限"), choices=[("read", _("読み取り")), ("write", _("読み書き"))])

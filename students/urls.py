@@ -18,4 +18,6 @@ urlpatterns = [
     path("uploads/<int:pk>/apply/", views.upload_apply, name="upload_apply"),
     path("uploads/template.<str:fmt>", views.upload_template, name="upload_template"),
     path("export.<str:fmt>", views.export, name="export"),
+    path("api-keys/", views.api_keys, name="api_keys"),
+    path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
 ]

@@ -15,9 +15,10 @@ from programs.models import Program
 from programs.selectors import floor_in_force
 from students import imports, services, uploads
 from students.access import require_student_pages, staff_university
+from students.api.keys import api_key_create, api_key_revoke
 from students.filters import StudentFilterSet
-from students.forms import AwardEventForm, AwardForm, StudentForm, UploadForm, add_service_errors
-from students.models import Award, Student, UploadJob
+from students.forms import ApiKeyForm, AwardEventForm, AwardForm, StudentForm, UploadForm, add_service_errors
+from students.models import ApiKey, Award, Student, UploadJob
 from students.selectors import student_history, student_timeline
 
 PAGE_SIZE = 50
@@ -297,3 +298,34 @@ def export(request, fmt):
     if fmt == "xlsx":
         return _download(imports.write_xlsx(rows, language), f"phdsupport-{university.pk}.xlsx", True)
     return _download(imports.write_csv(rows, language), f"phdsupport-{university.pk}.csv", False)
+
+
+# --- API keys -----------------------------------------------------------------------------
+
+
+@login_required
+def api_keys(request):
+    """University staff issue and revoke their university's keys; a new key is shown once."""
+    university = staff_university(request.user)
+    form = ApiKeyForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        _key, secret = api_key_create(
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            university=university,
+            acting_user=request.user,
+        )
+        form = ApiKeyForm()
+    keys = ApiKey.objects.filter(university=university).select_related("created_by")
+    return render(request, "students/api_keys.html", {"form": form, "keys": keys, "secret": secret})
+
+
+@login_required
+@require_POST
+def api_key_revoke_view(request, pk):
+    university = staff_university(request.user)
+    key = get_object_or_404(ApiKey.objects.filter(university=university), pk=pk)
+    api_key_revoke(key=key, acting_user=request.user)
+    messages.success(request, _("APIキーを失効させました。"))
+    return redirect("students:api_keys")

@@ -13,6 +13,7 @@ from django.urls.converters import IntConverter
 from dashboards.models import Publication
 from programs.models import Program
 from students import services
+from students.api.keys import api_key_create
 from students.models import UploadJob
 from tests.factories import StudentFactory, user_with_role
 
@@ -57,6 +58,7 @@ def objects_of_a(reference, university_a, staff_a):
         end_date=date(2028, 3, 31),
         acting_user=staff_a,
     )
+    key, _secret = api_key_create(name="a", scope="read", university=university_a, acting_user=staff_a)
     job = UploadJob.objects.create(
         university=university_a, created_by=staff_a, filename="a.csv", content=b"", state="checked"
     )
@@ -69,6 +71,7 @@ def objects_of_a(reference, university_a, staff_a):
         "students:award_event": award.pk,
         "students:upload": job.pk,
         "students:upload_apply": job.pk,
+        "students:api_key_revoke": key.pk,
         "dashboards:university": university_a.pk,
         **api_objects(student, award),
     }

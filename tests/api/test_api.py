@@ -292,7 +292,7 @@ def test_session_users_use_the_api_too(client, staff_a, ministry_viewer, referen
 
 def test_list_page_of_100_costs_the_same_queries_as_one(write_a, university_a, staff_a, django_assert_num_queries):
     client = client_with(write_a)
-    for n in range(5):
+    for _n in range(5):
         services.award_create(
             student=StudentFactory(university=university_a),
             program=Program.objects.get(code="SPRING"),
@@ -319,3 +319,16 @@ def test_docs_and_schema_are_served_without_a_cdn(client, staff_a):
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower()
     assert AwardEvent  # the schema covers events too
+
+
+def test_staff_issue_and_revoke_keys_from_the_page(client, staff_a, reference):
+    client.force_login(staff_a)
+    response = client.post("/students/api-keys/", {"name": "教務システム", "scope": "write"})
+    secret = response.context["secret"]
+    assert secret.startswith("phd_")
+    assert secret in response.content.decode()
+    assert client.get("/students/api-keys/").content.decode().count(secret) == 0  # shown once
+    assert client_with(secret).post("/api/v1/students/", STUDENT, format="json").status_code == 201
+    key = ApiKey.objects.get(name="教務システム")
+    client.post(f"/students/api-keys/{key.pk}/revoke/")
+    assert client_with(secret).get("/api/v1/students/").status_code == 401

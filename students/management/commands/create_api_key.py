@@ -21,7 +21,7 @@ class Command(BaseCommand):
             university = University.objects.filter(pk=university_id).first()
             if university is None:
                 raise CommandError(f"No university with id {university_id}.")
-        key, secret = api_key_create(
+        _key, secret = api_key_create(
             name=name or (f"{university.name_ja} {scope}" if university else "ministry"),
             scope=ApiKey.Scope.MINISTRY if ministry else scope,
             university=university,
