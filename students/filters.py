@@ -16,7 +16,9 @@ class StudentFilterSet(django_filters.FilterSet):
     program = django_filters.ModelChoiceFilter(
         queryset=Program.objects.all(), to_field_name="code", method="with_program", label=_("支援事業")
     )
-    fiscal_year = django_filters.NumberFilter(method="supported_in", label=_("支援を受けた年度"))
+    fiscal_year = django_filters.NumberFilter(
+        method="supported_in", label=_("支援を受けた年度"), min_value=2000, max_value=2100
+    )
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）")
     )
@@ -62,7 +64,7 @@ class AwardFilterSet(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=Award.Status.choices, label=_("状態"))
     student_number = django_filters.CharFilter(field_name="student__student_number", label=_("学籍番号"))
-    fiscal_year = django_filters.NumberFilter(method="active_in", label=_("年度"))
+    fiscal_year = django_filters.NumberFilter(method="active_in", label=_("年度"), min_value=2000, max_value=2100)
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）")
     )

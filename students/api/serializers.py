@@ -110,13 +110,17 @@ class AwardSerializer(serializers.ModelSerializer):
 
 
 class AwardWriteSerializer(serializers.Serializer):
-    student = serializers.IntegerField(required=False, help_text="student id, or give student_number")
+    student = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="student id, or give student_number"
+    )
     student_number = serializers.CharField(required=False, max_length=32)
     program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
     start_date = serializers.DateField()
     end_date = serializers.DateField()
-    annual_living_cost = serializers.IntegerField(required=False, help_text="integer yen; omitted: the program's rule")
-    annual_research_cost = serializers.IntegerField(required=False)
+    annual_living_cost = serializers.IntegerField(
+        required=False, min_value=0, max_value=10_000_000, help_text="integer yen; omitted: the program's rule"
+    )
+    annual_research_cost = serializers.IntegerField(required=False, min_value=0, max_value=10_000_000)
     is_reserved = serializers.BooleanField(required=False)
 
 

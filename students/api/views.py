@@ -23,6 +23,8 @@ from students.api import serializers as s
 from students.filters import AwardFilterSet, StudentFilterSet
 from students.models import ApiKey, Award, IdempotencyRecord, Student, University
 
+ID_PATTERN = r"[0-9]{1,18}"  # ids fit a 64-bit integer; anything else is simply not found
+
 
 class ByIdCursor(CursorPagination):
     ordering = "id"
@@ -112,6 +114,7 @@ class VersionedRetrieveMixin:
 class StudentViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Students of the key's university. Writes go through students.services."""
 
+    lookup_value_regex = ID_PATTERN
     serializer_class = s.StudentSerializer
     permission_classes = [RowAccess]
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
@@ -159,6 +162,7 @@ class StudentViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.Retri
 
 
 class AwardViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     serializer_class = s.AwardSerializer
     permission_classes = [RowAccess]
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
@@ -221,7 +225,14 @@ class AwardViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.Retriev
 
     @extend_schema(methods=["GET"], responses=s.AwardEventSerializer(many=True))
     @extend_schema(methods=["POST"], request=s.AwardEventWriteSerializer, responses={201: s.AwardEventSerializer})
-    @action(detail=True, methods=["get", "post"], url_path="events", url_name="events")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="events",
+        url_name="events",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def events(self, request, pk=None):
         award = self.get_object()
         if request.method == "GET":
