@@ -112,6 +112,12 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for a lock rather than fail at once when the web process and a worker write together.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Tests use a file, not shared-cache memory: a Celery worker thread in the integration tests
+    # would otherwise meet "table is locked" instead of waiting.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache shared by every web process in production (Redis); per-process memory otherwise.

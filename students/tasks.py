@@ -14,11 +14,21 @@ def facts_refresh_task(student_ids: list[int]) -> int:
     return facts_refresh(student_ids=student_ids)
 
 
+def _mark_failed(job_id: int, error: Exception) -> None:
+    from students.models import UploadJob
+
+    UploadJob.objects.filter(pk=job_id).update(state=UploadJob.State.FAILED, message=f"{type(error).__name__}: {error}")
+
+
 @shared_task(name="students.tasks.upload_check_task")
 def upload_check_task(job_id: int) -> str:
     from students.uploads import upload_check
 
-    return upload_check(job_id=job_id).state
+    try:
+        return upload_check(job_id=job_id).state
+    except Exception as error:  # the page must not wait forever on a job that died
+        _mark_failed(job_id, error)
+        raise
 
 
 @shared_task(name="students.tasks.upload_apply_task")
@@ -28,4 +38,8 @@ def upload_apply_task(job_id: int, user_id: int | None) -> str:
     from students.uploads import upload_apply
 
     user = get_user_model().objects.filter(pk=user_id).first()
-    return upload_apply(job_id=job_id, acting_user=user).state
+    try:
+        return upload_apply(job_id=job_id, acting_user=user).state
+    except Exception as error:  # nothing was written (one transaction); say so on the page
+        _mark_failed(job_id, error)
+        raise
