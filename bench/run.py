@@ -161,6 +161,32 @@ def bench_uploads(args) -> None:
         )
 
 
+def bench_api(args) -> None:
+    from datetime import date
+
+    from bench import api
+    from programs.models import Program
+    from students import services
+    from students.api.keys import api_key_create
+    from students.models import Student, University
+
+    section("API (PostgreSQL)")
+    university = University.objects.create(name_ja="ベンチ大学API", founder="national", is_synthetic=True)
+    spring = Program.objects.get(code="SPRING")
+    students = Student.objects.bulk_create(
+        [
+            Student(university=university, student_number=f"P{i:05d}", field="science", entry_date=date(2025, 4, 1))
+            for i in range(150)
+        ]
+    )
+    for student in students:
+        services.award_create(
+            student=student, program=spring, start_date=date(2025, 4, 1), end_date=date(2028, 3, 31), acting_user=None
+        )
+    _key, secret = api_key_create(name="bench", scope="write", university=university, acting_user=None)
+    api.bench(university, secret, args.rows)
+
+
 def upload_memory(args) -> None:
     from bench import uploads
     from students.models import University
@@ -175,7 +201,7 @@ def main() -> None:
     parser.add_argument("--universities", type=int, default=800)
     parser.add_argument("--fiscal-year", type=int, default=2025)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=["dashboard", "uploads", "upload-memory"], default=None)
+    parser.add_argument("--only", choices=["dashboard", "uploads", "api", "upload-memory"], default=None)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--memory-rows", type=int, default=100_000)
     args = parser.parse_args()
@@ -196,6 +222,8 @@ def main() -> None:
     call_command("load_reference", verbosity=0)
     if args.only in (None, "uploads"):
         bench_uploads(args)
+    if args.only in (None, "api"):
+        bench_api(args)
     if args.only in (None, "dashboard"):
         bench_dashboard(args)
 

@@ -3,17 +3,24 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from programs import rules
 from programs.models import Program
 from students.models import Award, Field, Student
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class ProgramCodeFilter(django_filters.ModelChoiceFilter):
+    """A program named by its code (SPRING, JSPS_DC1, …)."""
+
+
 class StudentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("検索（学籍番号・氏名・研究者番号）"))
     status = django_filters.ChoiceFilter(choices=Student.Status.choices, label=_("在籍状況"))
     field = django_filters.ChoiceFilter(choices=Field.choices, label=_("学系"))
-    program = django_filters.ModelChoiceFilter(
+    program = ProgramCodeFilter(
         queryset=Program.objects.all(), to_field_name="code", method="with_program", label=_("支援事業")
     )
     fiscal_year = django_filters.NumberFilter(
@@ -59,9 +66,7 @@ class StudentFilterSet(django_filters.FilterSet):
 
 
 class AwardFilterSet(django_filters.FilterSet):
-    program = django_filters.ModelChoiceFilter(
-        queryset=Program.objects.all(), to_field_name="code", label=_("支援事業")
-    )
+    program = ProgramCodeFilter(queryset=Program.objects.all(), to_field_name="code", label=_("支援事業"))
     status = django_filters.ChoiceFilter(choices=Award.Status.choices, label=_("状態"))
     student_number = django_filters.CharFilter(field_name="student__student_number", label=_("学籍番号"))
     fiscal_year = django_filters.NumberFilter(method="active_in", label=_("年度"), min_value=2000, max_value=2100)

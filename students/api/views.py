@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, mixins, status, viewsets
@@ -105,15 +107,47 @@ class UniversityViewSet(viewsets.ReadOnlyModelViewSet):
         return University.objects.order_by("id")
 
 
+class ValuesListMixin:
+    """Lists read plain rows with .values() and rename them to the serializer's fields.
+
+    A page of 100 model instances through a ModelSerializer costs several times the query
+    itself; the rows here are flat, so the same JSON comes from the values directly.
+    """
+
+    list_values: dict[str, str] = {}  # output field → queryset path
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset()).values(*self.list_values.values())
+        page = self.paginate_queryset(queryset)
+        names = list(self.list_values.items())
+        rows = [{name: row[source] for name, source in names} for row in page]
+        return self.get_paginated_response(_jsonable(rows))
+
+
+def _jsonable(rows: list[dict]) -> list[dict]:
+    """Dates and times exactly as DRF's fields write them (the detail views use those):
+    ISO 8601, times in the current time zone, UTC written as Z."""
+    zone = timezone.get_current_timezone()
+    for row in rows:
+        for name, value in row.items():
+            if isinstance(value, datetime):
+                text = value.astimezone(zone).isoformat()
+                row[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
+            elif isinstance(value, date):
+                row[name] = value.isoformat()
+    return rows
+
+
 class VersionedRetrieveMixin:
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         return Response(self.get_serializer(instance).data, headers={"ETag": etag_of(instance)})
 
 
-class StudentViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class StudentViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Students of the key's university. Writes go through students.services."""
 
+    list_values = {name: name for name in s.StudentSerializer.Meta.fields}
     lookup_value_regex = ID_PATTERN
     serializer_class = s.StudentSerializer
     permission_classes = [RowAccess]
@@ -161,7 +195,21 @@ class StudentViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.Retri
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class AwardViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AwardViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    list_values = {
+        "id": "id",
+        "student": "student_id",
+        "student_number": "student__student_number",
+        "program": "program__code",
+        "start_date": "start_date",
+        "end_date": "end_date",
+        "annual_living_cost": "annual_living_cost",
+        "annual_research_cost": "annual_research_cost",
+        "status": "status",
+        "is_reserved": "is_reserved",
+        "version": "version",
+        "updated_at": "updated_at",
+    }
     lookup_value_regex = ID_PATTERN
     serializer_class = s.AwardSerializer
     permission_classes = [RowAccess]

@@ -332,3 +332,17 @@ def test_staff_issue_and_revoke_keys_from_the_page(client, staff_a, reference):
     key = ApiKey.objects.get(name="教務システム")
     client.post(f"/students/api-keys/{key.pk}/revoke/")
     assert client_with(secret).get("/api/v1/students/").status_code == 401
+
+
+def test_list_rows_match_the_detail_representation(write_a, university_a, staff_a):
+    student = StudentFactory(university=university_a)
+    award = services.award_create(
+        student=student,
+        program=Program.objects.get(code="SPRING"),
+        start_date=date(2025, 4, 1),
+        end_date=date(2028, 3, 31),
+        acting_user=staff_a,
+    )
+    client = client_with(write_a)
+    assert client.get("/api/v1/awards/").json()["results"][0] == client.get(f"/api/v1/awards/{award.pk}/").json()
+    assert client.get("/api/v1/students/").json()["results"][0] == client.get(f"/api/v1/students/{student.pk}/").json()
