@@ -191,8 +191,10 @@ def upload_memory(args) -> None:
     from bench import uploads
     from students.models import University
 
-    university = University.objects.create(name_ja="メモリ計測大学", founder="national", is_synthetic=True)
-    uploads.ours(university, uploads.award_file(args.rows), None)
+    university = University.objects.create(
+        name_ja=f"メモリ計測大学{time.time_ns()}", founder="national", is_synthetic=True
+    )
+    uploads.ours(university, uploads.award_file(args.rows, prefix=f"M{time.time_ns() % 10**6}-"), None)
 
 
 def main() -> None:

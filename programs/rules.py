@@ -335,10 +335,13 @@ def exclusive_conflict(candidate: AwardTerms, others: Iterable[AwardTerms]) -> t
     Exclusive programs), with that month; None when there is no conflict."""
     if not candidate.is_exclusive:
         return None
-    mine = candidate.active_months()
+    mine: frozenset[Month] | None = None  # computed only when another exclusive award is there
     for other in others:
         if other.award_id == candidate.award_id or not other.is_exclusive:
             continue
+        if other.end < candidate.start or other.start > candidate.end:
+            continue
+        mine = candidate.active_months() if mine is None else mine
         shared = mine & other.active_months()
         if shared:
             return other, min(shared)

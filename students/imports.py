@@ -12,9 +12,10 @@ import csv
 import io
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -122,8 +123,17 @@ class UploadRejected(ValidationError):
 # --- Reading ------------------------------------------------------------------------------
 
 
-def read_table(content: bytes, filename: str = "") -> tuple[list[str], list[list[Any]]]:
-    """Headers and rows of a CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932) or XLSX file."""
+@dataclass(frozen=True)
+class Table:
+    """An uploaded table read lazily: rows are parsed again on each pass, never all held at once."""
+
+    headers: list[str]
+    count: int  # data rows, up to the last row that is not empty
+    rows: Callable[[], Iterator[list[Any]]]
+
+
+def read_table(content: bytes, filename: str = "") -> Table:
+    """A CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932) or XLSX file's headers and data rows."""
     if len(content) > settings.UPLOAD_MAX_BYTES:
         raise UploadRejected(TOO_LARGE.format(limit=settings.UPLOAD_MAX_BYTES // 2**20))
     if content[:4] == b"PK\x03\x04":
@@ -132,20 +142,30 @@ def read_table(content: bytes, filename: str = "") -> tuple[list[str], list[list
         raise UploadRejected(NOT_A_TABLE)
     for encoding in ("utf-8-sig", "cp932"):
         try:
-            text = content.decode(encoding)
+            count = sum(1 for _row in _csv_rows(content, encoding))
             break
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, csv.Error):
             continue
     else:
         raise UploadRejected(NOT_A_TABLE)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows = list(reader)
-    if not rows:
+    rows = _csv_rows(content, encoding)
+    headers = next(rows, None)
+    if headers is None:
         raise UploadRejected(NOT_A_TABLE)
-    return [h.strip() for h in rows[0]], rows[1:]
+
+    def data() -> Iterator[list[Any]]:
+        stream = _csv_rows(content, encoding)
+        next(stream, None)
+        return stream
+
+    return Table([h.strip() for h in headers], count - 1, data)
 
 
-def _read_xlsx(content: bytes) -> tuple[list[str], list[list[Any]]]:
+def _csv_rows(content: bytes, encoding: str) -> Iterator[list[str]]:
+    return csv.reader(io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline=""))
+
+
+def _read_xlsx(content: bytes) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -153,17 +173,36 @@ def _read_xlsx(content: bytes) -> tuple[list[str], list[list[Any]]]:
         # An XLSX is a zip: refuse one that would unpack to more than the cap (zip bombs).
         if sum(info.file_size for info in archive.infolist()) > settings.UPLOAD_MAX_UNCOMPRESSED_BYTES:
             raise UploadRejected(TOO_LARGE.format(limit=settings.UPLOAD_MAX_UNCOMPRESSED_BYTES // 2**20))
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        load_workbook(io.BytesIO(content), read_only=True, data_only=True).close()
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise UploadRejected(NOT_A_TABLE) from error
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    while rows and all(cell in (None, "") for cell in rows[-1]):
-        rows.pop()
-    if not rows:
+
+    def all_rows() -> Iterator[list[Any]]:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            for row in workbook.worksheets[0].iter_rows(values_only=True):
+                yield list(row)
+        finally:
+            workbook.close()
+
+    headers, last, index = None, 0, 0
+    for index, row in enumerate(all_rows()):
+        if index == 0:
+            headers = row
+        elif any(cell not in (None, "") for cell in row):
+            last = index
+    if headers is None:
         raise UploadRejected(NOT_A_TABLE)
-    return [str(h or "").strip() for h in rows[0]], rows[1:]
+
+    def data() -> Iterator[list[Any]]:
+        rows = all_rows()
+        next(rows, None)
+        for position, row in enumerate(rows, start=1):
+            if position > last:
+                return
+            yield row
+
+    return Table([str(h or "").strip() for h in headers], last, data)
 
 
 # --- Parsing cells ------------------------------------------------------------------------
@@ -186,7 +225,13 @@ def _date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    return _date_from_text(_text(value))
+
+
+@lru_cache(maxsize=4096)
+def _date_from_text(text: str) -> date | None:
+    # Cached: a file repeats the same few dates, and one shared object per date keeps
+    # a 100,000-row upload small in memory.
     if not text:
         return None
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
@@ -198,7 +243,12 @@ def _date(value: Any) -> date | None:
 
 
 def _int(value: Any) -> int | None:
-    text = _text(value).replace(",", "").replace("¥", "").replace("円", "").replace("，", "")
+    return _int_from_text(_text(value))
+
+
+@lru_cache(maxsize=4096)
+def _int_from_text(text: str) -> int | None:
+    text = text.replace(",", "").replace("¥", "").replace("円", "").replace("，", "")
     if not text:
         return None
     try:
@@ -259,7 +309,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 # --- Planning -----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _StudentPlan:
     row: int
     values: dict[str, Any]
@@ -267,7 +317,7 @@ class _StudentPlan:
     changed: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _AwardPlan:
     row: int
     student_number: str
@@ -307,7 +357,8 @@ def import_check(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportPlan:
     """Read, parse and validate a file against the university's current data; writes nothing."""
-    headers, raw_rows = read_table(content, filename)
+    table = read_table(content, filename)
+    headers = table.headers
     keys: list[str | None] = [HEADER_TO_KEY.get(header) for header in headers]
     unknown = [
         RowError(1, h, str(UNKNOWN_HEADER.format(column=h)))
@@ -317,7 +368,7 @@ def import_check(
     missing = [LABEL_OF[k] for k in ["student_number", "field", "entry_date"] if k not in keys]
     if missing:
         raise UploadRejected(MISSING_HEADERS.format(columns="、".join(missing)))
-    plan = plan_rows(university=university, keys=keys, raw_rows=raw_rows, progress=progress)
+    plan = plan_rows(university=university, keys=keys, raw_rows=table.rows(), total=table.count, progress=progress)
     plan.result.errors[:0] = unknown
     return plan
 
@@ -326,7 +377,8 @@ def plan_rows(
     *,
     university: University,
     keys: list[str | None],
-    raw_rows: list[list[Any]],
+    raw_rows: Iterable[list[Any]],
+    total: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportPlan:
     """Validate rows (cells in `keys` order) against the university's data; writes nothing.
@@ -334,7 +386,7 @@ def plan_rows(
     A cell that is None is absent (the API's bulk items), and a row whose only student cell
     is the student number adds an award to a student already known.
     """
-    result = ImportResult(rows=len(raw_rows))
+    result = ImportResult(rows=total)
     plan = ImportPlan(university=university, result=result)
     programs = {p.code: p for p in Program.objects.all()}
     defaults = _rule_defaults()
@@ -348,7 +400,7 @@ def plan_rows(
     for index, raw in enumerate(raw_rows):
         row_number = index + 2
         if progress and index % 1000 == 0:
-            progress(index, len(raw_rows))
+            progress(index, total)
         if all(_text(cell) == "" for cell in raw):
             continue
         values: dict[str, Any] = {}
@@ -453,7 +505,7 @@ def plan_rows(
     _check_rules(plan, existing_awards)  # every parsed row, so one check lists every bad row
     _count(plan)
     if progress:
-        progress(len(raw_rows), len(raw_rows))
+        progress(total, total)
     return plan
 
 

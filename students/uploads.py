@@ -13,11 +13,11 @@ from students.models import University, UploadJob
 
 def upload_create(*, university: University, filename: str, content: bytes, acting_user: Any) -> UploadJob:
     """Store the file and start checking it; raises UploadRejected for an unreadable file."""
-    _headers, rows = read_table(content, filename)
+    rows = read_table(content, filename).count
     job = UploadJob.objects.create(
-        university=university, created_by=acting_user, filename=filename[:255], content=content, total_rows=len(rows)
+        university=university, created_by=acting_user, filename=filename[:255], content=content, total_rows=rows
     )
-    if len(rows) >= ASYNC_THRESHOLD:
+    if rows >= ASYNC_THRESHOLD:
         from students.tasks import upload_check_task
 
         transaction.on_commit(lambda: upload_check_task.delay(job.pk))

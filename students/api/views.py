@@ -309,7 +309,7 @@ class BulkApi(APIView):
             students, awards = data.validated_data["students"], data.validated_data["awards"]
             keys = [key for key, *_ in imports.COLUMNS]
             rows = [[item.get(k) for k in keys] for item in [*students, *awards]]
-            plan = imports.plan_rows(university=university_of(request), keys=keys, raw_rows=rows)
+            plan = imports.plan_rows(university=university_of(request), keys=keys, raw_rows=rows, total=len(rows))
             if not plan.result.ok:
                 return Response(
                     _bulk_problem(plan.result.errors, len(students)),
