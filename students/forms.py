@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.models import Program
 from students.models import AwardEvent, Student
+from students.services import STUDENT_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -22,19 +23,7 @@ class StudentForm(forms.ModelForm):
 
     class Meta:
         model = Student
-        fields = [
-            "student_number",
-            "erad_number",
-            "family_name",
-            "given_name",
-            "field",
-            "entry_date",
-            "standard_term_years",
-            "status",
-            "completion_date",
-            "is_international",
-            "is_working_adult",
-        ]
+        fields = list(STUDENT_FIELDS)  # the fields students.services writes
         widgets = {"entry_date": DATE, "completion_date": DATE}
 
     def _post_clean(self):
