@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/phdsupport_bench")
 os.environ["DATABASE_URL"] = BENCH_DB
-os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("DEBUG", "true")  # the memory measurement runs its own process with DEBUG off
 os.environ["CELERY_BROKER_URL"] = ""
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phdsupport.settings")
 
