@@ -1,5 +1,7 @@
 """One FilterSet per list, shared by the pages and the API (NetBox's habit)."""
 
+from datetime import UTC
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,15 @@ class ProgramCodeFilter(django_filters.ModelChoiceFilter):
     """A program named by its code (SPRING, JSPS_DC1, …)."""
 
 
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time turned to UTC first: PostgreSQL refuses offsets past ±15:59."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            value = value.astimezone(UTC)
+        return super().filter(qs, value)
+
+
 class StudentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("検索（学籍番号・氏名・研究者番号）"))
     status = django_filters.ChoiceFilter(choices=Student.Status.choices, label=_("在籍状況"))
@@ -26,7 +37,7 @@ class StudentFilterSet(django_filters.FilterSet):
     fiscal_year = django_filters.NumberFilter(
         method="supported_in", label=_("支援を受けた年度"), min_value=2000, max_value=2100
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）")
     )
     ordering = django_filters.OrderingFilter(
@@ -70,7 +81,7 @@ class AwardFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Award.Status.choices, label=_("状態"))
     student_number = django_filters.CharFilter(field_name="student__student_number", label=_("学籍番号"))
     fiscal_year = django_filters.NumberFilter(method="active_in", label=_("年度"), min_value=2000, max_value=2100)
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）")
     )
 
