@@ -170,11 +170,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "phdsupport.api.auth.BearerKeyAuthentication",
+        "students.api.auth.BearerKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["phdsupport.api.auth.KeyRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["students.api.auth.KeyRateThrottle"],
     "EXCEPTION_HANDLER": "phdsupport.api.errors.problem_exception_handler",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [

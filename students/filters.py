@@ -37,9 +37,7 @@ class StudentFilterSet(django_filters.FilterSet):
     fiscal_year = django_filters.NumberFilter(
         method="supported_in", label=_("支援を受けた年度"), min_value=2000, max_value=2100
     )
-    updated_since = UtcIsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）")
-    )
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）"))
     ordering = django_filters.OrderingFilter(
         fields=(
             ("student_number", "student_number"),
@@ -81,9 +79,7 @@ class AwardFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Award.Status.choices, label=_("状態"))
     student_number = django_filters.CharFilter(field_name="student__student_number", label=_("学籍番号"))
     fiscal_year = django_filters.NumberFilter(method="active_in", label=_("年度"), min_value=2000, max_value=2100)
-    updated_since = UtcIsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）")
-    )
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）"))
 
     class Meta:
         model = Award

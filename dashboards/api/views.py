@@ -6,9 +6,9 @@ from rest_framework.views import APIView
 
 from dashboards import selectors
 from dashboards.selectors import Scope
-from phdsupport.api.auth import AggregateAccess
 from programs import rules
 from programs.selectors import floor_in_force
+from students.api.auth import AggregateAccess
 from students.models import ApiKey
 
 

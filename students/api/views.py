@@ -17,11 +17,11 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from phdsupport.api.auth import AggregateAccess, RowAccess, acting_user, university_of
 from phdsupport.api.errors import IdempotencyConflict, PreconditionFailed
 from programs.models import Program
 from students import imports, services
 from students.api import serializers as s
+from students.api.auth import AggregateAccess, RowAccess, acting_user, university_of
 from students.filters import AwardFilterSet, StudentFilterSet
 from students.models import ApiKey, Award, IdempotencyRecord, Student, University
 

@@ -115,7 +115,7 @@ class KeyRateThrottle(throttling.SimpleRateThrottle):
 
 
 class BearerKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "phdsupport.api.auth.BearerKeyAuthentication"
+    target_class = "students.api.auth.BearerKeyAuthentication"
     name = "BearerKey"
 
     def get_security_definition(self, auto_schema):
