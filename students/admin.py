@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from students.models import Award, AwardEvent, Membership, Student, StudentYearFact, University
+from students.models import Award, AwardEvent, Membership, Report, ReportEvent, Student, StudentYearFact, University
 
 
 @admin.register(University)
@@ -97,6 +97,29 @@ class StudentYearFactAdmin(admin.ModelAdmin):
     list_display = ("student", "fiscal_year", "peak_rate", "counts", "program", "is_representative", "person_counts")
     list_filter = ("fiscal_year", "counts", "program")
     raw_id_fields = ("student", "university")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+class ReportEventInline(admin.TabularInline):
+    model = ReportEvent
+    extra = 0
+    fields = ("action", "from_state", "to_state", "comment", "acting_user", "created_at")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Read-only: reports move only through students.reports (submit, return, accept, reopen)."""
+
+    list_display = ("university", "program", "fiscal_year", "state")
+    list_filter = ("state", "program", "fiscal_year")
+    inlines = [ReportEventInline]
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -28,7 +28,8 @@ from phdsupport.exports import neutralise
 from programs import rules
 from programs.models import Program, StipendRule
 from students.facts import facts_refresh
-from students.models import Award, AwardEvent, Field, Student, University
+from students.models import Award, AwardEvent, Field, Report, Student, University
+from students.reports import LOCKED
 from students.services import MAX_ANNUAL_YEN
 
 # key, Japanese header, English header
@@ -587,6 +588,7 @@ def _check_rules(plan: ImportPlan, existing_awards: dict[tuple[int, str, date], 
                 ),
             )
         )
+    _check_locks(plan)
     for number, items in by_student.items():
         student = plan.students[number]
         enrolled = student.values["status"] in (Student.Status.ENROLLED, Student.Status.ON_LEAVE)
@@ -607,6 +609,29 @@ def _check_rules(plan: ImportPlan, existing_awards: dict[tuple[int, str, date], 
                 column = {"end_date": "end_date", "program": "program"}.get(violation.field or "", "program")
                 plan.result.errors.append(RowError(item.row, LABEL_OF[column], str(violation.message), column))
     plan.result.errors.sort(key=lambda e: (e.row, e.column))
+
+
+def _check_locks(plan: ImportPlan) -> None:
+    """Rows that would change an award in a year whose report is accepted (see students.reports)."""
+    locked = set(
+        Report.objects.filter(university=plan.university, state=Report.State.ACCEPTED).values_list(
+            "program_id", "fiscal_year"
+        )
+    )
+    if not locked:
+        return
+    for item in plan.awards:
+        if item.instance is not None and not item.changed:
+            continue
+        program = item.values["program"]
+        periods = [(item.values["start_date"], item.values["end_date"])]
+        if item.instance is not None:
+            periods.append((item.instance.start_date, item.instance.end_date))
+        years = {fy for start, end in periods for fy in range(rules.fiscal_year(start), rules.fiscal_year(end) + 1)}
+        hit = sorted(fy for fy in years if (program.pk, fy) in locked)
+        if hit:
+            message = str(LOCKED.format(fy=rules.fiscal_year_label(hit[0]), program=program.code))
+            plan.result.errors.append(RowError(item.row, LABEL_OF["program"], message, "program"))
 
 
 def _count(plan: ImportPlan) -> None:

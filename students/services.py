@@ -20,6 +20,7 @@ from programs.models import Program
 from programs.selectors import stipend_rule_in_force
 from students.facts import facts_refresh, fetch_award_terms
 from students.models import Award, AwardEvent, Student, University
+from students.reports import check_unlocked
 
 MAX_ANNUAL_YEN = 10_000_000  # no program pays more than this a year; anything above is a typo
 
@@ -219,6 +220,7 @@ def award_create(
         is_reserved=is_reserved,
     )
     _validate_award(award)
+    check_unlocked(university_id=student.university_id, program_id=program.pk, periods=[(start_date, end_date)])
     award._history_user = acting_user
     award.save()
     facts_refresh(student_ids=[student.pk])
@@ -231,9 +233,15 @@ def award_update(*, award: Award, acting_user: Any, expected_version: int | None
     changed = [name for name in AWARD_FIELDS if name in changes and getattr(current, name) != changes[name]]
     if not changed:
         return current
+    before = (current.program_id, current.start_date, current.end_date)
     for name in changed:
         setattr(current, name, changes[name])
     _validate_award(current, suspended_months=_suspended_months(current))
+    university_id = Student.objects.values_list("university_id", flat=True).get(pk=current.student_id)
+    check_unlocked(university_id=university_id, program_id=before[0], periods=[before[1:]])
+    check_unlocked(
+        university_id=university_id, program_id=current.program_id, periods=[(current.start_date, current.end_date)]
+    )
     current.version += 1
     current._history_user = acting_user
     current.save()
@@ -244,6 +252,11 @@ def award_update(*, award: Award, acting_user: Any, expected_version: int | None
 @transaction.atomic
 def award_delete(*, award: Award, acting_user: Any) -> None:
     student_id = award.student_id
+    check_unlocked(
+        university_id=award.student.university_id,
+        program_id=award.program_id,
+        periods=[(award.start_date, award.end_date)],
+    )
     award._history_user = acting_user
     award.delete()
     facts_refresh(student_ids=[student_id])
@@ -292,6 +305,12 @@ def award_event_create(
         previous_end_date=award.end_date,
     )
     open_suspension = award.events.filter(kind=AwardEvent.Kind.SUSPENSION, end_date__isnull=True).first()
+    # Any event changes what the award pays from its date on: those years must not be locked.
+    check_unlocked(
+        university_id=award.student.university_id,
+        program_id=award.program_id,
+        periods=[(max(start_date, award.start_date), max(award.end_date, end_date or award.end_date))],
+    )
 
     if kind == AwardEvent.Kind.SUSPENSION:
         if open_suspension:

@@ -1,0 +1,224 @@
+"""Annual reports (実績報告): figures from the data, the state machine, and the lock it puts on awards.
+
+States: draft → submitted → accepted, or submitted → returned to draft with the officer's
+comment. Submitting needs university staff of that university with the certifying flag;
+returning and accepting need a program officer of that program. An accepted report locks
+that university's awards of that program in that fiscal year until an officer reopens it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from programs import rules
+from programs.models import Program
+from students.managers import is_administrator
+from students.models import Award, AwardEvent, Report, ReportEvent, Student, University
+from students.selectors import award_year_amounts
+
+LOCKED = _(
+    "{fy} の {program} の実績報告は受理済みのため変更できません。担当官に再開を依頼してください。 / "
+    "The {program} report for {fy} has been accepted; ask the program officer to reopen it."
+)
+WRONG_STATE = _(
+    "この報告は今の状態（{state}）ではこの操作ができません。 / Not possible in the report's state ({state})."
+)
+NOT_CERTIFIER = _(
+    "報告を提出できるのは本学の提出権限を持つ担当者だけです。 / Only your university's certifying staff may submit."
+)
+NOT_OFFICER = _("この事業の担当官だけができる操作です。 / Only this program's officer may do this.")
+COMMENT_REQUIRED = _("理由・コメントを入力してください。 / Enter a comment.")
+
+
+# --- Locks --------------------------------------------------------------------------------
+
+
+def check_unlocked(*, university_id: int, program_id: int, periods: Iterable[tuple[date, date]]) -> None:
+    """Refuse a change to awards in a fiscal year whose report for the program is accepted."""
+    years: set[int] = set()
+    for start, end in periods:
+        years.update(range(rules.fiscal_year(start), rules.fiscal_year(end) + 1))
+    if not years:
+        return
+    accepted = (
+        Report.objects.filter(
+            university_id=university_id, program_id=program_id, state=Report.State.ACCEPTED, fiscal_year__in=years
+        )
+        .select_related("program")
+        .order_by("fiscal_year")
+        .first()
+    )
+    if accepted is not None:
+        raise ValidationError(
+            {
+                "__all__": [
+                    ValidationError(
+                        LOCKED.format(fy=rules.fiscal_year_label(accepted.fiscal_year), program=accepted.program.code),
+                        code="report_locked",
+                    )
+                ]
+            }
+        )
+
+
+# --- Figures ------------------------------------------------------------------------------
+
+
+def report_figures(*, university: University, program: Program, fiscal_year: int) -> dict[str, int]:
+    """What the data say for the report: students, awards started and ended, suspensions, months and
+    yen paid by the rules, completions and withdrawals."""
+    fy_start, fy_end = rules.fiscal_year_bounds(fiscal_year)
+    awards = list(
+        Award.objects.filter(
+            student__university=university, program=program, start_date__lte=fy_end, end_date__gte=fy_start
+        )
+        .select_related("program", "student")
+        .prefetch_related("events")
+    )
+    figures = {
+        "students": len({a.student_id for a in awards}),
+        "awards": len(awards),
+        "awards_started": sum(1 for a in awards if fy_start <= a.start_date <= fy_end),
+        "awards_ended": sum(1 for a in awards if a.end_date <= fy_end),
+        "suspensions": 0,
+        "months_paid": 0,
+        "living_cost_paid": 0,
+        "research_cost_paid": 0,
+    }
+    for award in awards:
+        events = list(award.events.all())
+        figures["suspensions"] += sum(
+            1 for e in events if e.kind == AwardEvent.Kind.SUSPENSION and fy_start <= e.start_date <= fy_end
+        )
+        year = next(y for y in award_year_amounts(award, events) if y.fiscal_year == fiscal_year)
+        figures["months_paid"] += year.months
+        figures["living_cost_paid"] += year.living_cost
+        figures["research_cost_paid"] += year.research_cost
+    students = {a.student for a in awards}
+    in_year = [s for s in students if s.completion_date and fy_start <= s.completion_date <= fy_end]
+    figures["completions"] = sum(1 for s in in_year if s.status == Student.Status.COMPLETED)
+    figures["withdrawals"] = sum(1 for s in in_year if s.status == Student.Status.WITHDRAWN)
+    return figures
+
+
+# --- State machine ------------------------------------------------------------------------
+
+
+def _membership(user: Any) -> Any:
+    return getattr(user, "membership", None)
+
+
+def _require_certifier(user: Any, report: Report) -> None:
+    membership = _membership(user)
+    if not (
+        membership
+        and membership.role == "university_staff"
+        and membership.university_id == report.university_id
+        and membership.can_certify
+    ):
+        raise PermissionDenied(NOT_CERTIFIER)
+
+
+def _require_officer(user: Any, report: Report) -> None:
+    membership = _membership(user)
+    if is_administrator(user):
+        return
+    if not (
+        membership
+        and membership.role == "program_officer"
+        and membership.programs.filter(pk=report.program_id).exists()
+    ):
+        raise PermissionDenied(NOT_OFFICER)
+
+
+def _move(report: Report, *, action: str, to_state: str, acting_user: Any, comment: str = "") -> Report:
+    ReportEvent.objects.create(
+        report=report,
+        action=action,
+        from_state=report.state,
+        to_state=to_state,
+        comment=comment,
+        acting_user=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    report.state = to_state
+    report.version += 1
+    report.save(update_fields=["state", "version", "figures", "officer_comment"])
+    return report
+
+
+def _locked_for_update(report: Report, expected: str) -> Report:
+    current = Report.objects.select_for_update().select_related("program").get(pk=report.pk)
+    if current.state != expected:
+        raise ValidationError(
+            {"__all__": [ValidationError(WRONG_STATE.format(state=current.get_state_display()), code="wrong_state")]}
+        )
+    return current
+
+
+@transaction.atomic
+def report_prepare(*, university: University, program: Program, fiscal_year: int, acting_user: Any) -> Report:
+    """The draft for a university, program and year, its figures refreshed from the data."""
+    report, _created = Report.objects.get_or_create(university=university, program=program, fiscal_year=fiscal_year)
+    if report.state == Report.State.DRAFT:
+        report.figures = report_figures(university=university, program=program, fiscal_year=fiscal_year)
+        report.save(update_fields=["figures"])
+    return report
+
+
+@transaction.atomic
+def report_update_text(*, report: Report, acting_user: Any, comments: str, career_activities: str) -> Report:
+    """What the data cannot say, added by the university's staff while the report is a draft."""
+    membership = _membership(acting_user)
+    if not (membership and membership.role == "university_staff" and membership.university_id == report.university_id):
+        raise PermissionDenied(NOT_CERTIFIER)
+    current = _locked_for_update(report, Report.State.DRAFT)
+    current.comments, current.career_activities = comments, career_activities
+    current.save(update_fields=["comments", "career_activities"])
+    return current
+
+
+@transaction.atomic
+def report_submit(*, report: Report, acting_user: Any) -> Report:
+    _require_certifier(acting_user, report)
+    current = _locked_for_update(report, Report.State.DRAFT)
+    current.figures = report_figures(
+        university=current.university, program=current.program, fiscal_year=current.fiscal_year
+    )
+    return _move(current, action=ReportEvent.Action.SUBMIT, to_state=Report.State.SUBMITTED, acting_user=acting_user)
+
+
+@transaction.atomic
+def report_return(*, report: Report, acting_user: Any, comment: str) -> Report:
+    _require_officer(acting_user, report)
+    if not comment.strip():
+        raise ValidationError({"comment": [ValidationError(COMMENT_REQUIRED, code="required")]})
+    current = _locked_for_update(report, Report.State.SUBMITTED)
+    current.officer_comment = comment
+    return _move(
+        current, action=ReportEvent.Action.RETURN, to_state=Report.State.DRAFT, acting_user=acting_user, comment=comment
+    )
+
+
+@transaction.atomic
+def report_accept(*, report: Report, acting_user: Any) -> Report:
+    _require_officer(acting_user, report)
+    current = _locked_for_update(report, Report.State.SUBMITTED)
+    return _move(current, action=ReportEvent.Action.ACCEPT, to_state=Report.State.ACCEPTED, acting_user=acting_user)
+
+
+@transaction.atomic
+def report_reopen(*, report: Report, acting_user: Any, comment: str) -> Report:
+    """Unlock an accepted report (and its awards); the reopening is recorded with its reason."""
+    _require_officer(acting_user, report)
+    if not comment.strip():
+        raise ValidationError({"comment": [ValidationError(COMMENT_REQUIRED, code="required")]})
+    current = _locked_for_update(report, Report.State.ACCEPTED)
+    return _move(
+        current, action=ReportEvent.Action.REOPEN, to_state=Report.State.DRAFT, acting_user=acting_user, comment=comment
+    )
