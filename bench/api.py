@@ -75,14 +75,34 @@ def bench(university, secret: str, rows: int) -> None:
 
     # bulk/ with `rows` items (half students, half their awards) against the upload path writing the
     # same records (one file row = a student and an award); compared in records written per second.
+    # Rounds alternate and the best of each counts, so neither side gains from going second.
+    from students.models import University
+
     people = rows // 2
-    items_students, items_awards = [], []
+    bulk_times, upload_times = [], []
+    for round_ in range(2):
+        other = University.objects.create(name_ja=f"ベンチ大学U{round_}", founder="national", is_synthetic=True)
+        upload_times.append(ours(other, award_file(people, prefix=f"U{round_}-"), None)[0])
+        body = json.dumps(_bulk_body(people, prefix=f"K{round_}-"))
+        start = time.perf_counter()
+        response = client.post("/api/v1/bulk/", body, content_type="application/json")
+        bulk_times.append(time.perf_counter() - start)
+        assert response.status_code == 200, response.content[:500]
+    bulk_time, upload_time = min(bulk_times), min(upload_times)
+    records = 2 * people
+    print(f"bulk/ {rows:,} items:        {bulk_time:.1f}s = {records / bulk_time:,.0f} records/s (best of 2)")
+    print(f"upload path, same records: {upload_time:.1f}s = {records / upload_time:,.0f} records/s (best of 2)")
+    print(f"ratio bulk / upload: {upload_time / bulk_time:.2f}   (goal ≥ 1, no slower)")
+
+
+def _bulk_body(people: int, prefix: str) -> dict:
+    students, awards = [], []
     for i in range(people):
-        number = f"K{i:06d}"
-        items_students.append(
+        number = f"{prefix}{i:06d}"
+        students.append(
             {"student_number": number, "family_name": "山田", "field": "engineering", "entry_date": "2025-04-01"}
         )
-        items_awards.append(
+        awards.append(
             {
                 "student_number": number,
                 "program": "SPRING",
@@ -91,16 +111,4 @@ def bench(university, secret: str, rows: int) -> None:
                 "annual_living_cost": 1_800_000,
             }
         )
-    body = json.dumps({"students": items_students, "awards": items_awards})
-    start = time.perf_counter()
-    response = client.post("/api/v1/bulk/", body, content_type="application/json")
-    bulk_time = time.perf_counter() - start
-    assert response.status_code == 200, response.content[:500]
-    from students.models import University
-
-    other = University.objects.create(name_ja="ベンチ大学U", founder="national", is_synthetic=True)
-    upload_time, _ = ours(other, award_file(people, prefix="U"), None)
-    records = 2 * people
-    print(f"bulk/ {rows:,} items:        {bulk_time:.1f}s = {records / bulk_time:,.0f} records/s")
-    print(f"upload path, same records: {upload_time:.1f}s = {records / upload_time:,.0f} records/s")
-    print(f"ratio bulk / upload: {upload_time / bulk_time:.2f}   (goal ≥ 1, no slower)")
+    return {"students": students, "awards": awards}
