@@ -223,12 +223,13 @@ def main() -> None:
         return
     call_command("migrate", verbosity=0)
     call_command("load_reference", verbosity=0)
+    # The national data set first, so the upload and API rows do not inflate its headcount.
+    if args.only in (None, "dashboard"):
+        bench_dashboard(args)
     if args.only in (None, "uploads"):
         bench_uploads(args)
     if args.only in (None, "api"):
         bench_api(args)
-    if args.only in (None, "dashboard"):
-        bench_dashboard(args)
 
 
 if __name__ == "__main__":
