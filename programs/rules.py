@@ -46,7 +46,6 @@ POSTDOC_FOR_STUDENT = _(
     "{program} は博士号取得者向けの事業です。在籍中の博士課程学生には登録できません。 / "
     "{program} is for doctoral degree holders and cannot be given to an enrolled student."
 )
-SUSPENSION_OUTSIDE_AWARD = _("休止期間が支援期間の外にあります。 / The suspension lies outside the award's period.")
 
 
 # --- Fiscal years and months -------------------------------------------------------------
@@ -94,10 +93,6 @@ def fiscal_year_months(fy: int) -> range:
     """The twelve months of a fiscal year, April to March."""
     first = fy * 12 + 3
     return range(first, first + 12)
-
-
-def fiscal_year_of_month(month: Month) -> int:
-    return fiscal_year(month_start(month))
 
 
 def months_in_period(start: date, end: date) -> int:
