@@ -27,7 +27,7 @@ demo: install static migrate
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install static
-	$(PY) -m pytest -q
+	$(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -8,4 +8,6 @@ urlpatterns = [
     path("universities/<int:pk>/", views.university, name="university"),
     path("publications/", views.publications, name="publications"),
     path("publications/<int:pk>/", views.publication, name="publication"),
+    path("reports/", views.report_states, name="reports"),
+    path("outcomes/", views.outcomes, name="outcomes"),
 ]

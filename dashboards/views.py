@@ -1,4 +1,5 @@
 import csv
+from collections import Counter
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -20,9 +21,13 @@ from dashboards.publications import publication_diff
 from dashboards.selectors import Scope
 from dashboards.tables import Table, dashboard_tables
 from phdsupport.exports import neutralise
+from phdsupport.labels import fiscal_year_label
 from programs import rules
+from students import careers
 from students.facts import facts_version
-from students.models import University
+from students.models import CareerOutcome, Field, University
+from students.quality import quality_ranking
+from students.reports import report_statuses
 
 
 def _current_fy() -> int:
@@ -141,5 +146,98 @@ def publication(request, pk):
             "publication": publication,
             "changes": publication_diff(publication.figures, current),
             "fy_label": rules.fiscal_year_label(publication.fiscal_year),
+        },
+    )
+
+
+@login_required
+def report_states(request):
+    """Every university's report state per program for a fiscal year, late first, and the
+    timeliness and data-quality ranking (university names, never students)."""
+    if not can_view_national(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    fiscal_year = _int_param(request.GET.get("fiscal_year"), _current_fy() - 1, 2019, 2040)
+    statuses = report_statuses(fiscal_year=fiscal_year, today=today)
+    return render(
+        request,
+        "dashboards/reports.html",
+        {
+            "statuses": statuses,
+            "overdue": sum(s.overdue for s in statuses),
+            "state_counts": sorted(Counter(s.state_label for s in statuses).items()),
+            # Reads every award, change and completer: computed at most every ten minutes.
+            "ranking": cache.get_or_set(
+                f"quality-ranking:{today}", lambda: [r for r in quality_ranking(today=today) if r.total][:100], 600
+            ),
+            "fiscal_year": fiscal_year,
+            "fy_label": fiscal_year_label(fiscal_year),
+            "years": range(_current_fy(), 2020, -1),
+        },
+    )
+
+
+def _int_param(raw, default: int | None, low: int, high: int) -> int | None:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return default
+    return value if low <= value <= high else default
+
+
+@login_required
+def outcomes(request):
+    """Careers after the degree: employment rate, destinations and sectors at each survey point,
+    by program (all tracked students too), or by university or field for national viewers."""
+    membership = getattr(request.user, "membership", None)
+    national_view = can_view_national(request.user)
+    if not national_view and not (membership and membership.university_id):
+        raise PermissionDenied
+    by = request.GET.get("by", "program")
+    if by not in ("program", "university", "field") or (by == "university" and not national_view):
+        by = "program"
+    rows = CareerOutcome.objects.all()
+    university = None
+    if not national_view:
+        university = membership.university
+    elif request.GET.get("university"):
+        university = get_object_or_404(University, pk=_int_param(request.GET.get("university"), 0, 1, 10**9))
+    if university is not None:
+        rows = rows.filter(student__university=university)
+    field = request.GET.get("field", "")
+    if field in Field.values:
+        rows = rows.filter(student__field=field)
+    cohort = _int_param(request.GET.get("cohort"), None, 2000, 2100)
+    if cohort:
+        start, end = rules.fiscal_year_bounds(cohort)
+        rows = rows.filter(student__completion_date__range=(start, end))
+    table = careers.outcome_table(careers.outcome_records(rows, by=by))
+    field_labels = dict(Field.choices)
+    points = []
+    for point, label in CareerOutcome.SurveyPoint.choices:
+        groups = table[point]
+        ordered = [groups[careers.ALL]] if careers.ALL in groups else []
+        ordered += [groups[g] for g in sorted(groups) if g != careers.ALL]
+        for row in ordered:
+            row.label = (
+                _("追跡している全修了者") if row.group == careers.ALL else field_labels.get(row.group, row.group)
+            )
+        points.append((label, ordered))
+    return render(
+        request,
+        "dashboards/outcomes.html",
+        {
+            "points": points,
+            "by": by,
+            "references": careers.REFERENCES,
+            "destinations": CareerOutcome.Destination.choices,
+            "sectors": CareerOutcome.Sector.choices,
+            "national_view": national_view,
+            "university": university,
+            "universities": University.objects.filter(is_synthetic=False).order_by("name_ja") if national_view else [],
+            "fields": Field.choices,
+            "field": field,
+            "cohort": cohort,
+            "years": range(_current_fy(), 2020, -1),
         },
     )

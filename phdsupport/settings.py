@@ -213,11 +213,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "students.tasks.facts_rebuild_task",
         "schedule": 24 * 3600,
     },
+    # Daily; REMINDER_INTERVAL_SECONDS shortens it (the beat test runs it every few seconds).
+    "daily-reminders": {
+        "task": "students.tasks.send_reminders_task",
+        "schedule": env_int("REMINDER_INTERVAL_SECONDS", 24 * 3600),
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "phdsupport@localhost")
 
 # Production hardening; `manage.py check --deploy` passes when DEBUG is off.

@@ -1,7 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from students.models import Award, AwardEvent, Membership, Report, ReportEvent, Student, StudentYearFact, University
+from students.models import (
+    Award,
+    AwardEvent,
+    CareerOutcome,
+    Membership,
+    ReminderSent,
+    Report,
+    ReportDeadline,
+    ReportEvent,
+    Student,
+    StudentYearFact,
+    University,
+)
 
 
 @admin.register(University)
@@ -120,6 +132,44 @@ class ReportAdmin(admin.ModelAdmin):
     list_display = ("university", "program", "fiscal_year", "state")
     list_filter = ("state", "program", "fiscal_year")
     inlines = [ReportEventInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReportDeadline)
+class ReportDeadlineAdmin(admin.ModelAdmin):
+    """Reference data set by the agencies each year (load_reference puts 31 May after the year)."""
+
+    list_display = ("program", "fiscal_year", "due_date")
+    list_filter = ("program", "fiscal_year")
+    list_editable = ("due_date",)
+
+
+@admin.register(CareerOutcome)
+class CareerOutcomeAdmin(SimpleHistoryAdmin):
+    """Read-only: career records are written through students.careers (page, upload, API)."""
+
+    list_display = ("student", "survey_point", "destination", "sector", "country")
+    list_filter = ("survey_point", "destination", "sector")
+    search_fields = ("student__student_number", "student__university__name_ja", "employer")
+    list_select_related = ("student__university",)
+    raw_id_fields = ("student",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    list_display = ("key", "recipients", "sent_at")
+    search_fields = ("key",)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -24,12 +24,12 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from phdsupport.exports import neutralise
+from phdsupport.exports import table_csv, table_xlsx
 from programs import rules
 from programs.models import Program, StipendRule
 from students.facts import facts_refresh
 from students.models import Award, AwardEvent, Field, Report, Student, University
-from students.reports import LOCKED
+from students.reports import locked_message
 from students.services import MAX_ANNUAL_YEN
 
 # key, Japanese header, English header
@@ -630,7 +630,7 @@ def _check_locks(plan: ImportPlan) -> None:
         years = {fy for start, end in periods for fy in range(rules.fiscal_year(start), rules.fiscal_year(end) + 1)}
         hit = sorted(fy for fy in years if (program.pk, fy) in locked)
         if hit:
-            message = str(LOCKED.format(fy=rules.fiscal_year_label(hit[0]), program=program.code))
+            message = locked_message(hit[0], program.code)
             plan.result.errors.append(RowError(item.row, LABEL_OF["program"], message, "program"))
 
 
@@ -768,27 +768,11 @@ def export_rows(university: University) -> Iterable[list[Any]]:
 
 
 def write_csv(rows: Iterable[list[Any]], language: str = "ja") -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers(language))
-    for row in rows:
-        writer.writerow(
-            ["" if cell is None else neutralise(cell.isoformat() if isinstance(cell, date) else cell) for cell in row]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return table_csv(headers(language), rows)
 
 
 def write_xlsx(rows: Iterable[list[Any]], language: str = "ja") -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("students" if language == "en" else "学生・支援")
-    sheet.append(headers(language))
-    for row in rows:
-        sheet.append([None if cell == "" else neutralise(cell) for cell in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return table_xlsx(headers(language), rows, "students" if language == "en" else "学生・支援")
 
 
 def template_example(language: str = "ja") -> list[list[Any]]:

@@ -50,18 +50,24 @@ class StudentQuerySet(models.QuerySet):
         return self.none()
 
 
+def _by_university_or_program(queryset: models.QuerySet, user: Any, university_path: str) -> models.QuerySet:
+    """Rows tied to a university and a program: staff see their university's, officers their
+    programs', administrators all, everyone else nothing."""
+    membership = _membership(user)
+    if is_administrator(user):
+        return queryset.all()
+    if membership is None:
+        return queryset.none()
+    if membership.role == "university_staff":
+        return queryset.filter(**{university_path: membership.university_id})
+    if membership.role == "program_officer":
+        return queryset.filter(program__in=membership.programs.all())
+    return queryset.none()
+
+
 class AwardQuerySet(models.QuerySet):
     def for_user(self, user: Any) -> AwardQuerySet:
-        membership = _membership(user)
-        if is_administrator(user):
-            return self.all()
-        if membership is None:
-            return self.none()
-        if membership.role == "university_staff":
-            return self.filter(student__university_id=membership.university_id)
-        if membership.role == "program_officer":
-            return self.filter(program__in=membership.programs.all())
-        return self.none()
+        return _by_university_or_program(self, user, "student__university_id")
 
 
 class AwardEventQuerySet(models.QuerySet):
@@ -80,3 +86,16 @@ class UploadJobQuerySet(models.QuerySet):
         if membership is None or membership.role != "university_staff":
             return self.none()
         return self.filter(university_id=membership.university_id)
+
+
+class ReportQuerySet(models.QuerySet):
+    def for_user(self, user: Any) -> ReportQuerySet:
+        """Viewers get none here: the ministry sees report states as aggregates on the dashboards."""
+        return _by_university_or_program(self, user, "university_id")
+
+
+class CareerOutcomeQuerySet(models.QuerySet):
+    def for_user(self, user: Any) -> CareerOutcomeQuerySet:
+        from students.models import Student
+
+        return self.filter(student__in=Student.objects.for_user(user).values("pk"))

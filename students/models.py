@@ -9,6 +9,8 @@ from programs.models import Program
 from students.managers import (
     AwardEventQuerySet,
     AwardQuerySet,
+    CareerOutcomeQuerySet,
+    ReportQuerySet,
     StudentQuerySet,
     UniversityQuerySet,
     UploadJobQuerySet,
@@ -438,6 +440,10 @@ class Report(models.Model):
     officer_comment = models.TextField(_("担当官のコメント"), blank=True)
     figures = models.JSONField(_("報告時の数値"), default=dict)
     version = models.PositiveIntegerField(_("版"), default=1)
+    submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-fiscal_year", "university", "program"]
@@ -479,3 +485,92 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.action}"
+
+
+class ReportDeadline(models.Model):
+    """When the reports on a program for a fiscal year are due (set by the agency each year)."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="deadlines", verbose_name=_("支援事業"))
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    due_date = models.DateField(_("提出期限"))
+
+    class Meta:
+        ordering = ["-fiscal_year", "program"]
+        verbose_name = _("報告の提出期限")
+        verbose_name_plural = _("報告の提出期限")
+        constraints = [models.UniqueConstraint(fields=["program", "fiscal_year"], name="deadline_one_per_program_year")]
+
+    def __str__(self) -> str:
+        return f"{self.program.code} FY{self.fiscal_year} {self.due_date}"
+
+
+class ReminderSent(models.Model):
+    """A reminder that went out, so that beat running daily sends each one once."""
+
+    key = models.CharField(max_length=200, unique=True)
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("送信済みの督促")
+        verbose_name_plural = _("送信済みの督促")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class CareerOutcome(models.Model):
+    """Where a completed (or withdrawn) student is at one survey point after the degree."""
+
+    class SurveyPoint(models.TextChoices):
+        COMPLETION = "completion", _("修了時")
+        YEAR_1 = "year_1", _("1年後")
+        YEAR_5 = "year_5", _("5年後")
+        YEAR_10 = "year_10", _("10年後")
+
+    class Destination(models.TextChoices):
+        PERMANENT_RESEARCH = "permanent_research", _("任期なし研究職")
+        POSTDOC = "postdoc", _("ポストドクター")
+        NON_PERMANENT_RESEARCH = "non_permanent_research", _("任期付き研究職")
+        NON_RESEARCH = "non_research", _("研究職以外の職")
+        STUDENT = "student", _("進学・学生")
+        NOT_EMPLOYED = "not_employed", _("無業・その他")
+        UNKNOWN = "unknown", _("不明")
+
+    class Sector(models.TextChoices):
+        ACADEMIA = "academia", _("大学等")
+        COMPANY = "company", _("企業")
+        GOVERNMENT = "government", _("公的機関")
+        STARTUP = "startup", _("スタートアップ")
+        OTHER = "other", _("その他")
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="careers", verbose_name=_("学生"))
+    survey_point = models.CharField(_("調査時点"), max_length=16, choices=SurveyPoint.choices)
+    destination = models.CharField(_("進路"), max_length=32, choices=Destination.choices)
+    sector = models.CharField(_("セクター"), max_length=16, choices=Sector.choices, blank=True)
+    employer = models.CharField(_("勤務先"), max_length=200, blank=True)
+    country = models.CharField(_("国・地域（ISO 3166 英字2字）"), max_length=2, blank=True)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(_("版"), default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+    objects = CareerOutcomeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["student", "survey_point"]
+        verbose_name = _("修了後の進路")
+        verbose_name_plural = _("修了後の進路")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "survey_point"],
+                name="career_one_per_student_point",
+                violation_error_message=_(
+                    "この時点の進路は既に登録されています。 / A record for this survey point already exists."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.get_survey_point_display()} {self.get_destination_display()}"

@@ -9,23 +9,33 @@ that university's awards of that program in that fiscal year until an officer re
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programs import rules
 from programs.models import Program
 from students.managers import is_administrator
-from students.models import Award, AwardEvent, Report, ReportEvent, Student, University
+from students.models import Award, AwardEvent, Report, ReportDeadline, ReportEvent, Student, University
 from students.selectors import award_year_amounts
 
 LOCKED = _(
-    "{fy} の {program} の実績報告は受理済みのため変更できません。担当官に再開を依頼してください。 / "
+    "{fy_ja}の {program} の実績報告は受理済みのため変更できません。担当官に再開を依頼してください。 / "
     "The {program} report for {fy} has been accepted; ask the program officer to reopen it."
 )
+
+
+def locked_message(fiscal_year: int, program_code: str) -> str:
+    return str(LOCKED).format(
+        fy_ja=rules.fiscal_year_label_ja(fiscal_year), fy=rules.fiscal_year_label(fiscal_year), program=program_code
+    )
+
+
 WRONG_STATE = _(
     "この報告は今の状態（{state}）ではこの操作ができません。 / Not possible in the report's state ({state})."
 )
@@ -34,6 +44,9 @@ NOT_CERTIFIER = _(
 )
 NOT_OFFICER = _("この事業の担当官だけができる操作です。 / Only this program's officer may do this.")
 COMMENT_REQUIRED = _("理由・コメントを入力してください。 / Enter a comment.")
+YEAR_NOT_OVER = _(
+    "年度が終わる（{end}）までは提出できません。 / The report can be submitted once the fiscal year ends ({end})."
+)
 
 
 # --- Locks --------------------------------------------------------------------------------
@@ -59,7 +72,7 @@ def check_unlocked(*, university_id: int, program_id: int, periods: Iterable[tup
             {
                 "__all__": [
                     ValidationError(
-                        LOCKED.format(fy=rules.fiscal_year_label(accepted.fiscal_year), program=accepted.program.code),
+                        locked_message(accepted.fiscal_year, accepted.program.code),
                         code="report_locked",
                     )
                 ]
@@ -137,6 +150,12 @@ def _require_officer(user: Any, report: Report) -> None:
         raise PermissionDenied(NOT_OFFICER)
 
 
+def _recorded(user: Any) -> Any:
+    """The person to record: an API key acts for the person who issued it."""
+    user = getattr(user, "recorded_user", user)
+    return user if getattr(user, "pk", None) else None
+
+
 def _move(report: Report, *, action: str, to_state: str, acting_user: Any, comment: str = "") -> Report:
     ReportEvent.objects.create(
         report=report,
@@ -144,11 +163,13 @@ def _move(report: Report, *, action: str, to_state: str, acting_user: Any, comme
         from_state=report.state,
         to_state=to_state,
         comment=comment,
-        acting_user=acting_user if getattr(acting_user, "pk", None) else None,
+        acting_user=_recorded(acting_user),
     )
     report.state = to_state
     report.version += 1
-    report.save(update_fields=["state", "version", "figures", "officer_comment"])
+    if action == ReportEvent.Action.SUBMIT:
+        report.submitted_at = timezone.now()
+    report.save(update_fields=["state", "version", "figures", "officer_comment", "submitted_at", "updated_at"])
     return report
 
 
@@ -187,6 +208,11 @@ def report_update_text(*, report: Report, acting_user: Any, comments: str, caree
 def report_submit(*, report: Report, acting_user: Any) -> Report:
     _require_certifier(acting_user, report)
     current = _locked_for_update(report, Report.State.DRAFT)
+    _fy_start, fy_end = rules.fiscal_year_bounds(current.fiscal_year)
+    if timezone.localdate() <= fy_end:
+        raise ValidationError(
+            {"__all__": [ValidationError(YEAR_NOT_OVER.format(end=fy_end.isoformat()), code="year_not_over")]}
+        )
     current.figures = report_figures(
         university=current.university, program=current.program, fiscal_year=current.fiscal_year
     )
@@ -221,4 +247,83 @@ def report_reopen(*, report: Report, acting_user: Any, comment: str) -> Report:
     current = _locked_for_update(report, Report.State.ACCEPTED)
     return _move(
         current, action=ReportEvent.Action.REOPEN, to_state=Report.State.DRAFT, acting_user=acting_user, comment=comment
+    )
+
+
+# --- Who must report, and who is late -----------------------------------------------------
+
+
+NOT_STARTED = "not_started"  # no report yet where one is due
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    university_id: int
+    university_name: str
+    program_code: str
+    fiscal_year: int
+    state: str  # a Report.State or NOT_STARTED
+    report_id: int | None
+    due_date: date | None
+    submitted_on: date | None
+    overdue: bool  # the deadline has passed and the report is not in (submitted or accepted)
+    submitted_late: bool
+
+    @property
+    def state_label(self) -> str:
+        if self.state == NOT_STARTED:
+            return str(_("未作成"))
+        return str(Report.State(self.state).label)
+
+
+def report_statuses(
+    *, fiscal_year: int, today: date, program_ids: Iterable[int] | None = None, university_id: int | None = None
+) -> list[ReportStatus]:
+    """Every university that must report on a program for a fiscal year (it had an award of that
+    program in that year), with the state of its report; late ones first, then by name."""
+    fy_start, fy_end = rules.fiscal_year_bounds(fiscal_year)
+    awards = Award.objects.filter(start_date__lte=fy_end, end_date__gte=fy_start)
+    reports = Report.objects.filter(fiscal_year=fiscal_year)
+    if program_ids is not None:
+        awards = awards.filter(program_id__in=list(program_ids))
+        reports = reports.filter(program_id__in=list(program_ids))
+    if university_id is not None:
+        awards = awards.filter(student__university_id=university_id)
+        reports = reports.filter(university_id=university_id)
+    pairs = set(awards.values_list("student__university_id", "program_id").distinct())
+    by_pair = {(r.university_id, r.program_id): r for r in reports}
+    pairs |= set(by_pair)
+    names = dict(University.objects.filter(pk__in={u for u, _p in pairs}).values_list("pk", "name_ja"))
+    codes = dict(Program.objects.values_list("pk", "code"))
+    deadlines = dict(ReportDeadline.objects.filter(fiscal_year=fiscal_year).values_list("program_id", "due_date"))
+    statuses = []
+    for university, program in pairs:
+        report = by_pair.get((university, program))
+        due = deadlines.get(program)
+        state = report.state if report else NOT_STARTED
+        submitted_on = timezone.localdate(report.submitted_at) if report and report.submitted_at else None
+        in_hand = state in (Report.State.SUBMITTED, Report.State.ACCEPTED)
+        statuses.append(
+            ReportStatus(
+                university_id=university,
+                university_name=names[university],
+                program_code=codes[program],
+                fiscal_year=fiscal_year,
+                state=state,
+                report_id=report.pk if report else None,
+                due_date=due,
+                submitted_on=submitted_on,
+                overdue=bool(due and today > due and not in_hand),
+                submitted_late=bool(due and submitted_on and submitted_on > due),
+            )
+        )
+    statuses.sort(key=lambda s: (not s.overdue, s.state == Report.State.ACCEPTED, s.university_name, s.program_code))
+    return statuses
+
+
+def deadline_for(*, program: Program, fiscal_year: int) -> date | None:
+    return (
+        ReportDeadline.objects.filter(program=program, fiscal_year=fiscal_year)
+        .values_list("due_date", flat=True)
+        .first()
     )

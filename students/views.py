@@ -16,6 +16,7 @@ from programs.selectors import floor_in_force
 from students import imports, services, uploads
 from students.access import require_student_pages, staff_university
 from students.api.keys import api_key_create, api_key_revoke
+from students.careers import careers_due
 from students.filters import StudentFilterSet
 from students.forms import ApiKeyForm, AwardEventForm, AwardForm, StudentForm, UploadForm, add_service_errors
 from students.models import ApiKey, Award, Student, UploadJob
@@ -55,6 +56,8 @@ def student_detail(request, pk):
             "student": student,
             "timeline": student_timeline(student),
             "history": student_history(student),
+            "careers": student.careers.all(),
+            "careers_due": careers_due([student], timezone.localdate()),
             "can_write": _is_staff(request.user),
         },
     )

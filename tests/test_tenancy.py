@@ -14,7 +14,7 @@ from dashboards.models import Publication
 from programs.models import Program
 from students import services
 from students.api.keys import api_key_create
-from students.models import UploadJob
+from students.models import CareerOutcome, Report, UploadJob
 from tests.factories import StudentFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,29 @@ def objects_of_a(reference, university_a, staff_a):
     job = UploadJob.objects.create(
         university=university_a, created_by=staff_a, filename="a.csv", content=b"", state="checked"
     )
+    report = Report.objects.create(university=university_a, program=award.program, fiscal_year=2025)
+    graduate = StudentFactory(university=university_a, status="completed", completion_date=date(2024, 3, 31))
+    career = CareerOutcome.objects.create(
+        student=graduate, survey_point="completion", destination="postdoc", sector="academia"
+    )
+    report_routes = [
+        "report",
+        "report_text",
+        "report_submit",
+        "report_return",
+        "report_accept",
+        "report_reopen",
+        "report_print",
+        "report_xlsx",
+    ]
     return {
+        **{f"students:{name}": report.pk for name in report_routes},
+        "students:career_create": graduate.pk,
+        "students:career_edit": career.pk,
+        "students:career_delete": career.pk,
+        "api:report-detail": report.pk,
+        "api:report-submit": report.pk,
+        "api:career-detail": career.pk,
         "students:detail": student.pk,
         "students:edit": student.pk,
         "students:award_create": student.pk,

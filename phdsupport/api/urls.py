@@ -5,13 +5,23 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from dashboards.api.views import HeadcountApi
-from students.api.views import AwardViewSet, BulkApi, ProgramViewSet, StudentViewSet, UniversityViewSet
+from students.api.views import (
+    AwardViewSet,
+    BulkApi,
+    CareerViewSet,
+    ProgramViewSet,
+    ReportViewSet,
+    StudentViewSet,
+    UniversityViewSet,
+)
 
 router = DefaultRouter()
 router.register("programs", ProgramViewSet, basename="program")
 router.register("universities", UniversityViewSet, basename="university")
 router.register("students", StudentViewSet, basename="student")
 router.register("awards", AwardViewSet, basename="award")
+router.register("reports", ReportViewSet, basename="report")
+router.register("careers", CareerViewSet, basename="career")
 
 app_name = "api"
 urlpatterns = [

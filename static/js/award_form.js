@@ -30,4 +30,6 @@
   start.addEventListener("change", () => fill(false));
   living.addEventListener("input", check);
   check();
+  // A program already chosen before this script ran (a slow page, a restored form): fill now.
+  if (program.value && !living.value) fill(false);
 })();

@@ -35,7 +35,15 @@ class ApiPrincipal:
             university_id=self.key.university_id,
             university=self.key.university,
             programs=Program.objects.none(),
+            # A university's write key is issued by its administrators for its system, which
+            # submits the annual report in the university's name.
+            can_certify=self.key.scope == ApiKey.Scope.WRITE,
         )
+
+    @property
+    def recorded_user(self) -> Any:
+        """Who history names for what the key does: the person who issued it."""
+        return self.key.created_by
 
     def __str__(self) -> str:
         return f"api-key:{self.key.prefix}"

@@ -13,17 +13,18 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phdsupport.api.errors import IdempotencyConflict, PreconditionFailed
 from programs.models import Program
-from students import imports, services
+from students import careers, imports, reports, services
 from students.api import serializers as s
 from students.api.auth import AggregateAccess, RowAccess, acting_user, university_of
-from students.filters import AwardFilterSet, StudentFilterSet
-from students.models import ApiKey, Award, IdempotencyRecord, Student, University
+from students.filters import AwardFilterSet, CareerFilterSet, ReportFilterSet, StudentFilterSet
+from students.models import ApiKey, Award, CareerOutcome, IdempotencyRecord, Report, Student, University
 
 ID_PATTERN = r"[0-9]{1,18}"  # ids fit a 64-bit integer; anything else is simply not found
 
@@ -221,27 +222,13 @@ class AwardViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModel
     def get_queryset(self):
         return Award.objects.for_user(self.request.user).select_related("program", "student").order_by("id")
 
-    def _student(self, request, data) -> Student:
-        students = Student.objects.for_user(request.user)
-        if data.get("student") is not None:
-            return get_object_or_404(students, pk=data["student"])
-        if data.get("student_number"):
-            return get_object_or_404(students, student_number=data["student_number"])
-        from rest_framework.exceptions import ValidationError
-
-        raise ValidationError(
-            {"student": ["student か student_number を指定してください。 / Give student or student_number."]}
-        )
-
     @extend_schema(request=s.AwardWriteSerializer, responses={201: s.AwardSerializer})
     def create(self, request):
         def handler():
             data = s.AwardWriteSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             values = dict(data.validated_data)
-            student = self._student(request, values)
-            values.pop("student", None)
-            values.pop("student_number", None)
+            student = _student_of(request, values)
             award = services.award_create(student=student, acting_user=acting_user(request), **values)
             return Response(
                 s.AwardSerializer(award).data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(award)}
@@ -308,11 +295,11 @@ class BulkApi(APIView):
             data.is_valid(raise_exception=True)
             students, awards = data.validated_data["students"], data.validated_data["awards"]
             keys = [key for key, *_ in imports.COLUMNS]
-            rows = [[item.get(k) for k in keys] for item in [*students, *awards]]
+            rows, origins = _bulk_rows(keys, students, awards)
             plan = imports.plan_rows(university=university_of(request), keys=keys, raw_rows=rows, total=len(rows))
             if not plan.result.ok:
                 return Response(
-                    _bulk_problem(plan.result.errors, len(students)),
+                    _bulk_problem(plan.result.errors, origins),
                     status=status.HTTP_400_BAD_REQUEST,
                     content_type="application/problem+json",
                 )
@@ -322,17 +309,44 @@ class BulkApi(APIView):
         return idempotent(request, handler)
 
 
-def _bulk_problem(errors, students_count: int) -> dict:
+def _bulk_rows(keys: list[str], students: list[dict], awards: list[dict]) -> tuple[list[list], list[dict]]:
+    """The items as upload rows: each student's first award rides on the student's row, as in an
+    upload file (one row = a student and an award), so the planner reads each record once.
+    `origins[i]` names the items behind row i, to report an error against the item it concerns."""
+    rows: list[list] = []
+    origins: list[dict] = []
+    row_of_student: dict[str, int] = {}
+    for index, item in enumerate(students):
+        number = item.get("student_number")
+        if number and number not in row_of_student:
+            row_of_student[number] = len(rows)
+        rows.append([item.get(k) for k in keys])
+        origins.append({"students": index})
+    award_positions = [keys.index(k) for k in imports.AWARD_KEYS]
+    for index, item in enumerate(awards):
+        row = row_of_student.pop(item.get("student_number") or "", None)
+        if row is not None:
+            for position in award_positions:
+                rows[row][position] = item.get(keys[position])
+            origins[row]["awards"] = index
+        else:
+            rows.append([item.get(k) for k in keys])
+            origins.append({"awards": index})
+    return rows, origins
+
+
+def _bulk_problem(errors, origins: list[dict]) -> dict:
     from phdsupport.api.errors import localise
 
     items = []
     for error in errors:
-        index = error.row - 2
-        collection, position = ("students", index) if index < students_count else ("awards", index - students_count)
+        origin = origins[error.row - 2]
+        collection = "awards" if error.field in imports.AWARD_KEYS and "awards" in origin else "students"
+        collection = collection if collection in origin else next(iter(origin))
         items.append(
             {
                 "collection": collection,
-                "index": position,
+                "index": origin[collection],
                 "field": error.field or None,
                 "code": "invalid",
                 "message": localise(error.message),
@@ -345,3 +359,139 @@ def _bulk_problem(errors, students_count: int) -> dict:
         "detail": localise("入力に誤りがあります。 / The request has errors."),
         "errors": items,
     }
+
+
+def _student_of(request, values: dict) -> Student:
+    """The student a write names, by id or by student number, within what the caller may see;
+    both keys are taken out of `values`, which then hold the record's own fields."""
+    students = Student.objects.for_user(request.user)
+    pk, number = values.pop("student", None), values.pop("student_number", None)
+    if pk is not None:
+        return get_object_or_404(students, pk=pk)
+    if number:
+        return get_object_or_404(students, student_number=number)
+    from rest_framework.exceptions import ValidationError
+
+    raise ValidationError(
+        {"student": ["student か student_number を指定してください。 / Give student or student_number."]}
+    )
+
+
+class ReportViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Annual reports (実績報告) of the key's university. POST prepares the draft for a program and
+    fiscal year (figures from the data); `submit` submits it (write keys of the university)."""
+
+    lookup_value_regex = ID_PATTERN
+    serializer_class = s.ReportSerializer
+    permission_classes = [RowAccess]
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filterset_class = ReportFilterSet
+    ordering_fields = ["id", "fiscal_year", "updated_at"]
+    pagination_class = ByIdCursor
+
+    def get_queryset(self):
+        return Report.objects.for_user(self.request.user).select_related("program").order_by("id")
+
+    @extend_schema(request=s.ReportPrepareSerializer, responses={200: s.ReportSerializer})
+    def create(self, request):
+        university = university_of(request)
+        if university is None:
+            raise PermissionDenied()
+
+        def handler():
+            data = s.ReportPrepareSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = data.validated_data
+            report = reports.report_prepare(
+                university=university,
+                program=values["program"],
+                fiscal_year=values["fiscal_year"],
+                acting_user=acting_user(request),
+            )
+            if "comments" in values or "career_activities" in values:
+                report = reports.report_update_text(
+                    report=report,
+                    acting_user=request.user,
+                    comments=values.get("comments", report.comments),
+                    career_activities=values.get("career_activities", report.career_activities),
+                )
+            return Response(s.ReportSerializer(report).data, headers={"ETag": etag_of(report)})
+
+        return idempotent(request, handler)
+
+    @extend_schema(request=None, responses=s.ReportSerializer)
+    @action(detail=True, methods=["post"], url_path="submit", url_name="submit")
+    def submit(self, request, pk=None):
+        report = self.get_object()
+        check_if_match(request, report)
+        report = reports.report_submit(report=report, acting_user=request.user)
+        return Response(s.ReportSerializer(report).data, headers={"ETag": etag_of(report)})
+
+
+class CareerViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Career records after the degree (survey points: completion, year_1, year_5, year_10)."""
+
+    list_values = {
+        "id": "id",
+        "student": "student_id",
+        "student_number": "student__student_number",
+        "survey_point": "survey_point",
+        "destination": "destination",
+        "sector": "sector",
+        "employer": "employer",
+        "country": "country",
+        "version": "version",
+        "updated_at": "updated_at",
+    }
+    lookup_value_regex = ID_PATTERN
+    serializer_class = s.CareerSerializer
+    permission_classes = [RowAccess]
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filterset_class = CareerFilterSet
+    ordering_fields = ["id", "updated_at"]
+    pagination_class = ByIdCursor
+
+    def get_queryset(self):
+        return CareerOutcome.objects.for_user(self.request.user).select_related("student").order_by("id")
+
+    @extend_schema(request=s.CareerWriteSerializer, responses={201: s.CareerSerializer})
+    def create(self, request):
+        def handler():
+            data = s.CareerWriteSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = dict(data.validated_data)
+            student = _student_of(request, values)
+            career = careers.career_create(
+                student=student, acting_user=acting_user(request), today=timezone.localdate(), **values
+            )
+            return Response(
+                s.CareerSerializer(career).data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(career)}
+            )
+
+        return idempotent(request, handler)
+
+    @extend_schema(request=s.CareerWriteSerializer, responses=s.CareerSerializer)
+    def update(self, request, pk=None, partial=False):
+        career = self.get_object()
+        expected = check_if_match(request, career)
+        data = s.CareerWriteSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        values = {k: v for k, v in data.validated_data.items() if k not in ("student", "student_number")}
+        career = careers.career_update(
+            career=career,
+            acting_user=acting_user(request),
+            today=timezone.localdate(),
+            expected_version=expected,
+            **values,
+        )
+        return Response(s.CareerSerializer(career).data, headers={"ETag": etag_of(career)})
+
+    @extend_schema(request=s.CareerWriteSerializer, responses=s.CareerSerializer)
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk, partial=True)
+
+    def destroy(self, request, pk=None):
+        career = self.get_object()
+        check_if_match(request, career)
+        careers.career_delete(career=career, acting_user=acting_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)

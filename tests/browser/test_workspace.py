@@ -21,6 +21,8 @@ def test_staff_add_student_and_award_then_upload(page, screenshot, staff_a, refe
     assert "B2025001" in page.inner_text("h1")
     # add an award: choosing the program fills in the rule's amount, a low amount is flagged
     page.click("text=支援を登録")
+    page.wait_for_url("**/awards/new/")
+    page.wait_for_load_state()
     page.select_option("#id_program", "JSPS_DC1")
     page.fill("#id_start_date", "2025-04-01")
     page.fill("#id_end_date", "2028-03-31")

@@ -7,7 +7,7 @@ import pytest
 from programs.models import Program
 from students import services
 from students.models import Award, AwardEvent, Student
-from tests.factories import StudentFactory
+from tests.factories import AwardFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,25 @@ def test_staff_list_search_and_filter(client, staff_a, student, award, universit
     assert "D100" not in client.get("/students/", {"q": "無い名前"}).content.decode()
     assert "D100" in client.get("/students/", {"program": "SPRING", "fiscal_year": 2025}).content.decode()
     assert "D100" not in client.get("/students/", {"program": "JSPS_DC1"}).content.decode()
+
+
+def test_program_and_year_together_mean_that_program_in_that_year(client, staff_a, student, award, university_a):
+    """D200 held SPRING until FY2022 and a DC2 in FY2025: supported in FY2025, but not by SPRING."""
+    later = StudentFactory(university=university_a, student_number="D200")
+    AwardFactory(student=later, start_date=date(2020, 4, 1), end_date=date(2023, 3, 31))
+    AwardFactory(
+        student=later,
+        program=Program.objects.get(code="JSPS_DC2"),
+        start_date=date(2025, 4, 1),
+        end_date=date(2027, 3, 31),
+        annual_living_cost=2_400_000,
+        annual_research_cost=0,
+    )
+    client.force_login(staff_a)
+    both = client.get("/students/", {"program": "SPRING", "fiscal_year": 2025}).content.decode()
+    assert "D100" in both
+    assert "D200" not in both
+    assert "D200" in client.get("/students/", {"fiscal_year": 2025}).content.decode()
 
 
 def test_list_query_count_does_not_grow_with_rows(

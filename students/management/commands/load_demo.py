@@ -6,14 +6,14 @@ from django.utils import timezone
 
 from programs import rules
 from programs.models import Program
-from students.demo import demo_generate
+from students.demo import demo_generate, demo_history
 from students.models import Membership, Student, University
 
 DEMO_PASSWORD = "demo-pass-2025"
 DEMO_ACCOUNTS = [
     # username, role, university, programs, superuser
     ("admin", Membership.Role.ADMINISTRATOR, None, [], True),
-    ("staff", Membership.Role.UNIVERSITY_STAFF, "東京大学", [], False),
+    ("staff", Membership.Role.UNIVERSITY_STAFF, "東京大学", [], False),  # certifies reports
     ("staff_kyoto", Membership.Role.UNIVERSITY_STAFF, "京都大学", [], False),
     ("officer", Membership.Role.PROGRAM_OFFICER, None, ["SPRING", "BOOST", "EMERGENT_RA"], False),
     (
@@ -51,6 +51,10 @@ class Command(BaseCommand):
             size = demo_generate(
                 scale=scale, first_fy=2021, last_fy=last, seed=seed, extra_universities=extra_universities
             )
+            history = demo_history(today=timezone.localdate(), seed=seed)
+            self.stdout.write(
+                f"Synthetic history: {history['careers']:,} career records, {history['reports']:,} reports."
+            )
             self.stdout.write(
                 f"Synthetic data: {size.students:,} students, {size.awards:,} awards "
                 f"at {size.universities:,} universities (FY2021–FY{last}, scale {scale})."
@@ -65,12 +69,14 @@ class Command(BaseCommand):
             user, _ = User.objects.get_or_create(username=username)
             user.set_password(DEMO_PASSWORD)
             user.is_staff = user.is_superuser = superuser
+            user.email = f"{username}@demo.phdsupport.example"
             user.save()
             membership, _ = Membership.objects.update_or_create(
                 user=user,
                 defaults={
                     "role": role,
                     "university": University.objects.get(name_ja=university) if university else None,
+                    "can_certify": role == Membership.Role.UNIVERSITY_STAFF,
                 },
             )
             membership.programs.set(Program.objects.filter(code__in=codes))

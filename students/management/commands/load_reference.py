@@ -1,10 +1,12 @@
+from datetime import date
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from programs import reference as program_reference
 from programs.models import LivingCostFloor, Program, StipendRule, Target
 from students import reference as university_reference
-from students.models import University
+from students.models import ReportDeadline, University
 
 
 class Command(BaseCommand):
@@ -48,6 +50,13 @@ class Command(BaseCommand):
                 fiscal_year=fy,
                 defaults={"headcount": headcount, "is_planned": planned, "source": program_reference.SEED},
             )
+        # Report deadlines: 31 May after the fiscal year, for every program (an agency changes them in
+        # the admin; rows that exist are left as they are).
+        for program in Program.objects.all():
+            for fy in range(2021, 2031):
+                ReportDeadline.objects.get_or_create(
+                    program=program, fiscal_year=fy, defaults={"due_date": date(fy + 1, 5, 31)}
+                )
         for row in university_reference.university_rows():
             University.objects.update_or_create(name_ja=row.pop("name_ja"), defaults=row)
         self.stdout.write(

@@ -1,0 +1,12 @@
+"""Labels that follow the language of the page."""
+
+from django.utils.translation import get_language
+
+from programs import rules
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    """令和7年度 on Japanese pages, FY2025 (R7) on English ones."""
+    if get_language() == "en":
+        return rules.fiscal_year_label(fiscal_year)
+    return rules.fiscal_year_label_ja(fiscal_year)

@@ -1,0 +1,261 @@
+"""Pages of annual reports (実績報告) and of each university's list of what to fix."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from phdsupport.exports import table_xlsx
+from phdsupport.labels import fiscal_year_label
+from programs import rules
+from students import reports
+from students.access import staff_university
+from students.forms import ReportCommentForm, ReportPrepareForm, ReportTextForm
+from students.managers import is_administrator
+from students.models import Report
+from students.quality import fix_list
+
+FIGURE_LABELS = [
+    ("students", "支援を受けた学生（人）"),
+    ("awards", "支援件数"),
+    ("awards_started", "うち年度内に開始"),
+    ("awards_ended", "うち年度内に終了"),
+    ("suspensions", "年度内の休止（件）"),
+    ("months_paid", "支給月数（延べ）"),
+    ("living_cost_paid", "生活費相当額の支給額（円）"),
+    ("research_cost_paid", "研究費の支給額（円）"),
+    ("completions", "修了者（人）"),
+    ("withdrawals", "退学者（人）"),
+]
+
+
+def _role(user) -> str:
+    if is_administrator(user):
+        return "administrator"
+    membership = getattr(user, "membership", None)
+    return membership.role if membership else ""
+
+
+def _require_report_pages(user) -> None:
+    if _role(user) not in ("university_staff", "program_officer", "administrator"):
+        raise PermissionDenied
+
+
+@login_required
+def report_list(request):
+    _require_report_pages(request.user)
+    today = timezone.localdate()
+    fiscal_year = _fiscal_year(request.GET.get("fiscal_year"), default=rules.fiscal_year(today) - 1)
+    role = _role(request.user)
+    membership = getattr(request.user, "membership", None)
+    if role == "university_staff":
+        statuses = reports.report_statuses(fiscal_year=fiscal_year, today=today, university_id=membership.university_id)
+    elif role == "program_officer":
+        statuses = reports.report_statuses(
+            fiscal_year=fiscal_year, today=today, program_ids=membership.programs.values_list("pk", flat=True)
+        )
+    else:
+        statuses = reports.report_statuses(fiscal_year=fiscal_year, today=today)
+    if role == "program_officer":  # what waits for the officer first
+        statuses.sort(key=lambda s: (s.state != Report.State.SUBMITTED, not s.overdue, s.university_name))
+    return render(
+        request,
+        "students/reports/list.html",
+        {
+            "statuses": statuses,
+            "fiscal_year": fiscal_year,
+            "fy_label": fiscal_year_label(fiscal_year),
+            "years": range(rules.fiscal_year(today), 2020, -1),
+            "is_staff": role == "university_staff",
+        },
+    )
+
+
+def _fiscal_year(raw, default: int) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return default
+    return value if 2000 <= value <= 2100 else default
+
+
+@login_required
+@require_POST
+def report_prepare(request):
+    university = staff_university(request.user)
+    form = ReportPrepareForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("事業と年度を選んでください。"))
+        return redirect("students:reports")
+    report = reports.report_prepare(
+        university=university,
+        program=form.cleaned_data["program"],
+        fiscal_year=form.cleaned_data["fiscal_year"],
+        acting_user=request.user,
+    )
+    return redirect("students:report", pk=report.pk)
+
+
+def _report_for(request, pk) -> Report:
+    _require_report_pages(request.user)
+    return get_object_or_404(Report.objects.for_user(request.user).select_related("university", "program"), pk=pk)
+
+
+def _figures(report: Report) -> list[tuple[str, int]]:
+    return [(_(label), report.figures.get(key, 0)) for key, label in FIGURE_LABELS]
+
+
+@login_required
+def report_detail(request, pk, text_form=None, comment_form=None):
+    report = _report_for(request, pk)
+    if report.state == Report.State.DRAFT:  # a draft shows today's figures; submitting records them
+        report.figures = reports.report_figures(
+            university=report.university, program=report.program, fiscal_year=report.fiscal_year
+        )
+    membership = getattr(request.user, "membership", None)
+    role = _role(request.user)
+    is_officer = role == "administrator" or (
+        role == "program_officer" and membership.programs.filter(pk=report.program_id).exists()
+    )
+    return render(
+        request,
+        "students/reports/detail.html",
+        {
+            "report": report,
+            "figures": _figures(report),
+            "fy_label": fiscal_year_label(report.fiscal_year),
+            "due_date": reports.deadline_for(program=report.program, fiscal_year=report.fiscal_year),
+            "events": report.events.select_related("acting_user"),
+            "is_staff": role == "university_staff",
+            "can_certify": role == "university_staff" and membership.can_certify,
+            "is_officer": is_officer,
+            "text_form": text_form
+            or ReportTextForm(initial={"comments": report.comments, "career_activities": report.career_activities}),
+            "comment_form": comment_form or ReportCommentForm(),
+        },
+    )
+
+
+def _act(request, pk, action, success: str):
+    report = _report_for(request, pk)
+    try:
+        action(report)
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("この操作の権限がありません。"))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect("students:report", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_text(request, pk):
+    form = ReportTextForm(request.POST)
+    if not form.is_valid():
+        return report_detail(request, pk, text_form=form)
+    return _act(
+        request,
+        pk,
+        lambda r: reports.report_update_text(report=r, acting_user=request.user, **form.cleaned_data),
+        _("報告の記述を保存しました。"),
+    )
+
+
+@login_required
+@require_POST
+def report_submit(request, pk):
+    return _act(
+        request, pk, lambda r: reports.report_submit(report=r, acting_user=request.user), _("報告を提出しました。")
+    )
+
+
+@login_required
+@require_POST
+def report_accept(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda r: reports.report_accept(report=r, acting_user=request.user),
+        _("報告を受理しました。この年度の支援は変更できなくなりました。"),
+    )
+
+
+def _with_comment(request, pk, service, success):
+    form = ReportCommentForm(request.POST)
+    if not form.is_valid():
+        return report_detail(request, pk, comment_form=form)
+    return _act(
+        request,
+        pk,
+        lambda r: service(report=r, acting_user=request.user, comment=form.cleaned_data["comment"]),
+        success,
+    )
+
+
+@login_required
+@require_POST
+def report_return(request, pk):
+    return _with_comment(request, pk, reports.report_return, _("報告を差し戻しました。"))
+
+
+@login_required
+@require_POST
+def report_reopen(request, pk):
+    return _with_comment(request, pk, reports.report_reopen, _("報告を再開しました（作成中に戻りました）。"))
+
+
+@login_required
+def report_print(request, pk):
+    report = _report_for(request, pk)
+    return render(
+        request,
+        "students/reports/print.html",
+        {
+            "report": report,
+            "figures": _figures(report),
+            "fy_label": rules.fiscal_year_label_ja(report.fiscal_year),
+            "submitted_event": report.events.filter(action="submit").select_related("acting_user").last(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def report_xlsx(request, pk):
+    report = _report_for(request, pk)
+    rows = [
+        ["大学", report.university.name_ja],
+        ["支援事業", f"{report.program.code} {report.program.name_ja}"],
+        ["年度", rules.fiscal_year_label_ja(report.fiscal_year)],
+        ["状態", report.get_state_display()],
+        ["提出日時", timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M") if report.submitted_at else ""],
+        ["", ""],
+        *[[label, value] for label, value in _figures(report)],
+        ["", ""],
+        ["所見・補足", report.comments],
+        ["キャリア開発の取組", report.career_activities],
+        ["担当官のコメント", report.officer_comment],
+    ]
+    content = table_xlsx(["項目", "値"], rows, "実績報告")
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = (
+        f'attachment; filename="report-{report.program.code}-FY{report.fiscal_year}-{report.university_id}.xlsx"'
+    )
+    return response
+
+
+@login_required
+def quality(request):
+    university = staff_university(request.user)
+    return render(
+        request,
+        "students/quality.html",
+        {"university": university, **fix_list(university=university, today=timezone.localdate())},
+    )
