@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -145,12 +145,72 @@ class VersionedRetrieveMixin:
         return Response(self.get_serializer(instance).data, headers={"ETag": etag_of(instance)})
 
 
-class StudentViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ServiceWritesMixin:
+    """create, update (full and partial) and delete through the service functions, with ETag,
+    If-Match and Idempotency-Key alike on every resource. A subclass names its write serializer
+    and the three service calls; the field values arrive already validated by that serializer."""
+
+    write_serializer_class: type
+    fixed_fields: tuple[str, ...] = ()  # fields a write may give at creation only (the owner)
+
+    def create_object(self, request, values: dict):
+        raise NotImplementedError
+
+    def update_object(self, request, obj, expected_version: int, values: dict):
+        raise NotImplementedError
+
+    def delete_object(self, request, obj) -> None:
+        raise NotImplementedError
+
+    def create(self, request):
+        def handler():
+            data = self.write_serializer_class(data=request.data)
+            data.is_valid(raise_exception=True)
+            obj = self.create_object(request, dict(data.validated_data))
+            return Response(
+                self.serializer_class(obj).data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(obj)}
+            )
+
+        return idempotent(request, handler)
+
+    def update(self, request, pk=None, partial=False):
+        obj = self.get_object()
+        expected = check_if_match(request, obj)
+        data = self.write_serializer_class(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        values = {k: v for k, v in data.validated_data.items() if k not in self.fixed_fields}
+        obj = self.update_object(request, obj, expected, values)
+        return Response(self.serializer_class(obj).data, headers={"ETag": etag_of(obj)})
+
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk, partial=True)
+
+    def destroy(self, request, pk=None):
+        obj = self.get_object()
+        check_if_match(request, obj)
+        self.delete_object(request, obj)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def write_schema(read, write):
+    """The OpenAPI description of ServiceWritesMixin's methods for one resource."""
+    return extend_schema_view(
+        create=extend_schema(request=write, responses={201: read}),
+        update=extend_schema(request=write, responses=read),
+        partial_update=extend_schema(request=write, responses=read),
+    )
+
+
+@write_schema(s.StudentSerializer, s.StudentWriteSerializer)
+class StudentViewSet(
+    ServiceWritesMixin, ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Students of the key's university. Writes go through students.services."""
 
     list_values = {name: name for name in s.StudentSerializer.Meta.fields}
     lookup_value_regex = ID_PATTERN
     serializer_class = s.StudentSerializer
+    write_serializer_class = s.StudentWriteSerializer
     permission_classes = [RowAccess]
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = StudentFilterSet
@@ -160,43 +220,25 @@ class StudentViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveMod
     def get_queryset(self):
         return Student.objects.for_user(self.request.user).order_by("id")
 
-    @extend_schema(request=s.StudentWriteSerializer, responses={201: s.StudentSerializer})
-    def create(self, request):
-        def handler():
-            data = s.StudentWriteSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            student = services.student_create(
-                university=university_of(request), acting_user=acting_user(request), **data.validated_data
-            )
-            return Response(
-                s.StudentSerializer(student).data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(student)}
-            )
+    def create_object(self, request, values):
+        return services.student_create(university=university_of(request), acting_user=acting_user(request), **values)
 
-        return idempotent(request, handler)
-
-    @extend_schema(request=s.StudentWriteSerializer, responses=s.StudentSerializer)
-    def update(self, request, pk=None, partial=False):
-        student = self.get_object()
-        expected = check_if_match(request, student)
-        data = s.StudentWriteSerializer(data=request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        student = services.student_update(
-            student=student, expected_version=expected, acting_user=acting_user(request), **data.validated_data
+    def update_object(self, request, obj, expected_version, values):
+        return services.student_update(
+            student=obj, expected_version=expected_version, acting_user=acting_user(request), **values
         )
-        return Response(s.StudentSerializer(student).data, headers={"ETag": etag_of(student)})
 
-    @extend_schema(request=s.StudentWriteSerializer, responses=s.StudentSerializer)
-    def partial_update(self, request, pk=None):
-        return self.update(request, pk, partial=True)
-
-    def destroy(self, request, pk=None):
-        student = self.get_object()
-        check_if_match(request, student)
-        services.student_delete(student=student, acting_user=acting_user(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, request, obj):
+        services.student_delete(student=obj, acting_user=acting_user(request))
 
 
-class AwardViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+@write_schema(s.AwardSerializer, s.AwardWriteSerializer)
+class AwardViewSet(
+    ServiceWritesMixin, ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Awards of the key's university; a new award names its student by `student` (id) or
+    `student_number`. Writes go through students.services, so the program rules apply."""
+
     list_values = {
         "id": "id",
         "student": "student_id",
@@ -213,6 +255,8 @@ class AwardViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModel
     }
     lookup_value_regex = ID_PATTERN
     serializer_class = s.AwardSerializer
+    write_serializer_class = s.AwardWriteSerializer
+    fixed_fields = ("student", "student_number")
     permission_classes = [RowAccess]
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = AwardFilterSet
@@ -222,41 +266,17 @@ class AwardViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModel
     def get_queryset(self):
         return Award.objects.for_user(self.request.user).select_related("program", "student").order_by("id")
 
-    @extend_schema(request=s.AwardWriteSerializer, responses={201: s.AwardSerializer})
-    def create(self, request):
-        def handler():
-            data = s.AwardWriteSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            values = dict(data.validated_data)
-            student = _student_of(request, values)
-            award = services.award_create(student=student, acting_user=acting_user(request), **values)
-            return Response(
-                s.AwardSerializer(award).data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(award)}
-            )
+    def create_object(self, request, values):
+        student = _student_of(request, values)
+        return services.award_create(student=student, acting_user=acting_user(request), **values)
 
-        return idempotent(request, handler)
-
-    @extend_schema(request=s.AwardWriteSerializer, responses=s.AwardSerializer)
-    def update(self, request, pk=None, partial=False):
-        award = self.get_object()
-        expected = check_if_match(request, award)
-        data = s.AwardWriteSerializer(data=request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        values = {k: v for k, v in data.validated_data.items() if k not in ("student", "student_number")}
-        award = services.award_update(
-            award=award, expected_version=expected, acting_user=acting_user(request), **values
+    def update_object(self, request, obj, expected_version, values):
+        return services.award_update(
+            award=obj, expected_version=expected_version, acting_user=acting_user(request), **values
         )
-        return Response(s.AwardSerializer(award).data, headers={"ETag": etag_of(award)})
 
-    @extend_schema(request=s.AwardWriteSerializer, responses=s.AwardSerializer)
-    def partial_update(self, request, pk=None):
-        return self.update(request, pk, partial=True)
-
-    def destroy(self, request, pk=None):
-        award = self.get_object()
-        check_if_match(request, award)
-        services.award_delete(award=award, acting_user=acting_user(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, request, obj):
+        services.award_delete(award=obj, acting_user=acting_user(request))
 
     @extend_schema(methods=["GET"], responses=s.AwardEventSerializer(many=True))
     @extend_schema(methods=["POST"], request=s.AwardEventWriteSerializer, responses={201: s.AwardEventSerializer})
@@ -428,7 +448,10 @@ class ReportViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, mixins.Retrie
         return Response(s.ReportSerializer(report).data, headers={"ETag": etag_of(report)})
 
 
-class CareerViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+@write_schema(s.CareerSerializer, s.CareerWriteSerializer)
+class CareerViewSet(
+    ServiceWritesMixin, ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Career records after the degree (survey points: completion, year_1, year_5, year_10)."""
 
     list_values = {
@@ -445,6 +468,8 @@ class CareerViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveMode
     }
     lookup_value_regex = ID_PATTERN
     serializer_class = s.CareerSerializer
+    write_serializer_class = s.CareerWriteSerializer
+    fixed_fields = ("student", "student_number")
     permission_classes = [RowAccess]
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = CareerFilterSet
@@ -454,44 +479,20 @@ class CareerViewSet(ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveMode
     def get_queryset(self):
         return CareerOutcome.objects.for_user(self.request.user).select_related("student").order_by("id")
 
-    @extend_schema(request=s.CareerWriteSerializer, responses={201: s.CareerSerializer})
-    def create(self, request):
-        def handler():
-            data = s.CareerWriteSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            values = dict(data.validated_data)
-            student = _student_of(request, values)
-            career = careers.career_create(
-                student=student, acting_user=acting_user(request), today=timezone.localdate(), **values
-            )
-            return Response(
-                s.CareerSerializer(career).data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(career)}
-            )
+    def create_object(self, request, values):
+        student = _student_of(request, values)
+        return careers.career_create(
+            student=student, acting_user=acting_user(request), today=timezone.localdate(), **values
+        )
 
-        return idempotent(request, handler)
-
-    @extend_schema(request=s.CareerWriteSerializer, responses=s.CareerSerializer)
-    def update(self, request, pk=None, partial=False):
-        career = self.get_object()
-        expected = check_if_match(request, career)
-        data = s.CareerWriteSerializer(data=request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        values = {k: v for k, v in data.validated_data.items() if k not in ("student", "student_number")}
-        career = careers.career_update(
-            career=career,
+    def update_object(self, request, obj, expected_version, values):
+        return careers.career_update(
+            career=obj,
             acting_user=acting_user(request),
             today=timezone.localdate(),
-            expected_version=expected,
+            expected_version=expected_version,
             **values,
         )
-        return Response(s.CareerSerializer(career).data, headers={"ETag": etag_of(career)})
 
-    @extend_schema(request=s.CareerWriteSerializer, responses=s.CareerSerializer)
-    def partial_update(self, request, pk=None):
-        return self.update(request, pk, partial=True)
-
-    def destroy(self, request, pk=None):
-        career = self.get_object()
-        check_if_match(request, career)
-        careers.career_delete(career=career, acting_user=acting_user(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, request, obj):
+        careers.career_delete(career=obj, acting_user=acting_user(request))
