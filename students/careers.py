@@ -34,6 +34,7 @@ from students.imports import (
     read_table,
 )
 from students.models import Award, CareerOutcome, Student, University
+from students.services import locked_for_update
 
 Point = CareerOutcome.SurveyPoint
 Destination = CareerOutcome.Destination
@@ -125,9 +126,7 @@ def career_create(*, student: Student, acting_user: Any, today: date, **values: 
 def career_update(
     *, career: CareerOutcome, acting_user: Any, today: date, expected_version: int | None = None, **values: Any
 ) -> CareerOutcome:
-    from students.services import _locked_for_update
-
-    current = _locked_for_update(CareerOutcome, career.pk, expected_version)
+    current = locked_for_update(CareerOutcome, career.pk, expected_version)
     values = _clean_values({**{n: getattr(current, n) for n in CAREER_FIELDS}, **values})
     _validate(current.student, values, today)
     if all(getattr(current, n) == v for n, v in values.items()):

@@ -70,7 +70,9 @@ def _amount_is_valid(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= MAX_ANNUAL_YEN
 
 
-def _locked_for_update(model: type, pk: int, expected_version: int | None) -> Any:
+def locked_for_update(model: type, pk: int, expected_version: int | None) -> Any:
+    """The row locked until the transaction ends; a stale update when its version has moved on
+    (another user saved it since the form or the API read it)."""
     instance = model.objects.select_for_update().get(pk=pk)
     if expected_version is not None and instance.version != expected_version:
         raise StaleUpdate({"__all__": [ValidationError(STALE_UPDATE, code="stale")]})
@@ -93,7 +95,7 @@ def student_create(*, university: University, acting_user: Any, **data: Any) -> 
 def student_update(
     *, student: Student, acting_user: Any, expected_version: int | None = None, **changes: Any
 ) -> Student:
-    current = _locked_for_update(Student, student.pk, expected_version)
+    current = locked_for_update(Student, student.pk, expected_version)
     changed = [name for name in STUDENT_FIELDS if name in changes and getattr(current, name) != changes[name]]
     if not changed:
         return current
@@ -229,7 +231,7 @@ def award_create(
 
 @transaction.atomic
 def award_update(*, award: Award, acting_user: Any, expected_version: int | None = None, **changes: Any) -> Award:
-    current = _locked_for_update(Award, award.pk, expected_version)
+    current = locked_for_update(Award, award.pk, expected_version)
     changed = [name for name in AWARD_FIELDS if name in changes and getattr(current, name) != changes[name]]
     if not changed:
         return current
