@@ -176,9 +176,10 @@ def careers_due(students: Iterable[Student], today: date) -> list[DueRecord]:
     return due
 
 
-def overdue_counts(today: date, university_id: int | None = None) -> Counter:
-    """Overdue career records per university, from plain rows (the national ranking reads every
-    completer; model objects for each would take seconds)."""
+def record_counts(today: date, university_id: int | None = None) -> tuple[Counter, Counter]:
+    """Per university: career records past their month of grace (checked) and, of those, the ones
+    not entered (overdue). From plain rows: the national ranking reads every completer, and model
+    objects for each would take seconds."""
     students = Student.objects.filter(
         status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN], completion_date__isnull=False
     )
@@ -187,10 +188,14 @@ def overdue_counts(today: date, university_id: int | None = None) -> Counter:
         students = students.filter(university_id=university_id)
         recorded = recorded.filter(student__university_id=university_id)
     have = set(recorded.values_list("student_id", "survey_point"))
-    counts: Counter = Counter()
+    checked: Counter = Counter()
+    overdue: Counter = Counter()
     for pk, uid, finished in students.values_list("pk", "university_id", "completion_date").iterator(chunk_size=5000):
-        counts[uid] += sum(1 for p in YEARS_AFTER if (pk, p) not in have and is_overdue(finished, p, today))
-    return counts
+        for point in YEARS_AFTER:
+            if is_overdue(finished, point, today):
+                checked[uid] += 1
+                overdue[uid] += (pk, point) not in have
+    return checked, overdue
 
 
 def finished_students(university_ids: Iterable[int] | None = None):

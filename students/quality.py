@@ -43,11 +43,21 @@ def _late_from(happened_on: date) -> datetime:
 class QualityRow:
     university_id: int
     university_name: str
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)  # problems of each kind
+    checked: Counter = field(default_factory=Counter)  # records of each kind that could have been one
 
     @property
     def total(self) -> int:
         return sum(self.counts[k] for k in KINDS)
+
+    @property
+    def checked_total(self) -> int:
+        return sum(self.checked[k] for k in KINDS)
+
+    @property
+    def rate(self) -> float:
+        """Problems per 100 records checked: a large university is not ranked worse for its size."""
+        return round(100 * self.total / self.checked_total, 1) if self.checked_total else 0.0
 
 
 def _fiscal_years_to_check(today: date) -> list[int]:
@@ -57,7 +67,8 @@ def _fiscal_years_to_check(today: date) -> list[int]:
 
 
 def quality_ranking(*, today: date, university_id: int | None = None) -> list[QualityRow]:
-    """Counts per university, most problems first (only universities with records)."""
+    """Counts per university, the highest rate of problems first, then the most problems
+    (only universities with records)."""
     rows: dict[int, QualityRow] = {}
     names = dict(University.objects.values_list("pk", "name_ja"))
 
@@ -72,17 +83,26 @@ def quality_ranking(*, today: date, university_id: int | None = None) -> list[Qu
     for uid, start, created in awards.values_list("student__university_id", "start_date", "created_at").iterator(
         chunk_size=5000
     ):
-        row(uid).counts["late_awards"] += recorded_late(start, created)
+        counted = row(uid)
+        counted.checked["late_awards"] += 1
+        counted.counts["late_awards"] += recorded_late(start, created)
     for uid, happened, created in events.values_list(
         "award__student__university_id", "start_date", "created_at"
     ).iterator(chunk_size=5000):
-        row(uid).counts["late_changes"] += recorded_late(happened, created)
-    for uid, count in careers.overdue_counts(today, university_id).items():
-        row(uid).counts["missing_careers"] += count
+        counted = row(uid)
+        counted.checked["late_changes"] += 1
+        counted.counts["late_changes"] += recorded_late(happened, created)
+    checked, overdue = careers.record_counts(today, university_id)
+    for uid, count in checked.items():
+        row(uid).checked["missing_careers"] += count
+        row(uid).counts["missing_careers"] += overdue[uid]
     for fy in _fiscal_years_to_check(today):
         for status in report_statuses(fiscal_year=fy, today=today, university_id=university_id):
-            row(status.university_id).counts["overdue_reports"] += status.overdue
-    return sorted(rows.values(), key=lambda r: (-r.total, r.university_name))
+            if status.due_date is not None and status.due_date < today:
+                counted = row(status.university_id)
+                counted.checked["overdue_reports"] += 1
+                counted.counts["overdue_reports"] += status.overdue
+    return sorted(rows.values(), key=lambda r: (-r.rate, -r.total, r.university_name))
 
 
 def fix_list(*, university: University, today: date, limit: int = 200) -> dict[str, list[Any]]:

@@ -71,7 +71,28 @@ def test_quality_ranking_counts_each_kind(two_universities, university_a, univer
     assert dict(first.counts) == {"late_awards": 1, "late_changes": 1, "missing_careers": 2, "overdue_reports": 1}
     # missing careers: completion (due 2025-03-31) and year 1 (due 2026-03-31), both past a month
     assert first.total == 5
+    # checked: 2 awards, 1 change, 2 career records past their month, 1 report past its deadline
+    assert dict(first.checked) == {"late_awards": 1 + 1, "late_changes": 1, "missing_careers": 2, "overdue_reports": 1}
+    assert first.rate == 83.3  # 5 problems in 6 records
     assert second.total == 0
+    assert (second.checked_total, second.rate) == (2, 0.0)  # 1 award, 1 report
+
+
+def test_quality_ranking_compares_rates_not_sizes(reference, university_a, university_b):
+    """A records 10 awards, 2 of them late; B records 1, late. A has more problems, B the higher
+    rate: B comes first. (December 2025: no report or career record is due yet.)"""
+    for number in range(10):
+        award = AwardFactory(student=StudentFactory(university=university_a), start_date=date(2025, 4, 1))
+        recorded = date(2025, 6, 1) if number < 2 else date(2025, 4, 2)
+        Award.objects.filter(pk=award.pk).update(created_at=at(recorded))
+    award = AwardFactory(student=StudentFactory(university=university_b), start_date=date(2025, 4, 1))
+    Award.objects.filter(pk=award.pk).update(created_at=at(date(2025, 6, 1)))
+
+    ranking = quality.quality_ranking(today=date(2025, 12, 1))
+    assert [(r.university_name, r.total, r.checked_total, r.rate) for r in ranking] == [
+        (university_b.name_ja, 1, 1, 100.0),
+        (university_a.name_ja, 2, 10, 20.0),
+    ]
 
 
 def test_fix_list_names_the_universitys_own_items(two_universities, university_a):
