@@ -141,12 +141,21 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportDeadline)
-class ReportDeadlineAdmin(admin.ModelAdmin):
-    """Reference data set by the agencies each year (load_reference puts 31 May after the year)."""
+class ReportDeadlineAdmin(SimpleHistoryAdmin):
+    """Read-only: officers set deadlines at /students/reports/deadlines/ (students.reports.deadline_set,
+    which checks the date); load_reference puts 31 May after each year."""
 
     list_display = ("program", "fiscal_year", "due_date")
     list_filter = ("program", "fiscal_year")
-    list_editable = ("due_date",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CareerOutcome)

@@ -493,6 +493,7 @@ class ReportDeadline(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="deadlines", verbose_name=_("支援事業"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     due_date = models.DateField(_("提出期限"))
+    history = HistoricalRecords(get_user=history_user)  # who moved a deadline, and when
 
     class Meta:
         ordering = ["-fiscal_year", "program"]

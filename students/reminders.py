@@ -77,7 +77,11 @@ def send_report_reminders(today: date) -> int:
                     f"The {deadline.program.code} report for FY{deadline.fiscal_year} was due on "
                     f"{deadline.due_date} and has not been submitted."
                 )
-            key = f"report:{stage}:{status.university_id}:{deadline.program.code}:{deadline.fiscal_year}"
+            # The date is part of the key: a deadline moved later gets its own reminders.
+            key = (
+                f"report:{stage}:{status.university_id}:{deadline.program.code}:{deadline.fiscal_year}:"
+                f"{deadline.due_date}"
+            )
             sent += _send_once(key, university_id=status.university_id, subject=subject, body=lead)
     return sent
 

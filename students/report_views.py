@@ -12,11 +12,12 @@ from django.views.decorators.http import require_POST
 from phdsupport.exports import table_xlsx
 from phdsupport.labels import fiscal_year_label
 from programs import rules
+from programs.models import Program
 from students import reports
 from students.access import staff_university
-from students.forms import ReportCommentForm, ReportPrepareForm, ReportTextForm
+from students.forms import DeadlineForm, ReportCommentForm, ReportPrepareForm, ReportTextForm, add_service_errors
 from students.managers import is_administrator
-from students.models import Report
+from students.models import Report, ReportDeadline
 from students.quality import fix_list
 
 FIGURE_LABELS = [
@@ -71,6 +72,71 @@ def report_list(request):
             "fy_label": fiscal_year_label(fiscal_year),
             "years": range(rules.fiscal_year(today), 2020, -1),
             "is_staff": role == "university_staff",
+            "can_set_deadlines": role in ("program_officer", "administrator"),
+        },
+    )
+
+
+def _officer_programs(user):
+    """The programs whose deadlines the user sets: an officer's own, every one for administrators."""
+    role = _role(user)
+    if role == "administrator":
+        return Program.objects.order_by("display_order")
+    if role == "program_officer":
+        return user.membership.programs.order_by("display_order")
+    raise PermissionDenied
+
+
+@login_required
+def deadlines(request):
+    """Program officers set the report deadlines of their programs, one fiscal year at a time."""
+    programs = list(_officer_programs(request.user))
+    today = timezone.localdate()
+    fiscal_year = _fiscal_year(request.GET.get("fiscal_year"), default=rules.fiscal_year(today) - 1)
+    failed = None
+    if request.method == "POST":
+        failed = DeadlineForm(request.POST)
+        if failed.is_valid():
+            try:
+                reports.deadline_set(acting_user=request.user, **failed.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(failed, error)
+            else:
+                messages.success(request, _("提出期限を保存しました。"))
+                return redirect(f"{request.path}?fiscal_year={failed.cleaned_data['fiscal_year']}")
+        fiscal_year = _fiscal_year(request.POST.get("fiscal_year"), default=fiscal_year)
+    current = {d.program_id: d for d in ReportDeadline.objects.filter(fiscal_year=fiscal_year, program__in=programs)}
+    last_change = {}  # newest history row per program: who set the deadline, and when
+    for change in (
+        ReportDeadline.history.filter(fiscal_year=fiscal_year, program__in=programs)
+        .select_related("history_user")
+        .order_by("-history_date")
+    ):
+        last_change.setdefault(change.program_id, change)
+    rows = []
+    for program in programs:
+        deadline = current.get(program.pk)
+        failed_here = failed is not None and failed.data.get("program") == program.code
+        form = (
+            failed
+            if failed_here
+            else DeadlineForm(
+                initial={
+                    "program": program.code,
+                    "fiscal_year": fiscal_year,
+                    "due_date": deadline and deadline.due_date,
+                }
+            )
+        )
+        rows.append({"program": program, "deadline": deadline, "last": last_change.get(program.pk), "form": form})
+    return render(
+        request,
+        "students/reports/deadlines.html",
+        {
+            "rows": rows,
+            "fiscal_year": fiscal_year,
+            "fy_label": fiscal_year_label(fiscal_year),
+            "years": range(rules.fiscal_year(today) + 1, 2020, -1),
         },
     )
 

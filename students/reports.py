@@ -44,6 +44,9 @@ NOT_CERTIFIER = _(
 )
 NOT_OFFICER = _("この事業の担当官だけができる操作です。 / Only this program's officer may do this.")
 COMMENT_REQUIRED = _("理由・コメントを入力してください。 / Enter a comment.")
+DEADLINE_TOO_EARLY = _(
+    "提出期限は年度の終わり（{end}）より後の日にしてください。 / The deadline must fall after the fiscal year ends ({end})."
+)
 YEAR_NOT_OVER = _(
     "年度が終わる（{end}）までは提出できません。 / The report can be submitted once the fiscal year ends ({end})."
 )
@@ -139,14 +142,14 @@ def _require_certifier(user: Any, report: Report) -> None:
 
 
 def _require_officer(user: Any, report: Report) -> None:
+    _require_officer_of(user, report.program_id)
+
+
+def _require_officer_of(user: Any, program_id: int) -> None:
     membership = _membership(user)
     if is_administrator(user):
         return
-    if not (
-        membership
-        and membership.role == "program_officer"
-        and membership.programs.filter(pk=report.program_id).exists()
-    ):
+    if not (membership and membership.role == "program_officer" and membership.programs.filter(pk=program_id).exists()):
         raise PermissionDenied(NOT_OFFICER)
 
 
@@ -248,6 +251,29 @@ def report_reopen(*, report: Report, acting_user: Any, comment: str) -> Report:
     return _move(
         current, action=ReportEvent.Action.REOPEN, to_state=Report.State.DRAFT, acting_user=acting_user, comment=comment
     )
+
+
+@transaction.atomic
+def deadline_set(*, program: Program, fiscal_year: int, due_date: date, acting_user: Any) -> ReportDeadline:
+    """Set when the reports on a program for a year are due (the program's officer). Reports can
+    only be submitted once the year is over, so the deadline must come after it. The history of
+    ReportDeadline records who moved it; reminders are keyed on the date, so a moved deadline
+    gets its own reminders."""
+    _require_officer_of(acting_user, program.pk)
+    _fy_start, fy_end = rules.fiscal_year_bounds(fiscal_year)
+    if due_date <= fy_end:
+        raise ValidationError(
+            {"due_date": [ValidationError(DEADLINE_TOO_EARLY.format(end=fy_end.isoformat()), code="too_early")]}
+        )
+    deadline = ReportDeadline.objects.select_for_update().filter(
+        program=program, fiscal_year=fiscal_year
+    ).first() or ReportDeadline(program=program, fiscal_year=fiscal_year)
+    if deadline.due_date == due_date:
+        return deadline
+    deadline.due_date = due_date
+    deadline._history_user = _recorded(acting_user)
+    deadline.save()
+    return deadline
 
 
 # --- Who must report, and who is late -----------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
     path("reports/", report_views.report_list, name="reports"),
     path("reports/prepare/", report_views.report_prepare, name="report_prepare"),
+    path("reports/deadlines/", report_views.deadlines, name="report_deadlines"),
     path("reports/<int:pk>/", report_views.report_detail, name="report"),
     path("reports/<int:pk>/text/", report_views.report_text, name="report_text"),
     path("reports/<int:pk>/submit/", report_views.report_submit, name="report_submit"),

@@ -8,7 +8,7 @@ from django.core import mail
 from programs.models import Program
 from students import quality, reminders
 from students.models import Award, AwardEvent, CareerOutcome, ReminderSent, Report, ReportDeadline
-from students.reports import report_statuses
+from students.reports import deadline_set, report_statuses
 from tests.factories import AwardFactory, StudentFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +132,19 @@ def test_report_reminders_go_out_at_the_right_times_once(due_report, today, expe
         assert "2026-05-31" in mail.outbox[0].subject
     assert reminders.send_report_reminders(today) == 0  # beat runs again: nothing new
     assert len(mail.outbox) == len(expected)
+
+
+def test_a_deadline_moved_later_gets_its_own_reminders(due_report):
+    officer = user_with_role("officer", "program_officer", programs=Program.objects.filter(code="SPRING"))
+    assert reminders.send_report_reminders(date(2026, 6, 1)) == 1  # overdue on the old deadline
+    deadline_set(program=due_report, fiscal_year=2025, due_date=date(2026, 6, 10), acting_user=officer)
+    assert reminders.send_report_reminders(date(2026, 6, 2)) == 1  # 8 days before the new deadline
+    assert "2026-06-10" in mail.outbox[-1].subject
+    assert "近づいています" in mail.outbox[-1].subject
+    assert reminders.send_report_reminders(date(2026, 6, 5)) == 0
+    assert reminders.send_report_reminders(date(2026, 6, 11)) == 1  # overdue on the new deadline
+    assert "過ぎています" in mail.outbox[-1].subject
+    assert len(mail.outbox) == 3
 
 
 def test_no_reminder_once_the_report_is_submitted(due_report, university_a):

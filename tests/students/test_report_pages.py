@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from programs.models import Program
-from students.models import AwardEvent, CareerOutcome, Report
+from students.models import AwardEvent, CareerOutcome, Report, ReportDeadline
 from tests.factories import AwardFactory, StudentFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +155,12 @@ def test_staff_career_pages(client, people, university_a):
 def test_admin_lists_deadlines_careers_and_reminders(admin_client, reference):
     for model in ("reportdeadline", "careeroutcome", "remindersent"):
         assert admin_client.get(f"/admin/students/{model}/").status_code == 200
-    assert "2026-05-31" in admin_client.get("/admin/students/reportdeadline/?fiscal_year=2025").content.decode()
+    assert "2026年5月31日" in admin_client.get("/admin/students/reportdeadline/?fiscal_year=2025").content.decode()
+    # Read-only there: deadlines are set on the officers' page, through the service that checks them.
+    deadline = ReportDeadline.objects.get(program__code="SPRING", fiscal_year=2025)
+    change = f"/admin/students/reportdeadline/{deadline.pk}/change/"
+    assert admin_client.post(change, {"due_date": "2026-01-01"}).status_code == 403
+    assert ReportDeadline.objects.get(pk=deadline.pk).due_date == date(2026, 5, 31)
 
 
 def test_report_pages_in_english(client, people, award):
@@ -164,3 +169,36 @@ def test_report_pages_in_english(client, people, award):
     page = client.get("/dashboards/reports/?fiscal_year=2025").content.decode()
     assert "Annual reports <small>FY2025 (R7)</small>" in page
     assert "Overdue" in page
+
+
+def test_officer_sets_the_deadlines_of_their_own_programs(client, people):
+    spring = Program.objects.get(code="SPRING")
+    url = "/students/reports/deadlines/"
+    client.force_login(people["officer"])
+    page = client.get(url, {"fiscal_year": 2025}).content.decode()
+    assert 'id="deadline-SPRING"' in page
+    assert 'value="2026-05-31"' in page  # load_reference: 31 May after the year
+    assert 'id="deadline-JSPS_DC1"' not in page  # not this officer's program
+
+    response = client.post(url, {"program": "SPRING", "fiscal_year": 2025, "due_date": "2026-06-30"})
+    assert response.status_code == 302
+    deadline = ReportDeadline.objects.get(program=spring, fiscal_year=2025)
+    assert deadline.due_date == date(2026, 6, 30)
+    assert deadline.history.first().history_user == people["officer"]
+    assert "officer" in client.get(url, {"fiscal_year": 2025}).content.decode()  # who changed it
+
+    # Before the year is over: refused with a message, nothing written.
+    response = client.post(url, {"program": "SPRING", "fiscal_year": 2025, "due_date": "2026-03-31"})
+    assert response.status_code == 200
+    assert "年度の終わり（2026-03-31）より後" in response.content.decode()
+    # Another program's deadline: forbidden.
+    response = client.post(url, {"program": "JSPS_DC1", "fiscal_year": 2025, "due_date": "2026-06-30"})
+    assert response.status_code == 403
+    assert ReportDeadline.objects.get(program=spring, fiscal_year=2025).due_date == date(2026, 6, 30)
+    assert ReportDeadline.objects.get(program__code="JSPS_DC1", fiscal_year=2025).due_date == date(2026, 5, 31)
+
+    for who in ("certifier", "ministry"):
+        client.force_login(people[who])
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"program": "SPRING", "fiscal_year": 2025, "due_date": "2026-07-31"}).status_code == 403
+    assert ReportDeadline.objects.get(program=spring, fiscal_year=2025).due_date == date(2026, 6, 30)
