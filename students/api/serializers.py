@@ -182,6 +182,8 @@ class ReportSerializer(serializers.ModelSerializer):
         ]
 
     def get_due_date(self, obj) -> date | None:
+        if hasattr(obj, "due_on"):  # annotated by the list's queryset: one query for the page
+            return obj.due_on
         from students.reports import deadline_for
 
         return deadline_for(program=obj.program, fiscal_year=obj.fiscal_year)

@@ -7,6 +7,7 @@ import json
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -24,7 +25,16 @@ from students import careers, imports, reports, services
 from students.api import serializers as s
 from students.api.auth import AggregateAccess, RowAccess, acting_user, university_of
 from students.filters import AwardFilterSet, CareerFilterSet, ReportFilterSet, StudentFilterSet
-from students.models import ApiKey, Award, CareerOutcome, IdempotencyRecord, Report, Student, University
+from students.models import (
+    ApiKey,
+    Award,
+    CareerOutcome,
+    IdempotencyRecord,
+    Report,
+    ReportDeadline,
+    Student,
+    University,
+)
 
 ID_PATTERN = r"[0-9]{1,18}"  # ids fit a 64-bit integer; anything else is simply not found
 
@@ -410,7 +420,13 @@ class ReportViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, mixins.Retrie
     pagination_class = ByIdCursor
 
     def get_queryset(self):
-        return Report.objects.for_user(self.request.user).select_related("program").order_by("id")
+        deadline = ReportDeadline.objects.filter(program=OuterRef("program"), fiscal_year=OuterRef("fiscal_year"))
+        return (
+            Report.objects.for_user(self.request.user)
+            .select_related("program")
+            .annotate(due_on=Subquery(deadline.values("due_date")[:1]))
+            .order_by("id")
+        )
 
     @extend_schema(request=s.ReportPrepareSerializer, responses={200: s.ReportSerializer})
     def create(self, request):

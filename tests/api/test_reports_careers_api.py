@@ -109,3 +109,25 @@ def test_a_program_officer_reads_reports_of_their_programs_only(client, referenc
     client.force_login(user_with_role("o", "program_officer", programs=Program.objects.filter(code="SPRING")))
     assert [r["id"] for r in client.get("/api/v1/reports/").json()["results"]] == [spring.pk]
     assert client.get(f"/api/v1/reports/{dc.pk}/").status_code == 404
+
+
+def test_the_report_list_reads_each_due_date_without_a_query_per_report(keys, university_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_with(keys["read"])
+    client.get("/api/v1/reports/")  # the key's first use records last_used_at: keep it out of the counts
+    for code in ("SPRING", "BOOST", "JSPS_DC1"):
+        Report.objects.create(university=university_a, program=Program.objects.get(code=code), fiscal_year=2024)
+    with CaptureQueriesContext(connection) as three:
+        listed = client.get("/api/v1/reports/").json()["results"]
+    assert [(r["program"], r["due_date"]) for r in listed] == [
+        ("SPRING", "2025-05-31"),
+        ("BOOST", "2025-05-31"),
+        ("JSPS_DC1", "2025-05-31"),
+    ]
+    for code in ("JSPS_DC2", "EMERGENT_RA"):
+        Report.objects.create(university=university_a, program=Program.objects.get(code=code), fiscal_year=2024)
+    with CaptureQueriesContext(connection) as five:
+        assert len(client.get("/api/v1/reports/").json()["results"]) == 5
+    assert len(five) == len(three)
