@@ -1,7 +1,7 @@
 """The report, fix-list, career and outcome pages as their users go through them."""
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -202,3 +202,37 @@ def test_officer_sets_the_deadlines_of_their_own_programs(client, people):
         assert client.get(url).status_code == 403
         assert client.post(url, {"program": "SPRING", "fiscal_year": 2025, "due_date": "2026-07-31"}).status_code == 403
     assert ReportDeadline.objects.get(program=spring, fiscal_year=2025).due_date == date(2026, 6, 30)
+
+
+@pytest.mark.parametrize("url", ["/students/careers/", "/students/quality/", "/students/reports/?fiscal_year=2025"])
+def test_university_lists_cost_the_same_queries_for_many_rows(client, people, university_a, url):
+    """DESIGN.md: a page of 100 costs the same queries as a page of 1. Each finished student adds
+    career records due; each award recorded late and each program adds rows to fix or report."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_rows(count: int, program_codes: list[str]):
+        for number in range(count):
+            StudentFactory(university=university_a, status="completed", completion_date=date(2024, 3, 31))
+            award = AwardFactory(
+                student=StudentFactory(university=university_a),
+                program=Program.objects.get(code=program_codes[number % len(program_codes)]),
+                start_date=date(2025, 4, 1),
+            )
+            AwardEvent.objects.create(award=award, kind="suspension", start_date=date(2025, 5, 1))
+        from students.models import Award
+
+        Award.objects.update(created_at=datetime(2025, 12, 1, tzinfo=UTC))  # all recorded late
+        AwardEvent.objects.update(created_at=datetime(2025, 12, 1, tzinfo=UTC))
+
+    client.force_login(people["certifier"])
+    add_rows(1, ["SPRING"])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        first = client.get(url)
+    add_rows(12, ["SPRING", "BOOST", "EMERGENT_RA"])
+    with CaptureQueriesContext(connection) as many:
+        second = client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert len(second.content) > len(first.content)  # the rows are really on the page
+    assert len(many) == len(few)
