@@ -26,7 +26,7 @@ from programs import rules
 from students import careers
 from students.facts import facts_version
 from students.models import CareerOutcome, Field, University
-from students.quality import quality_ranking
+from students.quality import national_ranking
 from students.reports import report_statuses
 
 
@@ -166,10 +166,7 @@ def report_states(request):
             "statuses": statuses,
             "overdue": sum(s.overdue for s in statuses),
             "state_counts": sorted(Counter(s.state_label for s in statuses).items()),
-            # Reads every award, change and completer: computed at most every ten minutes.
-            "ranking": cache.get_or_set(
-                f"quality-ranking:{today}", lambda: [r for r in quality_ranking(today=today) if r.total][:100], 600
-            ),
+            "ranking": [r for r in national_ranking(today=today) if r.total][:100],
             "fiscal_year": fiscal_year,
             "fy_label": fiscal_year_label(fiscal_year),
             "years": range(_current_fy(), 2020, -1),

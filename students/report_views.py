@@ -18,7 +18,7 @@ from students.access import staff_university
 from students.forms import DeadlineForm, ReportCommentForm, ReportPrepareForm, ReportTextForm, add_service_errors
 from students.managers import is_administrator
 from students.models import Report, ReportDeadline
-from students.quality import fix_list
+from students.quality import fix_list, standing
 
 FIGURE_LABELS = [
     ("students", "支援を受けた学生（人）"),
@@ -320,8 +320,13 @@ def report_xlsx(request, pk):
 @login_required
 def quality(request):
     university = staff_university(request.user)
+    today = timezone.localdate()
     return render(
         request,
         "students/quality.html",
-        {"university": university, **fix_list(university=university, today=timezone.localdate())},
+        {
+            "university": university,
+            "standing": standing(university_id=university.pk, today=today),
+            **fix_list(university=university, today=today),
+        },
     )

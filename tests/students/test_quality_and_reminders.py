@@ -78,6 +78,15 @@ def test_quality_ranking_counts_each_kind(two_universities, university_a, univer
     assert (second.checked_total, second.rate) == (2, 0.0)  # 1 award, 1 report
 
 
+def test_a_university_sees_its_own_standing(two_universities, university_a, university_b):
+    today = date(2026, 6, 10)
+    own = quality.standing(university_id=university_a.pk, today=today)
+    assert (own["row"].total, own["row"].checked_total, own["row"].rate) == (5, 6, 83.3)
+    assert (own["place"], own["of"]) == (1, 1)  # the only university with problems
+    clean = quality.standing(university_id=university_b.pk, today=today)
+    assert (clean["row"].total, clean["place"], clean["of"]) == (0, None, 1)
+
+
 def test_quality_ranking_compares_rates_not_sizes(reference, university_a, university_b):
     """A records 10 awards, 2 of them late; B records 1, late. A has more problems, B the higher
     rate: B comes first. (December 2025: no report or career record is due yet.)"""

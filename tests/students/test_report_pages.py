@@ -149,7 +149,9 @@ def test_staff_career_pages(client, people, university_a):
     exported = client.get("/students/careers/jgrad.csv?fiscal_year=2024").content.decode("utf-8-sig")
     assert "G1" in exported
     assert "ポストドクター" in exported
-    assert client.get("/students/quality/").status_code == 200
+    quality_page = client.get("/students/quality/").content.decode()
+    assert 'id="quality-standing"' in quality_page
+    assert "100件あたり" in quality_page
 
 
 def test_admin_lists_deadlines_careers_and_reminders(admin_client, reference):
