@@ -61,7 +61,7 @@ class QualityRow:
         return round(100 * self.total / self.checked_total, 1) if self.checked_total else 0.0
 
 
-def _fiscal_years_to_check(today: date) -> list[int]:
+def fiscal_years_to_check(today: date) -> list[int]:
     """Reports are judged for the last three closed fiscal years and the current one."""
     current = rules.fiscal_year(today)
     return list(range(current - 3, current + 1))
@@ -97,7 +97,7 @@ def quality_ranking(*, today: date, university_id: int | None = None) -> list[Qu
     for uid, count in checked.items():
         row(uid).checked["missing_careers"] += count
         row(uid).counts["missing_careers"] += overdue[uid]
-    for fy in _fiscal_years_to_check(today):
+    for fy in fiscal_years_to_check(today):
         for status in report_statuses(fiscal_year=fy, today=today, university_id=university_id):
             if status.due_date is not None and status.due_date < today:
                 counted = row(status.university_id)
@@ -145,7 +145,7 @@ def fix_list(*, university: University, today: date, limit: int = 200) -> dict[s
     missing = [d for d in careers.careers_due(careers.finished_students([university.pk]), today) if d.overdue]
     reports = [
         s
-        for fy in _fiscal_years_to_check(today)
+        for fy in fiscal_years_to_check(today)
         for s in report_statuses(fiscal_year=fy, today=today, university_id=university.pk)
         if s.overdue
     ]

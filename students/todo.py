@@ -1,0 +1,72 @@
+"""What waits for each signed-in person, for the home page: the work of their role, counted.
+
+Staff see their university's reports to submit (late first) and career records due; officers the
+reports submitted to them; ministry viewers the national picture. Everything here is a count or a
+university-level row: no student names reach an officer or a viewer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from programs import rules
+from students import careers
+from students.models import Report
+from students.quality import fiscal_years_to_check, standing
+from students.reports import NOT_STARTED, ReportStatus, report_statuses
+
+
+@dataclass(frozen=True)
+class Todo:
+    label: str
+    count: int
+    url: str
+    urgent: bool = False
+
+
+def reports_to_act_on(*, university_id: int, today: date) -> list[ReportStatus]:
+    """The university's reports not yet in: those past their deadline first, then the ones whose
+    year is over and whose deadline is still ahead (a draft returned by the officer among them)."""
+    waiting = [
+        status
+        for fy in fiscal_years_to_check(today)
+        for status in report_statuses(fiscal_year=fy, today=today, university_id=university_id)
+        if status.state in (NOT_STARTED, Report.State.DRAFT) and status.fiscal_year < rules.fiscal_year(today)
+    ]
+    return sorted(waiting, key=lambda s: (not s.overdue, s.due_date or date.max, s.fiscal_year, s.program_code))
+
+
+def staff_todos(*, university_id: int, today: date) -> list[Todo]:
+    reports = reports_to_act_on(university_id=university_id, today=today)
+    due = careers.careers_due(careers.finished_students([university_id]), today)
+    own = standing(university_id=university_id, today=today)
+    return [
+        Todo(_("期限を過ぎた未提出の報告"), sum(s.overdue for s in reports), reverse("students:quality"), urgent=True),
+        Todo(_("提出が必要な報告（期限前）"), sum(not s.overdue for s in reports), reverse("students:reports")),
+        Todo(_("期限を過ぎた進路の未登録"), sum(d.overdue for d in due), reverse("students:careers"), urgent=True),
+        Todo(_("登録時期を迎えた進路"), sum(not d.overdue for d in due), reverse("students:careers")),
+        Todo(
+            _("データの適時性・品質の指摘"),
+            own["row"].total if own and own["row"] else 0,
+            reverse("students:quality"),
+        ),
+    ]
+
+
+def reports_awaiting_officer(*, program_ids: list[int] | None, shown: int = 50) -> tuple[int, list[Report]]:
+    """How many submitted reports wait for acceptance or return, and the `shown` oldest."""
+    reports = Report.objects.filter(state=Report.State.SUBMITTED)
+    if program_ids is not None:
+        reports = reports.filter(program_id__in=program_ids)
+    oldest = list(reports.select_related("university", "program").order_by("submitted_at", "pk")[:shown])
+    return (len(oldest) if len(oldest) < shown else reports.count()), oldest
+
+
+def overdue_reports(*, today: date, program_ids: list[int] | None) -> int:
+    """Reports of the last closed fiscal year past their deadline and not in, nationally."""
+    statuses = report_statuses(fiscal_year=rules.fiscal_year(today) - 1, today=today, program_ids=program_ids)
+    return sum(s.overdue for s in statuses)
