@@ -30,8 +30,9 @@ def _work_of(user) -> dict:
     role = "administrator" if is_administrator(user) else (membership.role if membership else "")
     links, work = [], {}
     if role == "university_staff" and membership.university_id:
-        work["todos"] = todo.staff_todos(university_id=membership.university_id, today=today)
-        work["reports_to_act_on"] = todo.reports_to_act_on(university_id=membership.university_id, today=today)
+        reports = todo.reports_to_act_on(university_id=membership.university_id, today=today)
+        work["reports_to_act_on"] = reports
+        work["todos"] = todo.staff_todos(university_id=membership.university_id, today=today, reports=reports)
         links.append(
             {"url": reverse("dashboards:university", args=[membership.university_id]), "label": _("本学の状況")}
         )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from programs import rules
 from students import careers
 from students.models import Report
-from students.quality import fiscal_years_to_check, standing
+from students.quality import fiscal_years_to_check, quality_ranking
 from students.reports import NOT_STARTED, ReportStatus, report_statuses
 
 
@@ -40,10 +40,12 @@ def reports_to_act_on(*, university_id: int, today: date) -> list[ReportStatus]:
     return sorted(waiting, key=lambda s: (not s.overdue, s.due_date or date.max, s.fiscal_year, s.program_code))
 
 
-def staff_todos(*, university_id: int, today: date) -> list[Todo]:
-    reports = reports_to_act_on(university_id=university_id, today=today)
+def staff_todos(*, university_id: int, today: date, reports: list[ReportStatus] | None = None) -> list[Todo]:
+    """`reports`: reports_to_act_on for the same university and day, when the caller has it."""
+    if reports is None:
+        reports = reports_to_act_on(university_id=university_id, today=today)
     due = careers.careers_due(careers.finished_students([university_id]), today)
-    own = standing(university_id=university_id, today=today)
+    own = quality_ranking(today=today, university_id=university_id)  # this university's rows only
     return [
         Todo(_("期限を過ぎた未提出の報告"), sum(s.overdue for s in reports), reverse("students:quality"), urgent=True),
         Todo(_("提出が必要な報告（期限前）"), sum(not s.overdue for s in reports), reverse("students:reports")),
@@ -51,7 +53,7 @@ def staff_todos(*, university_id: int, today: date) -> list[Todo]:
         Todo(_("登録時期を迎えた進路"), sum(not d.overdue for d in due), reverse("students:careers")),
         Todo(
             _("データの適時性・品質の指摘"),
-            own["row"].total if own and own["row"] else 0,
+            own[0].total if own else 0,
             reverse("students:quality"),
         ),
     ]

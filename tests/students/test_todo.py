@@ -42,6 +42,9 @@ def test_staff_see_their_late_reports_and_career_records(population, university_
     assert counts["提出が必要な報告（期限前）"] == 0
     assert counts["期限を過ぎた進路の未登録"] == 1  # year 1: due 2026-03-31, a month of grace gone
     assert counts["登録時期を迎えた進路"] == 0
+    # The factories record both awards today, long after they started in April 2025: 2 late
+    # awards, 1 overdue career record and 2 overdue reports count against the university.
+    assert counts["データの適時性・品質の指摘"] == 2 + 1 + 2
     waiting = todo.reports_to_act_on(university_id=university_a.pk, today=TODAY)
     assert [(s.program_code, s.overdue) for s in waiting] == [("BOOST", True), ("SPRING", True)]
     # On 20 May the same reports are still ahead of their deadline.
