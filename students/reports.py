@@ -190,8 +190,11 @@ def report_prepare(*, university: University, program: Program, fiscal_year: int
     """The draft for a university, program and year, its figures refreshed from the data."""
     report, _created = Report.objects.get_or_create(university=university, program=program, fiscal_year=fiscal_year)
     if report.state == Report.State.DRAFT:
-        report.figures = report_figures(university=university, program=program, fiscal_year=fiscal_year)
-        report.save(update_fields=["figures"])
+        figures = report_figures(university=university, program=program, fiscal_year=fiscal_year)
+        if figures != report.figures:  # a new version only when the data moved (ETag, updated_since)
+            report.figures = figures
+            report.version += 1
+            report.save(update_fields=["figures", "version", "updated_at"])
     return report
 
 
@@ -202,8 +205,10 @@ def report_update_text(*, report: Report, acting_user: Any, comments: str, caree
     if not (membership and membership.role == "university_staff" and membership.university_id == report.university_id):
         raise PermissionDenied(NOT_CERTIFIER)
     current = _locked_for_update(report, Report.State.DRAFT)
-    current.comments, current.career_activities = comments, career_activities
-    current.save(update_fields=["comments", "career_activities"])
+    if (current.comments, current.career_activities) != (comments, career_activities):
+        current.comments, current.career_activities = comments, career_activities
+        current.version += 1
+        current.save(update_fields=["comments", "career_activities", "version", "updated_at"])
     return current
 
 

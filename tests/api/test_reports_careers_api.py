@@ -131,3 +131,25 @@ def test_the_report_list_reads_each_due_date_without_a_query_per_report(keys, un
     with CaptureQueriesContext(connection) as five:
         assert len(client.get("/api/v1/reports/").json()["results"]) == 5
     assert len(five) == len(three)
+
+
+def test_a_text_change_is_a_new_version_that_a_nightly_sync_finds(keys, spring_award):
+    from django.utils import timezone
+
+    client = client_with(keys["write"])
+    first = client.post("/api/v1/reports/", {"program": "SPRING", "fiscal_year": 2025}, format="json").json()
+    again = client.post("/api/v1/reports/", {"program": "SPRING", "fiscal_year": 2025}, format="json").json()
+    assert again["version"] == first["version"]  # same data, same figures: nothing changed
+    since = timezone.now().isoformat()
+    assert client.get("/api/v1/reports/", {"updated_since": since}).json()["results"] == []
+
+    changed = client.post(
+        "/api/v1/reports/", {"program": "SPRING", "fiscal_year": 2025, "comments": "順調"}, format="json"
+    ).json()
+    assert changed["version"] == first["version"] + 1
+    synced = client.get("/api/v1/reports/", {"updated_since": since}).json()["results"]
+    assert [(r["id"], r["comments"]) for r in synced] == [(first["id"], "順調")]
+    stale = client.post(
+        f"/api/v1/reports/{first['id']}/submit/", HTTP_IF_MATCH=f'"report-{first["id"]}-v{first["version"]}"'
+    )
+    assert stale.status_code == 412  # the ETag read before the text changed no longer matches
