@@ -27,6 +27,9 @@ from students.reports import report_statuses
 
 ONE_MONTH = relativedelta(months=1)
 KINDS = ("late_awards", "late_changes", "missing_careers", "overdue_reports")
+# Below this many records a rate says little (one late record in two is 50 per 100): such
+# universities are shown with their rate as a reference, after the ones ranked by it.
+MIN_RECORDS_TO_RANK = 20
 
 
 def recorded_late(happened_on: date, recorded_at: Any) -> bool:
@@ -60,6 +63,10 @@ class QualityRow:
         """Problems per 100 records checked: a large university is not ranked worse for its size."""
         return round(100 * self.total / self.checked_total, 1) if self.checked_total else 0.0
 
+    @property
+    def too_few_to_rank(self) -> bool:
+        return self.checked_total < MIN_RECORDS_TO_RANK
+
 
 def fiscal_years_to_check(today: date) -> list[int]:
     """Reports are judged for the last three closed fiscal years and the current one."""
@@ -68,8 +75,8 @@ def fiscal_years_to_check(today: date) -> list[int]:
 
 
 def quality_ranking(*, today: date, university_id: int | None = None) -> list[QualityRow]:
-    """Counts per university, the highest rate of problems first, then the most problems
-    (only universities with records)."""
+    """Counts per university, the highest rate of problems first, then the most problems; those
+    with too few records for a rate to mean much come after (only universities with records)."""
     rows: dict[int, QualityRow] = {}
     names = dict(University.objects.values_list("pk", "name_ja"))
 
@@ -103,7 +110,7 @@ def quality_ranking(*, today: date, university_id: int | None = None) -> list[Qu
                 counted = row(status.university_id)
                 counted.checked["overdue_reports"] += 1
                 counted.counts["overdue_reports"] += status.overdue
-    return sorted(rows.values(), key=lambda r: (-r.rate, -r.total, r.university_name))
+    return sorted(rows.values(), key=lambda r: (r.too_few_to_rank, -r.rate, -r.total, r.university_name))
 
 
 RANKING_CACHE_SECONDS = 600

@@ -78,6 +78,22 @@ def test_quality_ranking_counts_each_kind(two_universities, university_a, univer
     assert (second.checked_total, second.rate) == (2, 0.0)  # 1 award, 1 report
 
 
+def test_a_rate_from_a_handful_of_records_is_shown_after_the_ranked(reference, university_a, university_b):
+    """A: 20 awards, 2 recorded late (10 per 100), ranked. B: 1 award, late (100 per 100), but
+    one record is too few for a rate: B comes after A, its rate shown as a reference."""
+    for number in range(20):
+        award = AwardFactory(student=StudentFactory(university=university_a), start_date=date(2025, 4, 1))
+        Award.objects.filter(pk=award.pk).update(created_at=at(date(2025, 6, 1) if number < 2 else date(2025, 4, 2)))
+    award = AwardFactory(student=StudentFactory(university=university_b), start_date=date(2025, 4, 1))
+    Award.objects.filter(pk=award.pk).update(created_at=at(date(2025, 6, 1)))
+
+    ranking = quality.quality_ranking(today=date(2025, 12, 1))
+    assert [(r.university_name, r.rate, r.too_few_to_rank) for r in ranking] == [
+        (university_a.name_ja, 10.0, False),
+        (university_b.name_ja, 100.0, True),
+    ]
+
+
 def test_a_university_sees_its_own_standing(two_universities, university_a, university_b):
     today = date(2026, 6, 10)
     own = quality.standing(university_id=university_a.pk, today=today)
