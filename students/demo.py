@@ -226,6 +226,7 @@ def demo_generate(
             awards.append(
                 Award(
                     student=students[index],
+                    university_id=students[index].university_id,
                     program=programs[code],
                     start_date=start,
                     end_date=end,

@@ -698,7 +698,8 @@ def _apply_chunk(plan: ImportPlan, numbers: list[str], awards_of: dict[str, list
     for number in numbers:
         for item in awards_of.get(number, ()):
             if item.instance is None:
-                new_awards.append(Award(student=by_number[number], **item.values))
+                student = by_number[number]
+                new_awards.append(Award(student=student, university_id=student.university_id, **item.values))
             elif item.changed:
                 for key in ("end_date", "annual_living_cost", "annual_research_cost", "is_reserved"):
                     setattr(item.instance, key, item.values[key])

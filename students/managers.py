@@ -67,7 +67,7 @@ def _by_university_or_program(queryset: models.QuerySet, user: Any, university_p
 
 class AwardQuerySet(models.QuerySet):
     def for_user(self, user: Any) -> AwardQuerySet:
-        return _by_university_or_program(self, user, "student__university_id")
+        return _by_university_or_program(self, user, "university_id")
 
 
 class AwardEventQuerySet(models.QuerySet):

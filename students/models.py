@@ -145,6 +145,12 @@ class Award(models.Model):
         TERMINATED = "terminated", _("中途終了")
 
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="awards", verbose_name=_("学生"))
+    # The student's university, copied when the award is made (a student never changes university).
+    # One university's awards then come from an index in id order; through the student, a list
+    # page had to walk every award in the country to find those of a university that joined late.
+    university = models.ForeignKey(
+        University, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False, verbose_name=_("大学")
+    )
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="awards", verbose_name=_("支援事業"))
     start_date = models.DateField(_("支援開始日"))
     end_date = models.DateField(_("支援終了日"))
@@ -156,7 +162,7 @@ class Award(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+    history = HistoricalRecords(excluded_fields=["updated_at", "university"], get_user=history_user)
     objects = AwardQuerySet.as_manager()
 
     class Meta:
@@ -175,10 +181,18 @@ class Award(models.Model):
                 violation_error_message=_("終了日が開始日より前です。"),
             ),
         ]
-        indexes = [models.Index(fields=["program", "start_date", "end_date"], name="award_program_period")]
+        indexes = [
+            models.Index(fields=["program", "start_date", "end_date"], name="award_program_period"),
+            models.Index(fields=["university", "id"], name="award_university_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.student} {self.program.code} {self.start_date}〜{self.end_date}"
+
+    def save(self, *args, **kwargs):
+        if self.university_id is None:
+            self.university_id = self.student.university_id
+        super().save(*args, **kwargs)
 
 
 class AwardEvent(models.Model):

@@ -172,7 +172,7 @@ def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
         rules.check_exclusive(candidate, siblings)
     except rules.RuleViolation as violation:
         raise _field_error(violation) from violation
-    award.full_clean(exclude=["student"], validate_constraints=True)
+    award.full_clean(exclude=["student", "university"], validate_constraints=True)
 
 
 def _suspended_months(award: Award) -> int:
@@ -214,6 +214,7 @@ def award_create(
     defaults = award_defaults(program=program, start_date=start_date)
     award = Award(
         student=student,
+        university_id=student.university_id,
         program=program,
         start_date=start_date,
         end_date=end_date,

@@ -3,11 +3,12 @@
 from collections import defaultdict
 
 import pytest
+from django.db.models import F
 
 from programs import rules
 from students.demo import demo_generate
 from students.facts import fetch_award_terms
-from students.models import Student, StudentYearFact
+from students.models import Award, Student, StudentYearFact
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +28,5 @@ def test_demo_data_respect_exclusivity_and_terms(reference):
         headcount[fy] += 1
     # Shaped like the published series: growing towards FY2025.
     assert headcount[2021] < headcount[2023] < headcount[2025]
+    # Each award carries its student's university (lists of a university's awards read it).
+    assert not Award.objects.exclude(university_id=F("student__university_id")).exists()

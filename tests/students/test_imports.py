@@ -153,6 +153,28 @@ def test_other_universitys_student_numbers_do_not_match(reference, university_a,
     assert Student.objects.filter(student_number="2025D001").count() == 2
 
 
+def test_every_way_of_making_awards_records_the_students_university(
+    reference, university_a, university_b, staff_a, staff_b
+):
+    """Award.university is a copy of the student's: lists of a university's awards read it."""
+    from django.db.models import F
+
+    from programs.models import Program
+    from students import services
+
+    imports.import_apply(plan=check(university_a, csv_bytes(GOOD_ROWS)), acting_user=staff_a)  # upload
+    services.award_create(  # the form and the API
+        student=StudentFactory(university=university_b),
+        program=Program.objects.get(code="SPRING"),
+        start_date=date(2025, 4, 1),
+        end_date=date(2028, 3, 31),
+        acting_user=staff_b,
+    )
+    assert Award.objects.filter(university=university_a).count() == 3
+    assert Award.objects.filter(university=university_b).count() == 1
+    assert not Award.objects.exclude(university_id=F("student__university_id")).exists()
+
+
 def test_exported_formula_like_text_is_neutralised(reference, university_a, staff_a):
     StudentFactory(university=university_a, student_number="S1", family_name="=HYPERLINK(1)")
     content = imports.write_csv(imports.export_rows(university_a)).decode("utf-8-sig")
