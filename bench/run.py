@@ -196,6 +196,7 @@ def upload_memory(args) -> None:
         name_ja=f"メモリ計測大学{time.time_ns()}", founder="national", is_synthetic=True
     )
     uploads.ours(university, uploads.award_file(args.rows, prefix=f"M{time.time_ns() % 10**6}-"), None)
+    uploads.print_own_peak()
 
 
 def main() -> None:
