@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
@@ -136,16 +136,19 @@ class ValuesListMixin:
 
 
 def _jsonable(rows: list[dict]) -> list[dict]:
-    """Dates and times exactly as DRF's fields write them (the detail views use those):
-    ISO 8601, times in the current time zone, UTC written as Z."""
+    """Times exactly as DRF's DateTimeField writes them (the detail views use it): ISO 8601 in
+    the current time zone, UTC written as Z. Dates are left to DRF's JSON encoder, which writes
+    them as ISO 8601 just as DateField does."""
+    timed = {name for row in rows for name, value in row.items() if type(value) is datetime}
+    if not timed:
+        return rows
     zone = timezone.get_current_timezone()
     for row in rows:
-        for name, value in row.items():
-            if isinstance(value, datetime):
+        for name in timed:
+            value = row[name]
+            if value is not None:
                 text = value.astimezone(zone).isoformat()
                 row[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
-            elif isinstance(value, date):
-                row[name] = value.isoformat()
     return rows
 
 

@@ -54,6 +54,14 @@ def test_keys_are_stored_hashed_and_can_be_revoked(write_a):
     assert client_with(write_a).get("/api/v1/students/").status_code == 200
     key.refresh_from_db()
     assert key.last_used_at is not None
+    # Later requests read the key from the cache, not the table...
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client_with(write_a).get("/api/v1/students/").status_code == 200
+    assert not [q for q in queries.captured_queries if "students_apikey" in q["sql"]]
+    # ...and a revoked key is refused from the next request on.
     api_key_revoke(key=key, acting_user=None)
     response = client_with(write_a).get("/api/v1/students/")
     assert response.status_code == 401
