@@ -111,11 +111,17 @@ class AwardSerializer(serializers.ModelSerializer):
         ]
 
 
-class AwardWriteSerializer(serializers.Serializer):
+class StudentNamedSerializer(serializers.Serializer):
+    # A record that belongs to a student, named by id or by student number (views._student_of).
+    # A comment, not a docstring: drf-spectacular would publish it on every subclass.
+
     student = serializers.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, help_text="student id, or give student_number"
     )
     student_number = serializers.CharField(required=False, max_length=32)
+
+
+class AwardWriteSerializer(StudentNamedSerializer):
     program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
     start_date = serializers.DateField()
     end_date = serializers.DateField()
@@ -215,11 +221,7 @@ class CareerSerializer(serializers.ModelSerializer):
         ]
 
 
-class CareerWriteSerializer(serializers.Serializer):
-    student = serializers.IntegerField(
-        required=False, min_value=1, max_value=2**63 - 1, help_text="student id, or give student_number"
-    )
-    student_number = serializers.CharField(required=False, max_length=32)
+class CareerWriteSerializer(StudentNamedSerializer):
     survey_point = serializers.ChoiceField(choices=CareerOutcome.SurveyPoint.choices)
     destination = serializers.ChoiceField(choices=CareerOutcome.Destination.choices)
     sector = serializers.ChoiceField(choices=CareerOutcome.Sector.choices, required=False, allow_blank=True)

@@ -158,6 +158,16 @@ class VersionedRetrieveMixin:
         return Response(self.get_serializer(instance).data, headers={"ETag": etag_of(instance)})
 
 
+class RowsViewSet(VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    # What every resource of a university's rows shares: ids as numbers, row access by key or
+    # role, filtering and ordering, cursor pages in id order. (No docstring: drf-spectacular
+    # would show it as the description of a resource that has none of its own.)
+    lookup_value_regex = ID_PATTERN
+    permission_classes = [RowAccess]
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    pagination_class = ByIdCursor
+
+
 class ServiceWritesMixin:
     """create, update (full and partial) and delete through the service functions, with ETag,
     If-Match and Idempotency-Key alike on every resource. A subclass names its write serializer
@@ -215,20 +225,14 @@ def write_schema(read, write):
 
 
 @write_schema(s.StudentSerializer, s.StudentWriteSerializer)
-class StudentViewSet(
-    ServiceWritesMixin, ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class StudentViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
     """Students of the key's university. Writes go through students.services."""
 
     list_values = {name: name for name in s.StudentSerializer.Meta.fields}
-    lookup_value_regex = ID_PATTERN
     serializer_class = s.StudentSerializer
     write_serializer_class = s.StudentWriteSerializer
-    permission_classes = [RowAccess]
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = StudentFilterSet
     ordering_fields = ["id", "student_number", "entry_date", "updated_at"]
-    pagination_class = ByIdCursor
 
     def get_queryset(self):
         return Student.objects.for_user(self.request.user).order_by("id")
@@ -246,9 +250,7 @@ class StudentViewSet(
 
 
 @write_schema(s.AwardSerializer, s.AwardWriteSerializer)
-class AwardViewSet(
-    ServiceWritesMixin, ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class AwardViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
     """Awards of the key's university; a new award names its student by `student` (id) or
     `student_number`. Writes go through students.services, so the program rules apply."""
 
@@ -266,15 +268,11 @@ class AwardViewSet(
         "version": "version",
         "updated_at": "updated_at",
     }
-    lookup_value_regex = ID_PATTERN
     serializer_class = s.AwardSerializer
     write_serializer_class = s.AwardWriteSerializer
     fixed_fields = ("student", "student_number")
-    permission_classes = [RowAccess]
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = AwardFilterSet
     ordering_fields = ["id", "start_date", "end_date", "updated_at"]
-    pagination_class = ByIdCursor
 
     def get_queryset(self):
         return Award.objects.for_user(self.request.user).select_related("program", "student").order_by("id")
@@ -410,17 +408,13 @@ def _student_of(request, values: dict) -> Student:
     )
 
 
-class ReportViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReportViewSet(mixins.ListModelMixin, RowsViewSet):
     """Annual reports (実績報告) of the key's university. POST prepares the draft for a program and
     fiscal year (figures from the data); `submit` submits it (write keys of the university)."""
 
-    lookup_value_regex = ID_PATTERN
     serializer_class = s.ReportSerializer
-    permission_classes = [RowAccess]
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = ReportFilterSet
     ordering_fields = ["id", "fiscal_year", "updated_at"]
-    pagination_class = ByIdCursor
 
     def get_queryset(self):
         deadline = ReportDeadline.objects.filter(program=OuterRef("program"), fiscal_year=OuterRef("fiscal_year"))
@@ -468,9 +462,7 @@ class ReportViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, mixins.Retrie
 
 
 @write_schema(s.CareerSerializer, s.CareerWriteSerializer)
-class CareerViewSet(
-    ServiceWritesMixin, ValuesListMixin, VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class CareerViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
     """Career records after the degree (survey points: completion, year_1, year_5, year_10)."""
 
     list_values = {
@@ -485,15 +477,11 @@ class CareerViewSet(
         "version": "version",
         "updated_at": "updated_at",
     }
-    lookup_value_regex = ID_PATTERN
     serializer_class = s.CareerSerializer
     write_serializer_class = s.CareerWriteSerializer
     fixed_fields = ("student", "student_number")
-    permission_classes = [RowAccess]
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = CareerFilterSet
     ordering_fields = ["id", "updated_at"]
-    pagination_class = ByIdCursor
 
     def get_queryset(self):
         return CareerOutcome.objects.for_user(self.request.user).select_related("student").order_by("id")
