@@ -31,11 +31,12 @@ class Todo:
 def reports_to_act_on(*, university_id: int, today: date) -> list[ReportStatus]:
     """The university's reports not yet in: those past their deadline first, then the ones whose
     year is over and whose deadline is still ahead (a draft returned by the officer among them)."""
+    closed_years = [fy for fy in fiscal_years_to_check(today) if fy < rules.fiscal_year(today)]
     waiting = [
         status
-        for fy in fiscal_years_to_check(today)
+        for fy in closed_years
         for status in report_statuses(fiscal_year=fy, today=today, university_id=university_id)
-        if status.state in (NOT_STARTED, Report.State.DRAFT) and status.fiscal_year < rules.fiscal_year(today)
+        if status.state in (NOT_STARTED, Report.State.DRAFT)
     ]
     return sorted(waiting, key=lambda s: (not s.overdue, s.due_date or date.max, s.fiscal_year, s.program_code))
 
