@@ -13,21 +13,23 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dashboards import services
-from dashboards.access import can_publish, can_view_national
+from careers import selectors as careers
+from careers.models import CareerOutcome
+from dashboards import services, todo
 from dashboards.forms import DashboardFilterForm, PublishForm
 from dashboards.models import Publication
 from dashboards.publications import publication_diff
+from dashboards.quality import fix_list, national_ranking, standing
 from dashboards.selectors import Scope
 from dashboards.tables import Table, dashboard_tables
+from phdsupport import access
+from phdsupport.access import can_publish, can_view_national
 from phdsupport.exports import neutralise
-from phdsupport.labels import fiscal_year_label
 from programs import rules
-from students import careers
+from programs.labels import fiscal_year_label
+from reports.selectors import report_statuses
 from students.facts import facts_version
-from students.models import CareerOutcome, Field, University
-from students.quality import national_ranking
-from students.reports import report_statuses
+from students.models import Field, University
 
 
 def _current_fy() -> int:
@@ -89,9 +91,9 @@ def _render(request, scope, form, template, extra):
 @login_required
 def national(request):
     if not can_view_national(request.user):
-        membership = getattr(request.user, "membership", None)
-        if membership and membership.university_id:
-            return redirect("dashboards:university", pk=membership.university_id)
+        own = access.staff_university_id(request.user)
+        if own is not None:
+            return redirect("dashboards:university", pk=own)
         raise PermissionDenied
     scope, form = _scope(request)
     return _render(request, scope, form, "dashboards/national.html", {"can_publish": can_publish(request.user)})
@@ -186,18 +188,16 @@ def _int_param(raw, default: int | None, low: int, high: int) -> int | None:
 def outcomes(request):
     """Careers after the degree: employment rate, destinations and sectors at each survey point,
     by program (all tracked students too), or by university or field for national viewers."""
-    membership = getattr(request.user, "membership", None)
     national_view = can_view_national(request.user)
-    if not national_view and not (membership and membership.university_id):
-        raise PermissionDenied
+    if not national_view:
+        university = access.require_staff_university(request.user)
     by = request.GET.get("by", "program")
     if by not in ("program", "university", "field") or (by == "university" and not national_view):
         by = "program"
-    rows = CareerOutcome.objects.all()
-    university = None
-    if not national_view:
-        university = membership.university
-    elif request.GET.get("university"):
+    rows = CareerOutcome.objects.for_aggregates(request.user)
+    if national_view:
+        university = None
+    if national_view and request.GET.get("university"):
         university = get_object_or_404(University, pk=_int_param(request.GET.get("university"), 0, 1, 10**9))
     if university is not None:
         rows = rows.filter(student__university=university)
@@ -236,5 +236,28 @@ def outcomes(request):
             "field": field,
             "cohort": cohort,
             "years": range(_current_fy(), 2020, -1),
+        },
+    )
+
+
+def home(request):
+    """The introduction, and for a signed-in person what waits for them (dashboards.todo)."""
+    context: dict = {"feature_links": []}
+    if request.user.is_authenticated:
+        context.update(todo.work_of(request.user, today=timezone.localdate()))
+    return render(request, "home.html", context)
+
+
+@login_required
+def quality(request):
+    university = access.require_staff_university(request.user)
+    today = timezone.localdate()
+    return render(
+        request,
+        "dashboards/quality.html",
+        {
+            "university": university,
+            "standing": standing(university_id=university.pk, today=today),
+            **fix_list(university=university, today=today),
         },
     )

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "phdsupport",
     "programs",
     "students",
+    "reports",
+    "careers",
     "dashboards",
 ]
 
@@ -101,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "phdsupport.access.navigation",
             ],
         },
     },
@@ -213,9 +216,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "students.tasks.facts_rebuild_task",
         "schedule": 24 * 3600,
     },
-    # Daily; REMINDER_INTERVAL_SECONDS shortens it (the beat test runs it every few seconds).
-    "daily-reminders": {
-        "task": "students.tasks.send_reminders_task",
+    # Daily; REMINDER_INTERVAL_SECONDS shortens them (the beat test runs them every few seconds).
+    "daily-report-reminders": {
+        "task": "reports.tasks.send_report_reminders_task",
+        "schedule": env_int("REMINDER_INTERVAL_SECONDS", 24 * 3600),
+    },
+    "daily-career-reminders": {
+        "task": "careers.tasks.send_career_reminders_task",
         "schedule": env_int("REMINDER_INTERVAL_SECONDS", 24 * 3600),
     },
 }

@@ -1,3 +1,5 @@
+"""The project's routes: each app brings its own (phdsupport imports no app, DESIGN.md)."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -5,13 +7,15 @@ from django.urls import include, path
 from phdsupport import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("dashboards.home_urls")),
     path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboards/", include("dashboards.urls")),
+    path("students/reports/", include("reports.urls")),
+    path("students/", include("careers.urls")),
     path("students/", include("students.urls")),
     path("api/v1/", include("phdsupport.api.urls")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,36 @@
+from celery import current_app
 from django.contrib import admin
+from django.db import transaction
 
 from programs.models import LivingCostFloor, Program, StipendRule, Target
+
+# Amounts, floors and the programs' flags feed every derived fact. The rebuild lives in students,
+# above programs in the dependency order, so it is asked for by its task name.
+FACTS_REBUILD_TASK = "students.tasks.facts_rebuild_task"
+
+
+def facts_rebuild_after_commit() -> None:
+    transaction.on_commit(lambda: current_app.tasks[FACTS_REBUILD_TASK].delay())
+
+
+class RecountsFacts(admin.ModelAdmin):
+    """An edit of reference data recounts the derived facts once it is saved."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        facts_rebuild_after_commit()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        facts_rebuild_after_commit()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        facts_rebuild_after_commit()
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        facts_rebuild_after_commit()
 
 
 class StipendRuleInline(admin.TabularInline):
@@ -9,7 +39,7 @@ class StipendRuleInline(admin.TabularInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(RecountsFacts):
     list_display = ("code", "name_ja", "agency", "audience", "term_years", "is_exclusive", "current_living_cost")
     list_filter = ("agency", "audience", "is_exclusive")
     search_fields = ("code", "name_ja", "name_en")
@@ -22,7 +52,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 @admin.register(StipendRule)
-class StipendRuleAdmin(admin.ModelAdmin):
+class StipendRuleAdmin(RecountsFacts):
     list_display = (
         "program",
         "effective_from",
@@ -35,7 +65,7 @@ class StipendRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(LivingCostFloor)
-class LivingCostFloorAdmin(admin.ModelAdmin):
+class LivingCostFloorAdmin(RecountsFacts):
     list_display = ("effective_from", "annual_amount", "source")
 
 

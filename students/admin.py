@@ -4,12 +4,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from students.models import (
     Award,
     AwardEvent,
-    CareerOutcome,
     Membership,
     ReminderSent,
-    Report,
-    ReportDeadline,
-    ReportEvent,
     Student,
     StudentYearFact,
     University,
@@ -42,7 +38,8 @@ class AwardInline(admin.TabularInline):
 
 @admin.register(Student)
 class StudentAdmin(SimpleHistoryAdmin):
-    """Read-only here: every write goes through students.services (forms, uploads, API)."""
+    """Read-only here, as are awards and events: every write goes through students.services
+    (forms, uploads, API), which checks the rules and the year lock and refreshes the facts."""
 
     list_display = ("student_number", "university", "field", "status", "entry_date", "erad_number")
     list_filter = ("status", "field", "is_international", "is_working_adult")
@@ -56,6 +53,9 @@ class StudentAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deletes go through students.services (year lock, facts, history)
 
 
 class AwardEventInline(admin.TabularInline):
@@ -81,6 +81,9 @@ class AwardAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # deletes go through students.services (year lock, facts, history)
+
 
 @admin.register(AwardEvent)
 class AwardEventAdmin(SimpleHistoryAdmin):
@@ -94,6 +97,9 @@ class AwardEventAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deletes go through students.services (year lock, facts, history)
 
 
 @admin.register(Membership)
@@ -116,63 +122,8 @@ class StudentYearFactAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-
-class ReportEventInline(admin.TabularInline):
-    model = ReportEvent
-    extra = 0
-    fields = ("action", "from_state", "to_state", "comment", "acting_user", "created_at")
-    readonly_fields = fields
-    can_delete = False
-
-
-@admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
-    """Read-only: reports move only through students.reports (submit, return, accept, reopen)."""
-
-    list_display = ("university", "program", "fiscal_year", "state")
-    list_filter = ("state", "program", "fiscal_year")
-    inlines = [ReportEventInline]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(ReportDeadline)
-class ReportDeadlineAdmin(SimpleHistoryAdmin):
-    """Read-only: officers set deadlines at /students/reports/deadlines/ (students.reports.deadline_set,
-    which checks the date); load_reference puts 31 May after each year."""
-
-    list_display = ("program", "fiscal_year", "due_date")
-    list_filter = ("program", "fiscal_year")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
     def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(CareerOutcome)
-class CareerOutcomeAdmin(SimpleHistoryAdmin):
-    """Read-only: career records are written through students.careers (page, upload, API)."""
-
-    list_display = ("student", "survey_point", "destination", "sector", "country")
-    list_filter = ("survey_point", "destination", "sector")
-    search_fields = ("student__student_number", "student__university__name_ja", "employer")
-    list_select_related = ("student__university",)
-    raw_id_fields = ("student",)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
+        return False  # deletes go through students.services (year lock, facts, history)
 
 
 @admin.register(ReminderSent)
@@ -185,3 +136,6 @@ class ReminderSentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deletes go through students.services (year lock, facts, history)

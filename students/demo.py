@@ -17,7 +17,7 @@ from django.db import transaction
 from programs import rules
 from programs.models import Program
 from students.facts import facts_rebuild
-from students.models import Award, AwardEvent, CareerOutcome, Field, Report, Student, University
+from students.models import Award, AwardEvent, Field, Student, University
 
 # Published and planned national headcounts (DOMAIN.md), extended one year past the target.
 SHAPE = {
@@ -311,31 +311,16 @@ def _split_by_fiscal_year(row: tuple) -> list[tuple]:
 
 # --- History: when things were recorded, careers after the degree, and past reports -------------
 
-DESTINATION_WEIGHTS = {
-    # close to SPRING's FY2022 completers (DOMAIN.md): 79.3% employed
-    "permanent_research": 22,
-    "postdoc": 24,
-    "non_permanent_research": 9,
-    "non_research": 24,
-    "student": 3,
-    "not_employed": 13,
-    "unknown": 5,
-}
-SECTOR_WEIGHTS = {"academia": 42.5, "company": 33.0, "government": 2.7, "startup": 0.7, "other": 21.1}
-
-
 def _recorded_on(start: date, late: bool, today: date) -> datetime:
     day = start + timedelta(days=45 if late else 10)
     return datetime.combine(min(day, today), time(9, 0), tzinfo=UTC)
 
 
 @transaction.atomic
-def demo_history(*, today: date, seed: int = 2025) -> dict[str, int]:
+def demo_history(*, today: date) -> None:
     """Give the synthetic data a plausible past: awards and changes recorded about ten days after
-    they happened (one in 23 more than a month late), career records for most completers at the
-    points already due, and accepted reports for closed years, the last closed year mixed
-    (some submitted, some never started: late), 東京大学's left for the demo staff to prepare."""
-    rng = random.Random(seed)
+    they happened (one in 23 more than a month late). Careers and reports add theirs
+    (careers.demo, reports.demo)."""
     for model in (Award, AwardEvent):
         # One pass over the rows and a CASE update per batch: an UPDATE per start date would
         # scan the whole table once per distinct date.
@@ -345,62 +330,3 @@ def demo_history(*, today: date, seed: int = 2025) -> dict[str, int]:
         ]
         model.objects.bulk_update(rows, ["created_at"], batch_size=1000)
 
-    destinations, destination_w = list(DESTINATION_WEIGHTS), list(DESTINATION_WEIGHTS.values())
-    sectors, sector_w = list(SECTOR_WEIGHTS), list(SECTOR_WEIGHTS.values())
-    careers = []
-    finished = Student.objects.filter(status=Student.Status.COMPLETED, completion_date__isnull=False)
-    for student in finished.only("pk", "completion_date").iterator(chunk_size=5000):
-        for point, years in (("completion", 0), ("year_1", 1)):
-            if student.completion_date.replace(year=student.completion_date.year + years) > today:
-                continue
-            if rng.random() < 0.12:  # not entered yet: due, and overdue after a month
-                continue
-            destination = rng.choices(destinations, destination_w)[0]
-            employed = destination in ("permanent_research", "postdoc", "non_permanent_research", "non_research")
-            careers.append(
-                CareerOutcome(
-                    student_id=student.pk,
-                    survey_point=point,
-                    destination=destination,
-                    sector=rng.choices(sectors, sector_w)[0] if employed else "",
-                    country="JP" if rng.random() < 0.9 else rng.choice(["US", "DE", "GB", "CN", "KR"]),
-                )
-            )
-    CareerOutcome.objects.bulk_create(careers, batch_size=5000)
-
-    from students.reports import report_figures, report_statuses
-
-    last_closed = rules.fiscal_year(today) - 1
-    reports = []
-    programs = {p.code: p for p in Program.objects.all()}
-    universities = {u.pk: u for u in University.objects.all()}
-    for fy in range(last_closed - 2, last_closed + 1):
-        deadline = date(fy + 1, 5, 31)
-        for status in report_statuses(fiscal_year=fy, today=today):
-            roll = rng.random()
-            if fy == last_closed and (status.university_name == "東京大学" or roll < 0.15):
-                continue  # never started
-            state = Report.State.ACCEPTED
-            if fy == last_closed and roll < 0.3:
-                state = Report.State.SUBMITTED
-            if fy == last_closed and 0.3 <= roll < 0.36:
-                state = Report.State.DRAFT
-            university, program = universities[status.university_id], programs[status.program_code]
-            submitted = None
-            if state != Report.State.DRAFT:
-                late = rng.random() < 0.1
-                submitted = datetime.combine(
-                    deadline + timedelta(days=12 if late else -rng.randrange(1, 30)), time(10), tzinfo=UTC
-                )
-            reports.append(
-                Report(
-                    university=university,
-                    program=program,
-                    fiscal_year=fy,
-                    state=state,
-                    submitted_at=submitted,
-                    figures=report_figures(university=university, program=program, fiscal_year=fy),
-                )
-            )
-    Report.objects.bulk_create(reports, batch_size=2000)
-    return {"careers": len(careers), "reports": len(reports)}

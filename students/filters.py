@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from programs import rules
 from programs.models import Program
-from students.models import Award, CareerOutcome, Field, Report, Student
+from students.models import Award, Field, Student
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -89,25 +89,3 @@ class AwardFilterSet(django_filters.FilterSet):
     def active_in(self, queryset, name, value):
         start, end = rules.fiscal_year_bounds(int(value))
         return queryset.filter(start_date__lte=end, end_date__gte=start)
-
-
-class ReportFilterSet(django_filters.FilterSet):
-    fiscal_year = django_filters.NumberFilter(label=_("年度"), min_value=2000, max_value=2100)
-    program = ProgramCodeFilter(queryset=Program.objects.all(), to_field_name="code", label=_("支援事業"))
-    state = django_filters.ChoiceFilter(choices=Report.State.choices, label=_("状態"))
-    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）"))
-
-    class Meta:
-        model = Report
-        fields = ["fiscal_year", "program", "state", "updated_since"]
-
-
-class CareerFilterSet(django_filters.FilterSet):
-    survey_point = django_filters.ChoiceFilter(choices=CareerOutcome.SurveyPoint.choices, label=_("調査時点"))
-    destination = django_filters.ChoiceFilter(choices=CareerOutcome.Destination.choices, label=_("進路"))
-    student_number = django_filters.CharFilter(field_name="student__student_number", label=_("学籍番号"))
-    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）"))
-
-    class Meta:
-        model = CareerOutcome
-        fields = ["survey_point", "destination", "student_number", "updated_since"]

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Program
-from students.models import AwardEvent, CareerOutcome, Student
+from students.models import AwardEvent, Student
 from students.services import STUDENT_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -57,39 +57,3 @@ class UploadForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("名前（用途）"), max_length=100)
     scope = forms.ChoiceField(label=_("権限"), choices=[("read", _("読み取り")), ("write", _("読み書き"))])
-
-
-class ReportPrepareForm(forms.Form):
-    program = forms.ModelChoiceField(Program.objects.all(), to_field_name="code", label=_("支援事業"))
-    fiscal_year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-
-
-class DeadlineForm(forms.Form):
-    program = forms.ModelChoiceField(Program.objects.all(), to_field_name="code", label=_("支援事業"))
-    fiscal_year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    due_date = forms.DateField(label=_("提出期限"), widget=DATE)
-
-
-class ReportTextForm(forms.Form):
-    comments = forms.CharField(label=_("所見・補足"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    career_activities = forms.CharField(
-        label=_("キャリア開発の取組（インターンシップ・海外渡航など）"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-    )
-
-
-class ReportCommentForm(forms.Form):
-    comment = forms.CharField(label=_("コメント"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class CareerForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = CareerOutcome
-        fields = ["survey_point", "destination", "sector", "employer", "country"]
-
-    def _post_clean(self):
-        # Validation happens in students.careers, the one place career records are written.
-        pass

@@ -28,9 +28,8 @@ from phdsupport.exports import table_csv, table_xlsx
 from programs import rules
 from programs.models import Program, StipendRule
 from students.facts import facts_refresh
-from students.models import Award, AwardEvent, Field, Report, Student, University
-from students.reports import locked_message
-from students.services import MAX_ANNUAL_YEN
+from students.models import Award, AwardEvent, Field, Student, University
+from students.services import MAX_ANNUAL_YEN, locked_message, locked_years
 
 # key, Japanese header, English header
 COLUMNS: list[tuple[str, str, str]] = [
@@ -612,12 +611,8 @@ def _check_rules(plan: ImportPlan, existing_awards: dict[tuple[int, str, date], 
 
 
 def _check_locks(plan: ImportPlan) -> None:
-    """Rows that would change an award in a year whose report is accepted (see students.reports)."""
-    locked = set(
-        Report.objects.filter(university=plan.university, state=Report.State.ACCEPTED).values_list(
-            "program_id", "fiscal_year"
-        )
-    )
+    """Rows that would change an award in a year whose report is accepted (students.YearLock)."""
+    locked = locked_years(university_id=plan.university.pk)
     if not locked:
         return
     for item in plan.awards:

@@ -4,13 +4,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from phdsupport.access import Role
 from phdsupport.history import history_user
 from programs.models import Program
 from students.managers import (
     AwardEventQuerySet,
     AwardQuerySet,
-    CareerOutcomeQuerySet,
-    ReportQuerySet,
     StudentQuerySet,
     UniversityQuerySet,
     UploadJobQuerySet,
@@ -231,11 +230,7 @@ class AwardEvent(models.Model):
 class Membership(models.Model):
     """A user's role, and the university or programs it is bound to."""
 
-    class Role(models.TextChoices):
-        UNIVERSITY_STAFF = "university_staff", _("大学担当者")
-        PROGRAM_OFFICER = "program_officer", _("事業担当官")
-        MINISTRY_VIEWER = "ministry_viewer", _("省庁閲覧者")
-        ADMINISTRATOR = "administrator", _("管理者")
+    Role = Role  # defined with what each role may do, in phdsupport.access
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     role = models.CharField(_("役割"), max_length=32, choices=Role.choices)
@@ -437,88 +432,6 @@ class IdempotencyRecord(models.Model):
         return f"{self.owner} {self.key}"
 
 
-class Report(models.Model):
-    """A university's annual report (実績報告) on one program for one fiscal year."""
-
-    class State(models.TextChoices):
-        DRAFT = "draft", _("作成中")
-        SUBMITTED = "submitted", _("提出済み")
-        ACCEPTED = "accepted", _("受理")
-
-    university = models.ForeignKey(University, on_delete=models.PROTECT, related_name="reports", verbose_name=_("大学"))
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="reports", verbose_name=_("支援事業"))
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    state = models.CharField(_("状態"), max_length=16, choices=State.choices, default=State.DRAFT)
-    comments = models.TextField(_("所見・補足"), blank=True)
-    career_activities = models.TextField(_("キャリア開発の取組（インターンシップ・海外渡航など）"), blank=True)
-    officer_comment = models.TextField(_("担当官のコメント"), blank=True)
-    figures = models.JSONField(_("報告時の数値"), default=dict)
-    version = models.PositiveIntegerField(_("版"), default=1)
-    submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-
-    objects = ReportQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-fiscal_year", "university", "program"]
-        verbose_name = _("実績報告")
-        verbose_name_plural = _("実績報告")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["university", "program", "fiscal_year"],
-                name="report_one_per_university_program_year",
-                violation_error_message=_("この年度・事業の報告は既にあります。"),
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.university} {self.program.code} FY{self.fiscal_year} {self.get_state_display()}"
-
-
-class ReportEvent(models.Model):
-    """Who moved a report from one state to another, when, and why (kept forever)."""
-
-    class Action(models.TextChoices):
-        SUBMIT = "submit", _("提出")
-        RETURN = "return", _("差戻し")
-        ACCEPT = "accept", _("受理")
-        REOPEN = "reopen", _("再開")
-
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=16, choices=Action.choices)
-    from_state = models.CharField(max_length=16)
-    to_state = models.CharField(max_length=16)
-    comment = models.TextField(blank=True)
-    acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["report", "created_at", "pk"]
-        verbose_name = _("実績報告の履歴")
-        verbose_name_plural = _("実績報告の履歴")
-
-    def __str__(self) -> str:
-        return f"{self.report_id} {self.action}"
-
-
-class ReportDeadline(models.Model):
-    """When the reports on a program for a fiscal year are due (set by the agency each year)."""
-
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="deadlines", verbose_name=_("支援事業"))
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    due_date = models.DateField(_("提出期限"))
-    history = HistoricalRecords(get_user=history_user)  # who moved a deadline, and when
-
-    class Meta:
-        ordering = ["-fiscal_year", "program"]
-        verbose_name = _("報告の提出期限")
-        verbose_name_plural = _("報告の提出期限")
-        constraints = [models.UniqueConstraint(fields=["program", "fiscal_year"], name="deadline_one_per_program_year")]
-
-    def __str__(self) -> str:
-        return f"{self.program.code} FY{self.fiscal_year} {self.due_date}"
-
-
 class ReminderSent(models.Model):
     """A reminder that went out, so that beat running daily sends each one once."""
 
@@ -535,57 +448,25 @@ class ReminderSent(models.Model):
         return self.key
 
 
-class CareerOutcome(models.Model):
-    """Where a completed (or withdrawn) student is at one survey point after the degree."""
+class YearLock(models.Model):
+    """A fiscal year of one program's awards at one university that may no longer change.
 
-    class SurveyPoint(models.TextChoices):
-        COMPLETION = "completion", _("修了時")
-        YEAR_1 = "year_1", _("1年後")
-        YEAR_5 = "year_5", _("5年後")
-        YEAR_10 = "year_10", _("10年後")
+    Written by the reports app when an officer accepts the annual report, removed on reopening;
+    every write to awards and events checks it (students.services.check_unlocked).
+    """
 
-    class Destination(models.TextChoices):
-        PERMANENT_RESEARCH = "permanent_research", _("任期なし研究職")
-        POSTDOC = "postdoc", _("ポストドクター")
-        NON_PERMANENT_RESEARCH = "non_permanent_research", _("任期付き研究職")
-        NON_RESEARCH = "non_research", _("研究職以外の職")
-        STUDENT = "student", _("進学・学生")
-        NOT_EMPLOYED = "not_employed", _("無業・その他")
-        UNKNOWN = "unknown", _("不明")
-
-    class Sector(models.TextChoices):
-        ACADEMIA = "academia", _("大学等")
-        COMPANY = "company", _("企業")
-        GOVERNMENT = "government", _("公的機関")
-        STARTUP = "startup", _("スタートアップ")
-        OTHER = "other", _("その他")
-
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="careers", verbose_name=_("学生"))
-    survey_point = models.CharField(_("調査時点"), max_length=16, choices=SurveyPoint.choices)
-    destination = models.CharField(_("進路"), max_length=32, choices=Destination.choices)
-    sector = models.CharField(_("セクター"), max_length=16, choices=Sector.choices, blank=True)
-    employer = models.CharField(_("勤務先"), max_length=200, blank=True)
-    country = models.CharField(_("国・地域（ISO 3166 英字2字）"), max_length=2, blank=True)
-    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
-    version = models.PositiveIntegerField(_("版"), default=1)
-
-    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
-    objects = CareerOutcomeQuerySet.as_manager()
+    university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+", verbose_name=_("大学"))
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", verbose_name=_("支援事業"))
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    locked_at = models.DateTimeField(_("確定日時"), auto_now_add=True)
 
     class Meta:
-        ordering = ["student", "survey_point"]
-        verbose_name = _("修了後の進路")
-        verbose_name_plural = _("修了後の進路")
+        ordering = ["university", "program", "fiscal_year"]
+        verbose_name = _("確定した年度")
+        verbose_name_plural = _("確定した年度")
         constraints = [
-            models.UniqueConstraint(
-                fields=["student", "survey_point"],
-                name="career_one_per_student_point",
-                violation_error_message=_(
-                    "この時点の進路は既に登録されています。 / A record for this survey point already exists."
-                ),
-            )
+            models.UniqueConstraint(fields=["university", "program", "fiscal_year"], name="year_lock_one_per_year")
         ]
 
     def __str__(self) -> str:
-        return f"{self.student} {self.get_survey_point_display()} {self.get_destination_display()}"
+        return f"{self.university} {self.program.code} FY{self.fiscal_year}"

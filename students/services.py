@@ -8,6 +8,7 @@ nothing written.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,8 +20,7 @@ from programs import rules
 from programs.models import Program
 from programs.selectors import stipend_rule_in_force
 from students.facts import facts_refresh, fetch_award_terms
-from students.models import Award, AwardEvent, Student, University
-from students.reports import check_unlocked
+from students.models import Award, AwardEvent, Student, University, YearLock
 
 MAX_ANNUAL_YEN = 10_000_000  # no program pays more than this a year; anything above is a typo
 
@@ -77,6 +77,53 @@ def locked_for_update(model: type, pk: int, expected_version: int | None) -> Any
     if expected_version is not None and instance.version != expected_version:
         raise StaleUpdate({"__all__": [ValidationError(STALE_UPDATE, code="stale")]})
     return instance
+
+
+# --- Year locks ---------------------------------------------------------------------------
+
+LOCKED = _(
+    "{fy_ja}の {program} の実績報告は受理済みのため変更できません。担当官に再開を依頼してください。 / "
+    "The {program} report for {fy} has been accepted; ask the program officer to reopen it."
+)
+
+
+def locked_message(fiscal_year: int, program_code: str) -> str:
+    return str(LOCKED).format(
+        fy_ja=rules.fiscal_year_label_ja(fiscal_year), fy=rules.fiscal_year_label(fiscal_year), program=program_code
+    )
+
+
+def locked_years(*, university_id: int) -> set[tuple[int, int]]:
+    """(program id, fiscal year) pairs of a university that may no longer change (uploads check many rows)."""
+    return set(YearLock.objects.filter(university_id=university_id).values_list("program_id", "fiscal_year"))
+
+
+def check_unlocked(*, university_id: int, program_id: int, periods: Iterable[tuple[date, date]]) -> None:
+    """Refuse a change to awards in a fiscal year whose report for the program is accepted."""
+    years: set[int] = set()
+    for start, end in periods:
+        years.update(range(rules.fiscal_year(start), rules.fiscal_year(end) + 1))
+    if not years:
+        return
+    lock = (
+        YearLock.objects.filter(university_id=university_id, program_id=program_id, fiscal_year__in=years)
+        .select_related("program")
+        .order_by("fiscal_year")
+        .first()
+    )
+    if lock is not None:
+        raise ValidationError(
+            {"__all__": [ValidationError(locked_message(lock.fiscal_year, lock.program.code), code="report_locked")]}
+        )
+
+
+def year_lock(*, university_id: int, program_id: int, fiscal_year: int) -> None:
+    """Lock a year of a program's awards at a university (an accepted annual report)."""
+    YearLock.objects.get_or_create(university_id=university_id, program_id=program_id, fiscal_year=fiscal_year)
+
+
+def year_unlock(*, university_id: int, program_id: int, fiscal_year: int) -> None:
+    YearLock.objects.filter(university_id=university_id, program_id=program_id, fiscal_year=fiscal_year).delete()
 
 
 # --- Students -----------------------------------------------------------------------------

@@ -38,14 +38,3 @@ def upload_apply_task(job_id: int, user_id: int | None) -> str:
     except Exception as error:  # nothing was written (one transaction); say so on the page
         _mark_failed(job_id, error)
         raise
-
-
-@shared_task(name="students.tasks.send_reminders_task")
-def send_reminders_task() -> dict[str, int]:
-    """Daily by beat: report deadlines and due career records (each reminder goes out once)."""
-    from django.utils import timezone
-
-    from students.reminders import send_career_reminders, send_report_reminders
-
-    today = timezone.localdate()
-    return {"reports": send_report_reminders(today), "careers": send_career_reminders(today)}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from students import career_views, report_views, views
+from students import views
 
 app_name = "students"
 urlpatterns = [
@@ -20,23 +20,4 @@ urlpatterns = [
     path("export.<str:fmt>", views.export, name="export"),
     path("api-keys/", views.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
-    path("reports/", report_views.report_list, name="reports"),
-    path("reports/prepare/", report_views.report_prepare, name="report_prepare"),
-    path("reports/deadlines/", report_views.deadlines, name="report_deadlines"),
-    path("reports/<int:pk>/", report_views.report_detail, name="report"),
-    path("reports/<int:pk>/text/", report_views.report_text, name="report_text"),
-    path("reports/<int:pk>/submit/", report_views.report_submit, name="report_submit"),
-    path("reports/<int:pk>/return/", report_views.report_return, name="report_return"),
-    path("reports/<int:pk>/accept/", report_views.report_accept, name="report_accept"),
-    path("reports/<int:pk>/reopen/", report_views.report_reopen, name="report_reopen"),
-    path("reports/<int:pk>/print/", report_views.report_print, name="report_print"),
-    path("reports/<int:pk>/report.xlsx", report_views.report_xlsx, name="report_xlsx"),
-    path("quality/", report_views.quality, name="quality"),
-    path("careers/", career_views.career_due, name="careers"),
-    path("<int:pk>/careers/new/", career_views.career_create, name="career_create"),
-    path("careers/<int:pk>/edit/", career_views.career_edit, name="career_edit"),
-    path("careers/<int:pk>/delete/", career_views.career_delete, name="career_delete"),
-    path("careers/upload/", career_views.career_upload, name="career_upload"),
-    path("careers/template.<str:fmt>", career_views.career_template, name="career_template"),
-    path("careers/jgrad.<str:fmt>", career_views.jgrad_export, name="jgrad_export"),
 ]

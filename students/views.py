@@ -11,12 +11,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from phdsupport import access
 from programs.models import Program
 from programs.selectors import floor_in_force
-from students import imports, services, uploads
-from students.access import require_student_pages, staff_university
+from students import imports, panels, services, uploads
 from students.api.keys import api_key_create, api_key_revoke
-from students.careers import careers_due
 from students.filters import StudentFilterSet
 from students.forms import ApiKeyForm, AwardEventForm, AwardForm, StudentForm, UploadForm, add_service_errors
 from students.models import ApiKey, Award, Student, UploadJob
@@ -27,7 +26,7 @@ PAGE_SIZE = 50
 
 @login_required
 def student_list(request):
-    require_student_pages(request.user)
+    access.require_rows(request.user)
     students = Student.objects.for_user(request.user).select_related("university")
     filterset = StudentFilterSet(request.GET or None, queryset=students.order_by("student_number"))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -36,18 +35,13 @@ def student_list(request):
     return render(
         request,
         "students/list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode(), "can_write": _is_staff(request.user)},
+        {"filter": filterset, "page": page, "query": query.urlencode(), "can_write": access.can_write_rows(request.user)},
     )
-
-
-def _is_staff(user) -> bool:
-    membership = getattr(user, "membership", None)
-    return bool(membership and membership.role == "university_staff")
 
 
 @login_required
 def student_detail(request, pk):
-    require_student_pages(request.user)
+    access.require_rows(request.user)
     student = get_object_or_404(Student.objects.for_user(request.user).select_related("university"), pk=pk)
     return render(
         request,
@@ -56,16 +50,15 @@ def student_detail(request, pk):
             "student": student,
             "timeline": student_timeline(student),
             "history": student_history(student),
-            "careers": student.careers.all(),
-            "careers_due": careers_due([student], timezone.localdate()),
-            "can_write": _is_staff(request.user),
+            "panels": panels.panels_for(request, student),
+            "can_write": access.can_write_rows(request.user),
         },
     )
 
 
 @login_required
 def student_create(request):
-    university = staff_university(request.user)
+    university = access.require_staff_university(request.user)
     form = StudentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -82,7 +75,7 @@ def student_create(request):
 @login_required
 def student_edit(request, pk):
     student = get_object_or_404(Student.objects.for_user(request.user), pk=pk)
-    staff_university(request.user)
+    access.require_staff_university(request.user)
     form = StudentForm(request.POST or None, instance=student, initial={"version": student.version})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -101,7 +94,7 @@ def student_edit(request, pk):
 @login_required
 def award_create(request, pk):
     student = get_object_or_404(Student.objects.for_user(request.user), pk=pk)
-    staff_university(request.user)
+    access.require_staff_university(request.user)
     form = AwardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -121,7 +114,7 @@ def award_create(request, pk):
 
 @login_required
 def award_detail(request, pk):
-    require_student_pages(request.user)
+    access.require_rows(request.user)
     award = get_object_or_404(
         Award.objects.for_user(request.user).select_related("student__university", "program"), pk=pk
     )
@@ -132,7 +125,7 @@ def award_detail(request, pk):
             "award": award,
             "timeline": next(t for t in student_timeline(award.student) if t.award.pk == award.pk),
             "event_form": AwardEventForm(),
-            "can_write": _is_staff(request.user),
+            "can_write": access.can_write_rows(request.user),
         },
     )
 
@@ -140,7 +133,7 @@ def award_detail(request, pk):
 @login_required
 def award_edit(request, pk):
     award = get_object_or_404(Award.objects.for_user(request.user).select_related("student", "program"), pk=pk)
-    staff_university(request.user)
+    access.require_staff_university(request.user)
     initial = {
         "program": award.program.code,
         "start_date": award.start_date,
@@ -185,7 +178,7 @@ def award_event_create(request, pk):
     award = get_object_or_404(
         Award.objects.for_user(request.user).select_related("student__university", "program"), pk=pk
     )
-    staff_university(request.user)
+    access.require_staff_university(request.user)
     form = AwardEventForm(request.POST)
     if form.is_valid():
         try:
@@ -232,7 +225,7 @@ def program_defaults(request, code):
 
 @login_required
 def upload_new(request):
-    university = staff_university(request.user)
+    university = access.require_staff_university(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -266,7 +259,7 @@ def upload_detail(request, pk):
 @require_POST
 def upload_apply(request, pk):
     job = get_object_or_404(UploadJob.objects.for_user(request.user).defer("content"), pk=pk)
-    staff_university(request.user)
+    access.require_staff_university(request.user)
     try:
         uploads.upload_apply_start(job=job, acting_user=request.user)
     except ValidationError as error:
@@ -295,7 +288,7 @@ def upload_template(request, fmt):
 @login_required
 def export(request, fmt):
     """The university's own data, for its own staff only, in the upload format."""
-    university = staff_university(request.user)
+    university = access.require_staff_university(request.user)
     language = "en" if request.GET.get("lang") == "en" else "ja"
     rows = imports.export_rows(university)
     if fmt == "xlsx":
@@ -309,7 +302,7 @@ def export(request, fmt):
 @login_required
 def api_keys(request):
     """University staff issue and revoke their university's keys; a new key is shown once."""
-    university = staff_university(request.user)
+    university = access.require_staff_university(request.user)
     form = ApiKeyForm(request.POST or None)
     secret = None
     if request.method == "POST" and form.is_valid():
@@ -327,7 +320,7 @@ def api_keys(request):
 @login_required
 @require_POST
 def api_key_revoke_view(request, pk):
-    university = staff_university(request.user)
+    university = access.require_staff_university(request.user)
     key = get_object_or_404(ApiKey.objects.filter(university=university), pk=pk)
     api_key_revoke(key=key, acting_user=request.user)
     messages.success(request, _("APIキーを失効させました。"))

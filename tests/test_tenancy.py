@@ -10,11 +10,13 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 
+from careers.models import CareerOutcome
 from dashboards.models import Publication
 from programs.models import Program
+from reports.models import Report
 from students import services
 from students.api.keys import api_key_create
-from students.models import CareerOutcome, Report, UploadJob
+from students.models import UploadJob
 from tests.factories import StudentFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -67,21 +69,12 @@ def objects_of_a(reference, university_a, staff_a):
     career = CareerOutcome.objects.create(
         student=graduate, survey_point="completion", destination="postdoc", sector="academia"
     )
-    report_routes = [
-        "report",
-        "report_text",
-        "report_submit",
-        "report_return",
-        "report_accept",
-        "report_reopen",
-        "report_print",
-        "report_xlsx",
-    ]
+    report_routes = ["detail", "text", "submit", "return", "accept", "reopen", "print", "xlsx"]
     return {
-        **{f"students:{name}": report.pk for name in report_routes},
-        "students:career_create": graduate.pk,
-        "students:career_edit": career.pk,
-        "students:career_delete": career.pk,
+        **{f"reports:{name}": report.pk for name in report_routes},
+        "careers:create": graduate.pk,
+        "careers:edit": career.pk,
+        "careers:delete": career.pk,
         "api:report-detail": report.pk,
         "api:report-submit": report.pk,
         "api:career-detail": career.pk,

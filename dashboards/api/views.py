@@ -6,10 +6,10 @@ from rest_framework.views import APIView
 
 from dashboards import selectors
 from dashboards.selectors import Scope
+from phdsupport import access
 from programs import rules
 from programs.selectors import floor_in_force
 from students.api.auth import AggregateAccess
-from students.models import ApiKey
 
 
 class HeadcountQuery(serializers.Serializer):
@@ -43,12 +43,7 @@ class HeadcountApi(APIView):
         query.is_valid(raise_exception=True)
         fiscal_year = query.validated_data.get("fiscal_year") or rules.fiscal_year(timezone.localdate())
         floor = query.validated_data.get("floor")
-        university_id = None
-        membership = getattr(request.user, "membership", None)
-        if (isinstance(request.auth, ApiKey) and request.auth.university_id) or (
-            membership is not None and membership.role == "university_staff"
-        ):
-            university_id = membership.university_id
+        university_id = access.staff_university_id(request.user)  # a university sees its own figures
         scope = Scope(fiscal_year=fiscal_year, floor=floor, university_id=university_id)
         target = selectors.target_for(fiscal_year)
         return Response(

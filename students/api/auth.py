@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 
-from programs.models import Program
+from phdsupport import access
 from students.api.keys import api_key_check
-from students.managers import is_administrator
 from students.models import ApiKey
 
 
@@ -28,15 +26,15 @@ class ApiPrincipal:
     pk: None = None
 
     @property
-    def membership(self) -> SimpleNamespace:
-        role = "ministry_viewer" if self.key.scope == ApiKey.Scope.MINISTRY else "university_staff"
-        return SimpleNamespace(
-            role=role,
+    def grant(self) -> access.Grant:
+        """A ministry key reads aggregates; a university key acts as that university's staff. A
+        write key is issued by the university for its system, which submits the annual report
+        in the university's name (it certifies)."""
+        if self.key.scope == ApiKey.Scope.MINISTRY:
+            return access.Grant(access.Role.MINISTRY_VIEWER)
+        return access.Grant(
+            access.Role.UNIVERSITY_STAFF,
             university_id=self.key.university_id,
-            university=self.key.university,
-            programs=Program.objects.none(),
-            # A university's write key is issued by its administrators for its system, which
-            # submits the annual report in the university's name.
             can_certify=self.key.scope == ApiKey.Scope.WRITE,
         )
 
@@ -64,8 +62,11 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
 
 
 def university_of(request) -> Any:
-    membership = getattr(request.user, "membership", None)
-    return getattr(membership, "university", None)
+    """The university a write acts for: the key's, or the signed-in staff member's."""
+    if isinstance(request.auth, ApiKey):
+        return request.auth.university
+    membership = access.grant_of(request.user).membership
+    return membership.university if access.staff_university_id(request.user) is not None else None
 
 
 def acting_user(request) -> Any:
@@ -91,10 +92,9 @@ class RowAccess(permissions.BasePermission):
             if request.auth.scope == ApiKey.Scope.MINISTRY:
                 return False
             return request.method in permissions.SAFE_METHODS or request.auth.scope == ApiKey.Scope.WRITE
-        role = getattr(getattr(user, "membership", None), "role", None)
         if request.method in permissions.SAFE_METHODS:
-            return is_administrator(user) or role in ("university_staff", "program_officer")
-        return role == "university_staff"
+            return access.can_see_rows(user)
+        return access.can_write_rows(user)
 
 
 class AggregateAccess(permissions.BasePermission):

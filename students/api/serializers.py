@@ -1,9 +1,8 @@
-from datetime import date
 
 from rest_framework import serializers
 
 from programs.models import Program
-from students.models import Award, AwardEvent, CareerOutcome, Field, Report, Student, University
+from students.models import Award, AwardEvent, Field, Student, University
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -162,68 +161,3 @@ class BulkResultSerializer(serializers.Serializer):
     awards_created = serializers.IntegerField()
     awards_updated = serializers.IntegerField()
     awards_unchanged = serializers.IntegerField()
-
-
-class ReportSerializer(serializers.ModelSerializer):
-    university = serializers.PrimaryKeyRelatedField(read_only=True)
-    program = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    due_date = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Report
-        fields = [
-            "id",
-            "university",
-            "program",
-            "fiscal_year",
-            "state",
-            "due_date",
-            "figures",
-            "comments",
-            "career_activities",
-            "officer_comment",
-            "submitted_at",
-            "version",
-            "updated_at",
-        ]
-
-    def get_due_date(self, obj) -> date | None:
-        if hasattr(obj, "due_on"):  # annotated by the list's queryset: one query for the page
-            return obj.due_on
-        from students.reports import deadline_for
-
-        return deadline_for(program=obj.program, fiscal_year=obj.fiscal_year)
-
-
-class ReportPrepareSerializer(serializers.Serializer):
-    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
-    fiscal_year = serializers.IntegerField(min_value=2000, max_value=2100)
-    comments = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
-    career_activities = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
-
-
-class CareerSerializer(serializers.ModelSerializer):
-    student_number = serializers.CharField(source="student.student_number", read_only=True)
-
-    class Meta:
-        model = CareerOutcome
-        fields = [
-            "id",
-            "student",
-            "student_number",
-            "survey_point",
-            "destination",
-            "sector",
-            "employer",
-            "country",
-            "version",
-            "updated_at",
-        ]
-
-
-class CareerWriteSerializer(StudentNamedSerializer):
-    survey_point = serializers.ChoiceField(choices=CareerOutcome.SurveyPoint.choices)
-    destination = serializers.ChoiceField(choices=CareerOutcome.Destination.choices)
-    sector = serializers.ChoiceField(choices=CareerOutcome.Sector.choices, required=False, allow_blank=True)
-    employer = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    country = serializers.CharField(required=False, allow_blank=True, max_length=2)

@@ -7,34 +7,23 @@ import json
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phdsupport.api.errors import IdempotencyConflict, PreconditionFailed
 from programs.models import Program
-from students import careers, imports, reports, services
+from students import imports, services
 from students.api import serializers as s
 from students.api.auth import AggregateAccess, RowAccess, acting_user, university_of
-from students.filters import AwardFilterSet, CareerFilterSet, ReportFilterSet, StudentFilterSet
-from students.models import (
-    ApiKey,
-    Award,
-    CareerOutcome,
-    IdempotencyRecord,
-    Report,
-    ReportDeadline,
-    Student,
-    University,
-)
+from students.filters import AwardFilterSet, StudentFilterSet
+from students.models import ApiKey, Award, IdempotencyRecord, Student, University
 
 ID_PATTERN = r"[0-9]{1,18}"  # ids fit a 64-bit integer; anything else is simply not found
 
@@ -278,7 +267,7 @@ class AwardViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
         return Award.objects.for_user(self.request.user).select_related("program", "student").order_by("id")
 
     def create_object(self, request, values):
-        student = _student_of(request, values)
+        student = student_of(request, values)
         return services.award_create(student=student, acting_user=acting_user(request), **values)
 
     def update_object(self, request, obj, expected_version, values):
@@ -392,7 +381,7 @@ def _bulk_problem(errors, origins: list[dict]) -> dict:
     }
 
 
-def _student_of(request, values: dict) -> Student:
+def student_of(request, values: dict) -> Student:
     """The student a write names, by id or by student number, within what the caller may see;
     both keys are taken out of `values`, which then hold the record's own fields."""
     students = Student.objects.for_user(request.user)
@@ -406,100 +395,3 @@ def _student_of(request, values: dict) -> Student:
     raise ValidationError(
         {"student": ["student か student_number を指定してください。 / Give student or student_number."]}
     )
-
-
-class ReportViewSet(mixins.ListModelMixin, RowsViewSet):
-    """Annual reports (実績報告) of the key's university. POST prepares the draft for a program and
-    fiscal year (figures from the data); `submit` submits it (write keys of the university)."""
-
-    serializer_class = s.ReportSerializer
-    filterset_class = ReportFilterSet
-    ordering_fields = ["id", "fiscal_year", "updated_at"]
-
-    def get_queryset(self):
-        deadline = ReportDeadline.objects.filter(program=OuterRef("program"), fiscal_year=OuterRef("fiscal_year"))
-        return (
-            Report.objects.for_user(self.request.user)
-            .select_related("program")
-            .annotate(due_on=Subquery(deadline.values("due_date")[:1]))
-            .order_by("id")
-        )
-
-    @extend_schema(request=s.ReportPrepareSerializer, responses={200: s.ReportSerializer})
-    def create(self, request):
-        university = university_of(request)
-        if university is None:
-            raise PermissionDenied()
-
-        def handler():
-            data = s.ReportPrepareSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            values = data.validated_data
-            report = reports.report_prepare(
-                university=university,
-                program=values["program"],
-                fiscal_year=values["fiscal_year"],
-                acting_user=acting_user(request),
-            )
-            if "comments" in values or "career_activities" in values:
-                report = reports.report_update_text(
-                    report=report,
-                    acting_user=request.user,
-                    comments=values.get("comments", report.comments),
-                    career_activities=values.get("career_activities", report.career_activities),
-                )
-            return Response(s.ReportSerializer(report).data, headers={"ETag": etag_of(report)})
-
-        return idempotent(request, handler)
-
-    @extend_schema(request=None, responses=s.ReportSerializer)
-    @action(detail=True, methods=["post"], url_path="submit", url_name="submit")
-    def submit(self, request, pk=None):
-        report = self.get_object()
-        check_if_match(request, report)
-        report = reports.report_submit(report=report, acting_user=request.user)
-        return Response(s.ReportSerializer(report).data, headers={"ETag": etag_of(report)})
-
-
-@write_schema(s.CareerSerializer, s.CareerWriteSerializer)
-class CareerViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
-    """Career records after the degree (survey points: completion, year_1, year_5, year_10)."""
-
-    list_values = {
-        "id": "id",
-        "student": "student_id",
-        "student_number": "student__student_number",
-        "survey_point": "survey_point",
-        "destination": "destination",
-        "sector": "sector",
-        "employer": "employer",
-        "country": "country",
-        "version": "version",
-        "updated_at": "updated_at",
-    }
-    serializer_class = s.CareerSerializer
-    write_serializer_class = s.CareerWriteSerializer
-    fixed_fields = ("student", "student_number")
-    filterset_class = CareerFilterSet
-    ordering_fields = ["id", "updated_at"]
-
-    def get_queryset(self):
-        return CareerOutcome.objects.for_user(self.request.user).select_related("student").order_by("id")
-
-    def create_object(self, request, values):
-        student = _student_of(request, values)
-        return careers.career_create(
-            student=student, acting_user=acting_user(request), today=timezone.localdate(), **values
-        )
-
-    def update_object(self, request, obj, expected_version, values):
-        return careers.career_update(
-            career=obj,
-            acting_user=acting_user(request),
-            today=timezone.localdate(),
-            expected_version=expected_version,
-            **values,
-        )
-
-    def delete_object(self, request, obj):
-        careers.career_delete(career=obj, acting_user=acting_user(request))

@@ -4,9 +4,10 @@ from datetime import date
 
 import pytest
 
+from careers.models import CareerOutcome
 from programs.models import Program
+from reports.models import Report, ReportEvent
 from students.api.keys import api_key_create
-from students.models import CareerOutcome, Report, ReportEvent
 from tests.api.test_api import client_with
 from tests.factories import AwardFactory, StudentFactory, user_with_role
 

@@ -5,8 +5,10 @@ from datetime import date
 
 import pytest
 
+from careers.models import CareerOutcome
 from programs.models import Program
-from students.models import AwardEvent, CareerOutcome, Report
+from reports.models import Report
+from students.models import AwardEvent
 from tests.browser.conftest import sign_in
 from tests.factories import AwardFactory, StudentFactory, user_with_role
 

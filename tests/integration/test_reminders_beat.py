@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from programs import rules
 from programs.models import Program
-from students.models import ReminderSent, ReportDeadline
+from reports.models import ReportDeadline
+from students.models import ReminderSent
 from tests.factories import AwardFactory, StudentFactory, UniversityFactory, user_with_role
 from tests.integration.conftest import REDIS_URL
 
@@ -103,9 +104,9 @@ def test_beat_and_worker_send_each_reminder_once_at_the_right_time(celery_worker
     task_postrun.connect(lambda sender=None, **kw: runs.append(sender.name), weak=False)
 
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and runs.count("students.tasks.send_reminders_task") < 3:
+    while time.monotonic() < deadline and runs.count("reports.tasks.send_report_reminders_task") < 3:
         time.sleep(0.5)
-    assert runs.count("students.tasks.send_reminders_task") >= 3, beat.stdout.read1().decode() if beat.poll() else runs
+    assert runs.count("reports.tasks.send_report_reminders_task") >= 3, beat.stdout.read1().decode() if beat.poll() else runs
 
     sent = sorted((m.to[0], "過ぎています" in m.subject, "進路" in m.subject) for m in mail.outbox)
     assert sent == [

@@ -1,0 +1,31 @@
+from rest_framework import serializers
+
+from careers.models import CareerOutcome
+from students.api.serializers import StudentNamedSerializer
+
+
+class CareerSerializer(serializers.ModelSerializer):
+    student_number = serializers.CharField(source="student.student_number", read_only=True)
+
+    class Meta:
+        model = CareerOutcome
+        fields = [
+            "id",
+            "student",
+            "student_number",
+            "survey_point",
+            "destination",
+            "sector",
+            "employer",
+            "country",
+            "version",
+            "updated_at",
+        ]
+
+
+class CareerWriteSerializer(StudentNamedSerializer):
+    survey_point = serializers.ChoiceField(choices=CareerOutcome.SurveyPoint.choices)
+    destination = serializers.ChoiceField(choices=CareerOutcome.Destination.choices)
+    sector = serializers.ChoiceField(choices=CareerOutcome.Sector.choices, required=False, allow_blank=True)
+    employer = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    country = serializers.CharField(required=False, allow_blank=True, max_length=2)

@@ -1,0 +1,260 @@
+"""Reads of careers after the degree: survey points, what is due, outcome rates, the JGRAD export.
+
+Survey points (DOMAIN.md, JGRAD): at completion, and 1, 5 and 10 years after. A record for a
+point is due on the completion (or withdrawal) date plus that many years, and overdue once more
+than one month has passed since then without a record (the same month of grace as for awards).
+
+Employment rate (our definition, as 学校基本調査 counts 就職率): records whose destination is a
+job (permanent research post, postdoctoral fellow, non-permanent research post, non-research
+job) over all records at that survey point, "unknown" included in the denominator.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.utils.translation import gettext_lazy as _
+
+from careers.models import CareerOutcome
+from programs import rules
+from students.models import Award, Student, University
+
+Point = CareerOutcome.SurveyPoint
+Destination = CareerOutcome.Destination
+
+YEARS_AFTER = {Point.COMPLETION: 0, Point.YEAR_1: 1, Point.YEAR_5: 5, Point.YEAR_10: 10}
+EMPLOYED = frozenset(
+    {Destination.PERMANENT_RESEARCH, Destination.POSTDOC, Destination.NON_PERMANENT_RESEARCH, Destination.NON_RESEARCH}
+)
+GRACE = relativedelta(months=1)
+
+# References beside the figures (DOMAIN.md): percent, what it is.
+REFERENCES = [
+    (69.3, _("博士課程修了者全体の就職率")),
+    (79.3, _("SPRING 修了者（2022年度）の就職率")),
+    (75.0, _("国の目標（2030年）")),
+    (80.0, _("国の目標（2040年）")),
+]
+
+@lru_cache(maxsize=8192)
+def due_date(finished_on: date, point: str) -> date:
+    # Cached: completers share a few completion dates, and the national ranking asks for each.
+    return finished_on + relativedelta(years=YEARS_AFTER[point])
+
+
+@lru_cache(maxsize=8192)
+def _overdue_after(finished_on: date, point: str) -> date:
+    return due_date(finished_on, point) + GRACE
+
+
+def is_overdue(finished_on: date, point: str, today: date) -> bool:
+    return _overdue_after(finished_on, point) < today
+
+
+# --- What is due --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueRecord:
+    student: Student
+    survey_point: str
+    due_date: date
+    overdue: bool
+
+    @property
+    def survey_point_label(self) -> str:
+        return str(Point(self.survey_point).label)
+
+
+def careers_due(students: Iterable[Student], today: date) -> list[DueRecord]:
+    """Survey points reached and not yet recorded, oldest first. `students` should prefetch careers."""
+    due: list[DueRecord] = []
+    for student in students:
+        if student.status not in (Student.Status.COMPLETED, Student.Status.WITHDRAWN) or not student.completion_date:
+            continue
+        recorded = {c.survey_point for c in student.careers.all()}
+        for point in YEARS_AFTER:
+            when = due_date(student.completion_date, point)
+            if when <= today and point not in recorded:
+                due.append(DueRecord(student, point, when, is_overdue(student.completion_date, point, today)))
+    due.sort(key=lambda d: (d.due_date, d.student.student_number))
+    return due
+
+
+def record_counts(today: date, university_id: int | None = None) -> tuple[Counter, Counter]:
+    """Per university: career records past their month of grace (checked) and, of those, the ones
+    not entered (overdue). From plain rows: the national ranking reads every completer, and model
+    objects for each would take seconds."""
+    students = Student.objects.filter(
+        status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN], completion_date__isnull=False
+    )
+    recorded = CareerOutcome.objects.all()
+    if university_id is not None:
+        students = students.filter(university_id=university_id)
+        recorded = recorded.filter(student__university_id=university_id)
+    have = set(recorded.values_list("student_id", "survey_point"))
+    checked: Counter = Counter()
+    overdue: Counter = Counter()
+    for pk, uid, finished in students.values_list("pk", "university_id", "completion_date").iterator(chunk_size=5000):
+        for point in YEARS_AFTER:
+            if is_overdue(finished, point, today):
+                checked[uid] += 1
+                overdue[uid] += (pk, point) not in have
+    return checked, overdue
+
+
+def finished_students(university_ids: Iterable[int] | None = None):
+    students = Student.objects.filter(
+        status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN], completion_date__isnull=False
+    )
+    if university_ids is not None:
+        students = students.filter(university_id__in=list(university_ids))
+    return students.prefetch_related("careers").select_related("university").order_by("completion_date", "pk")
+
+
+# --- Outcome rates ------------------------------------------------------------------------
+
+
+@dataclass
+class OutcomeRow:
+    group: str
+    records: int = 0
+    employed: int = 0
+    destinations: Counter = field(default_factory=Counter)
+    sectors: Counter = field(default_factory=Counter)  # of the employed
+
+    @property
+    def rate(self) -> float | None:
+        """Employment rate in percent, one decimal (None when there is no record)."""
+        if not self.records:
+            return None
+        return round(self.employed * 100 / self.records, 1)
+
+    def share(self, counter: Counter, key: str, base: int) -> float | None:
+        return round(counter[key] * 100 / base, 1) if base else None
+
+    def destination_shares(self) -> list[tuple[str, int, float | None]]:
+        return [
+            (str(label), self.destinations[v], self.share(self.destinations, v, self.records))
+            for v, label in Destination.choices
+        ]
+
+    def sector_shares(self) -> list[tuple[str, int, float | None]]:
+        return [
+            (str(label), self.sectors[v], self.share(self.sectors, v, self.employed))
+            for v, label in CareerOutcome.Sector.choices
+        ]
+
+
+ALL = "ALL"
+
+
+def outcome_table(records: Iterable[tuple[Iterable[str], str, str, str]]) -> dict[str, dict[str, OutcomeRow]]:
+    """Rates by survey point and group from (groups, survey_point, destination, sector) tuples.
+
+    Each record counts once in the group ALL and once in each of its groups (a student who held
+    SPRING and then a DC counts under both programs, once in all tracked students).
+    """
+    table: dict[str, dict[str, OutcomeRow]] = {p: {} for p in YEARS_AFTER}
+    for groups, point, destination, sector in records:
+        for group in (ALL, *groups):
+            row = table[point].setdefault(group, OutcomeRow(group))
+            row.records += 1
+            row.destinations[destination] += 1
+            if destination in EMPLOYED:
+                row.employed += 1
+                row.sectors[sector or CareerOutcome.Sector.OTHER] += 1
+    return table
+
+
+def outcome_records(careers, by: str = "program") -> list[tuple[tuple[str, ...], str, str, str]]:
+    """(groups, point, destination, sector) for career rows; groups are the programs the student
+    held, or the university's name, or the field, by `by`."""
+    rows = list(
+        careers.values_list(
+            "student_id", "survey_point", "destination", "sector", "student__university__name_ja", "student__field"
+        )
+    )
+    programs: dict[int, set[str]] = defaultdict(set)
+    if by == "program":
+        student_ids = {r[0] for r in rows}
+        for student_id, code in Award.objects.filter(student_id__in=student_ids).values_list(
+            "student_id", "program__code"
+        ):
+            programs[student_id].add(code)
+    records = []
+    for student_id, point, destination, sector, university_name, field_code in rows:
+        if by == "university":
+            groups: tuple[str, ...] = (university_name,)
+        elif by == "field":
+            groups = (field_code,)
+        else:
+            groups = tuple(sorted(programs[student_id]))
+        records.append((groups, point, destination, sector))
+    return records
+
+
+# --- JGRAD --------------------------------------------------------------------------------
+
+# The items of JGRAD's first registration that the product holds (NISTEP's PhD database:
+# profile, study career, support received, employment career). Names, e-Rad number, course
+# entry and completion, field, status, flags, the supports held, and the career at completion.
+JGRAD_COLUMNS = [
+    "学籍番号",
+    "研究者番号",
+    "姓",
+    "名",
+    "学系",
+    "博士後期課程入学日",
+    "修了・退学日",
+    "在籍状況",
+    "留学生",
+    "社会人学生",
+    "受けた支援（事業コード:開始日〜終了日）",
+    "修了時の進路",
+    "修了時のセクター",
+    "修了時の勤務先",
+    "修了時の国・地域",
+]
+
+
+def jgrad_rows(*, university: University, fiscal_year: int) -> Iterable[list[Any]]:
+    start, end = rules.fiscal_year_bounds(fiscal_year)
+    students = (
+        Student.objects.filter(
+            university=university,
+            status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN],
+            completion_date__range=(start, end),
+        )
+        .prefetch_related("careers", "awards__program")
+        .order_by("completion_date", "student_number")
+    )
+    for s in students:
+        at_completion = next((c for c in s.careers.all() if c.survey_point == Point.COMPLETION), None)
+        supports = "; ".join(
+            f"{a.program.code}:{a.start_date.isoformat()}〜{a.end_date.isoformat()}"
+            for a in sorted(s.awards.all(), key=lambda a: a.start_date)
+        )
+        yield [
+            s.student_number,
+            s.erad_number,
+            s.family_name,
+            s.given_name,
+            s.get_field_display(),
+            s.entry_date,
+            s.completion_date,
+            s.get_status_display(),
+            "はい" if s.is_international else "いいえ",
+            "はい" if s.is_working_adult else "いいえ",
+            supports,
+            at_completion.get_destination_display() if at_completion else "",
+            at_completion.get_sector_display() if at_completion and at_completion.sector else "",
+            at_completion.employer if at_completion else "",
+            at_completion.country if at_completion else "",
+        ]

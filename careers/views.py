@@ -1,0 +1,164 @@
+"""Pages for careers after the degree: what is due, entry in the student's page, upload, JGRAD."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from careers import selectors, services
+from careers.forms import CareerForm
+from careers.models import CareerOutcome
+from phdsupport import access
+from phdsupport.exports import table_csv, table_xlsx
+from programs import rules
+from students.forms import UploadForm, add_service_errors
+from students.imports import UploadRejected
+from students.models import Student
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+@login_required
+def career_due(request):
+    university = access.require_staff_university(request.user)
+    today = timezone.localdate()
+    due = selectors.careers_due(selectors.finished_students([university.pk]), today)
+    current = rules.fiscal_year(today)
+    return render(
+        request,
+        "careers/due.html",
+        {
+            "due": due[:500],
+            "due_count": len(due),
+            "overdue_count": sum(d.overdue for d in due),
+            "years": range(current, 2020, -1),
+            "default_year": current - 1,
+            "form": UploadForm(),
+        },
+    )
+
+
+@login_required
+def career_create(request, pk):
+    university = access.require_staff_university(request.user)
+    student = get_object_or_404(Student.objects.filter(university=university), pk=pk)
+    form = CareerForm(request.POST or None, initial={"survey_point": request.GET.get("point")})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.career_create(student=student, acting_user=request.user, today=timezone.localdate(), **data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("進路を登録しました。"))
+            return redirect("students:detail", pk=student.pk)
+    return render(request, "careers/form.html", {"form": form, "student": student, "title": _("進路の登録")})
+
+
+@login_required
+def career_edit(request, pk):
+    university = access.require_staff_university(request.user)
+    career = get_object_or_404(
+        CareerOutcome.objects.filter(student__university=university).select_related("student"), pk=pk
+    )
+    form = CareerForm(request.POST or None, instance=career, initial={"version": career.version})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.career_update(
+                career=career,
+                acting_user=request.user,
+                today=timezone.localdate(),
+                expected_version=form.cleaned_data["version"],
+                **data,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("進路を更新しました。"))
+            return redirect("students:detail", pk=career.student_id)
+    return render(
+        request,
+        "careers/form.html",
+        {"form": form, "student": career.student, "career": career, "title": _("進路の変更")},
+    )
+
+
+@login_required
+@require_POST
+def career_delete(request, pk):
+    university = access.require_staff_university(request.user)
+    career = get_object_or_404(CareerOutcome.objects.filter(student__university=university), pk=pk)
+    services.career_delete(career=career, acting_user=request.user)
+    messages.success(request, _("進路を削除しました。"))
+    return redirect("students:detail", pk=career.student_id)
+
+
+@login_required
+def career_upload(request):
+    """Checked as a whole: any bad row and nothing is written; otherwise applied at once."""
+    university = access.require_staff_university(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            plan = services.career_upload_check(
+                university=university, content=upload.read(), filename=upload.name, today=timezone.localdate()
+            )
+        except UploadRejected as error:
+            form.add_error("file", error.messages)
+        else:
+            result = plan.result
+            if result.ok:
+                services.career_upload_apply(plan=plan, acting_user=request.user)
+                messages.success(request, _("進路を反映しました。"))
+    return render(request, "careers/upload.html", {"form": form, "result": result})
+
+
+@login_required
+def career_template(request, fmt):
+    access.require_staff_university(request.user)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    language = "en" if request.GET.get("lang") == "en" else "ja"
+    header, rows = services.headers(language), services.template_rows()
+    if fmt == "xlsx":
+        return _download(table_xlsx(header, rows, "careers"), f"phdsupport-careers-{language}", fmt)
+    return _download(table_csv(header, rows), f"phdsupport-careers-{language}", fmt)
+
+
+@login_required
+def jgrad_export(request, fmt):
+    university = access.require_staff_university(request.user)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    try:
+        fiscal_year = int(request.GET.get("fiscal_year", ""))
+    except ValueError:
+        fiscal_year = rules.fiscal_year(timezone.localdate()) - 1
+    if not 2000 <= fiscal_year <= 2100:
+        raise Http404
+    rows = selectors.jgrad_rows(university=university, fiscal_year=fiscal_year)
+    name = f"jgrad-{university.pk}-FY{fiscal_year}"
+    if fmt == "xlsx":
+        return _download(table_xlsx(selectors.JGRAD_COLUMNS, rows, "JGRAD"), name, fmt)
+    return _download(table_csv(selectors.JGRAD_COLUMNS, rows), name, fmt)
+
+
+def student_panel_context(request, student) -> dict:
+    """The records after the degree on a student's page, and the survey points due (students.panels)."""
+    return {
+        "careers": student.careers.all(),
+        "due": selectors.careers_due([student], timezone.localdate()),
+    }

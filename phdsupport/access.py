@@ -1,0 +1,152 @@
+"""Who may see and do what: the one module that reads a user's role (DESIGN.md: Access).
+
+A person's role comes from their Membership (students.models, read here by attribute so that
+this module imports no app); an API key carries a Grant of its own (students.api.auth). Every
+view, API permission, service check and template asks the functions below; the `for_user`
+querysets of each app apply them to rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    UNIVERSITY_STAFF = "university_staff", _("大学担当者")
+    PROGRAM_OFFICER = "program_officer", _("事業担当官")
+    MINISTRY_VIEWER = "ministry_viewer", _("省庁閲覧者")
+    ADMINISTRATOR = "administrator", _("管理者")
+
+
+# Who sees student, award, report and career rows (never ministry viewers: aggregates only).
+ROW_ROLES = frozenset({Role.UNIVERSITY_STAFF, Role.PROGRAM_OFFICER, Role.ADMINISTRATOR})
+# Who sees the national aggregates.
+NATIONAL_ROLES = frozenset({Role.MINISTRY_VIEWER, Role.PROGRAM_OFFICER, Role.ADMINISTRATOR})
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a signed-in person or an API key holds: a role, and the university it is bound to."""
+
+    role: Role | None
+    university_id: int | None = None
+    can_certify: bool = False
+    membership: Any = None  # the Membership row, for an officer's programs
+
+
+NOBODY = Grant(role=None)
+
+
+def grant_of(user: Any) -> Grant:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NOBODY
+    own = getattr(user, "grant", None)  # an API key's principal carries its grant
+    if isinstance(own, Grant):
+        return own
+    membership = getattr(user, "membership", None)
+    if getattr(user, "is_superuser", False):
+        return Grant(Role.ADMINISTRATOR, membership=membership)
+    if membership is None:
+        return NOBODY
+    return Grant(
+        Role(membership.role),
+        university_id=membership.university_id if membership.role == Role.UNIVERSITY_STAFF else None,
+        can_certify=bool(membership.can_certify),
+        membership=membership,
+    )
+
+
+def role_of(user: Any) -> Role | None:
+    return grant_of(user).role
+
+
+def is_administrator(user: Any) -> bool:
+    return role_of(user) == Role.ADMINISTRATOR
+
+
+def staff_university_id(user: Any) -> int | None:
+    """The university a member of its staff works for; None for every other role."""
+    grant = grant_of(user)
+    return grant.university_id if grant.role == Role.UNIVERSITY_STAFF else None
+
+
+def officer_program_ids(user: Any) -> list[int]:
+    """The programs a program officer looks after (none for other roles)."""
+    grant = grant_of(user)
+    if grant.role != Role.PROGRAM_OFFICER or grant.membership is None:
+        return []
+    return list(grant.membership.programs.values_list("pk", flat=True))
+
+
+def can_see_rows(user: Any) -> bool:
+    """Student, award, report and career pages: staff, officers and administrators."""
+    return role_of(user) in ROW_ROLES
+
+
+def can_write_rows(user: Any) -> bool:
+    """Only a university's own staff write its students, awards, careers and reports."""
+    return staff_university_id(user) is not None
+
+
+def can_view_national(user: Any) -> bool:
+    return role_of(user) in NATIONAL_ROLES
+
+
+def can_publish(user: Any) -> bool:
+    """Snapshots of the national figures are published by program officers and administrators."""
+    return role_of(user) in (Role.PROGRAM_OFFICER, Role.ADMINISTRATOR)
+
+
+def can_certify_for(user: Any, university_id: int) -> bool:
+    """Submitting an annual report: the university's staff holding the certifying flag."""
+    grant = grant_of(user)
+    return grant.role == Role.UNIVERSITY_STAFF and grant.university_id == university_id and grant.can_certify
+
+
+def is_officer_of(user: Any, program_id: int) -> bool:
+    """Returning, accepting and reopening reports, and setting deadlines, of one program."""
+    role = role_of(user)
+    return role == Role.ADMINISTRATOR or (role == Role.PROGRAM_OFFICER and program_id in officer_program_ids(user))
+
+
+def can_manage_deadlines(user: Any) -> bool:
+    return role_of(user) in (Role.PROGRAM_OFFICER, Role.ADMINISTRATOR)
+
+
+def navigation(request: Any) -> dict[str, Any]:
+    """Template context: what the signed-in person's menu offers."""
+    user = getattr(request, "user", None)
+    grant = grant_of(user)
+    return {
+        "access": {
+            "role": grant.role,
+            "rows": grant.role in ROW_ROLES,
+            "staff_university_id": grant.university_id if grant.role == Role.UNIVERSITY_STAFF else None,
+            "national": grant.role in NATIONAL_ROLES,
+            "admin_site": bool(getattr(user, "is_staff", False)),
+        }
+    }
+
+
+def require_rows(user: Any) -> None:
+    """Pages of student rows: refused (403) to everyone but staff, officers and administrators."""
+    if not can_see_rows(user):
+        raise PermissionDenied
+
+
+def require_staff_university(user: Any) -> Any:
+    """The university a page writes to: only its own staff write, and only there (else 403)."""
+    grant = grant_of(user)
+    if grant.role != Role.UNIVERSITY_STAFF or grant.membership is None:
+        raise PermissionDenied
+    return grant.membership.university
+
+
+def require_national(user: Any) -> None:
+    if not can_view_national(user):
+        raise PermissionDenied
