@@ -54,8 +54,9 @@ def bench_dashboard(args) -> None:
 
     from programs import rules
     from students.demo import demo_generate
-    from students.facts import facts_rebuild, fetch_award_terms, floor_versions
+    from students.facts import facts_rebuild, floor_versions
     from students.models import Award, Student, StudentYearFact, University
+    from students.selectors import award_terms
     from tests.factories import user_with_role
 
     section(f"National scale data (scale {args.scale}, universities ≥ {args.universities})")
@@ -108,7 +109,7 @@ def bench_dashboard(args) -> None:
     def naive():
         start, end = rules.fiscal_year_bounds(fy)
         ids = set(Award.objects.filter(start_date__lte=end, end_date__gte=start).values_list("student_id", flat=True))
-        terms = fetch_award_terms(ids)
+        terms = award_terms(ids)
         erad = dict(Student.objects.filter(pk__in=ids).values_list("pk", "erad_number"))
         persons: dict[str, list] = {}
         for sid, awards in terms.items():

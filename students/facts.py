@@ -16,7 +16,8 @@ from django.db.models import F
 
 from programs import rules
 from programs.models import LivingCostFloor
-from students.models import Award, AwardEvent, FactsVersion, Student, StudentYearFact, StudentYearOverlap
+from students.models import FactsVersion, Student, StudentYearFact, StudentYearOverlap
+from students.selectors import award_terms
 
 REBUILD_BATCH = 2000
 
@@ -57,41 +58,6 @@ def fetch_records(student_ids: Iterable[int]) -> dict[int, StudentRecord]:
         "is_working_adult",
     )
     return {row[0]: StudentRecord(*row) for row in rows}
-
-
-def fetch_award_terms(student_ids: Iterable[int]) -> dict[int, list[rules.AwardTerms]]:
-    """Each student's awards as rule inputs, suspensions attached."""
-    ids = list(student_ids)
-    suspensions: dict[int, list[rules.Suspension]] = defaultdict(list)
-    for award_id, start, end in AwardEvent.objects.filter(
-        award__student_id__in=ids, kind=AwardEvent.Kind.SUSPENSION
-    ).values_list("award_id", "start_date", "end_date"):
-        suspensions[award_id].append(rules.Suspension(start, end))
-    terms: dict[int, list[rules.AwardTerms]] = defaultdict(list)
-    for row in Award.objects.filter(student_id__in=ids).values_list(
-        "pk",
-        "student_id",
-        "program__code",
-        "program__audience",
-        "annual_living_cost",
-        "start_date",
-        "end_date",
-        "program__is_exclusive",
-    ):
-        award_id, student_id, code, audience, living, start, end, exclusive = row
-        terms[student_id].append(
-            rules.AwardTerms(
-                award_id=award_id,
-                program=code,
-                audience=audience,
-                annual_living_cost=living,
-                start=start,
-                end=end,
-                suspensions=tuple(suspensions.get(award_id, ())),
-                is_exclusive=exclusive,
-            )
-        )
-    return terms
 
 
 def with_person_peers(student_ids: Iterable[int]) -> set[int]:
@@ -196,7 +162,7 @@ def facts_refresh(*, student_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with transaction.atomic():
-        facts, overlaps = compute_facts(fetch_records(ids), fetch_award_terms(ids), floor_versions())
+        facts, overlaps = compute_facts(fetch_records(ids), award_terms(ids), floor_versions())
         StudentYearFact.objects.filter(student_id__in=ids).delete()
         StudentYearOverlap.objects.filter(student_id__in=ids).delete()
         _write(facts, overlaps)
@@ -232,7 +198,7 @@ def facts_rebuild(*, batch_size: int = REBUILD_BATCH) -> int:
         StudentYearFact.objects.all().delete()
         StudentYearOverlap.objects.all().delete()
         for ids in _person_batches(batch_size):
-            facts, overlaps = compute_facts(fetch_records(ids), fetch_award_terms(ids), floors)
+            facts, overlaps = compute_facts(fetch_records(ids), award_terms(ids), floors)
             _write(facts, overlaps)
             written += len(facts)
         _bump_version()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,6 +13,76 @@ from django.utils.translation import gettext_lazy
 
 from programs import rules
 from students.models import Award, AwardEvent, Student
+
+# --- Rule inputs (STYLE.md: fetch, then calculate) ----------------------------------------
+
+
+def award_terms(
+    student_ids: Iterable[int] | None = None, *, university_id: int | None = None
+) -> dict[int, list[rules.AwardTerms]]:
+    """Each student's awards as rule inputs, suspensions attached, keyed by student id.
+
+    The one fetch of `rules.AwardTerms` from rows: the facts, the services' checks and the
+    upload planner all read awards through it. Give the students, or a whole university
+    (an upload checks against all of its awards at once).
+    """
+    awards = Award.objects.all()
+    events = AwardEvent.objects.filter(kind=AwardEvent.Kind.SUSPENSION)
+    if student_ids is not None:
+        ids = list(student_ids)
+        awards, events = awards.filter(student_id__in=ids), events.filter(award__student_id__in=ids)
+    if university_id is not None:
+        awards, events = awards.filter(university_id=university_id), events.filter(award__university_id=university_id)
+    suspensions: dict[int, list[rules.Suspension]] = defaultdict(list)
+    for award_id, start, end in events.values_list("award_id", "start_date", "end_date"):
+        suspensions[award_id].append(rules.Suspension(start, end))
+    terms: dict[int, list[rules.AwardTerms]] = defaultdict(list)
+    for row in awards.values_list(
+        "pk",
+        "student_id",
+        "program__code",
+        "program__audience",
+        "annual_living_cost",
+        "start_date",
+        "end_date",
+        "program__is_exclusive",
+    ):
+        award_id, student_id, code, audience, living, start, end, exclusive = row
+        terms[student_id].append(
+            rules.AwardTerms(
+                award_id=award_id,
+                program=code,
+                audience=audience,
+                annual_living_cost=living,
+                start=start,
+                end=end,
+                suspensions=tuple(suspensions.get(award_id, ())),
+                is_exclusive=exclusive,
+            )
+        )
+    return terms
+
+
+def award_terms_of(award: Award, suspensions: Iterable[rules.Suspension] = ()) -> rules.AwardTerms:
+    """An award as it will be (unsaved, or changed and not yet written) as rule input."""
+    program = award.program
+    return rules.AwardTerms(
+        award_id=award.pk or 0,
+        program=program.code,
+        audience=program.audience,
+        annual_living_cost=award.annual_living_cost,
+        start=award.start_date,
+        end=award.end_date,
+        suspensions=tuple(suspensions),
+        is_exclusive=program.is_exclusive,
+    )
+
+
+def suspensions_of(events: Iterable[AwardEvent]) -> tuple[rules.Suspension, ...]:
+    return tuple(rules.Suspension(e.start_date, e.end_date) for e in events if e.kind == AwardEvent.Kind.SUSPENSION)
+
+
+# --- Pages --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -31,19 +103,7 @@ class AwardTimeline:
 
 def award_year_amounts(award: Award, events: list[AwardEvent]) -> list[YearAmounts]:
     """Months and amounts paid per fiscal year by the rules (suspended months removed)."""
-    suspensions = tuple(
-        rules.Suspension(e.start_date, e.end_date) for e in events if e.kind == AwardEvent.Kind.SUSPENSION
-    )
-    terms = rules.AwardTerms(
-        award_id=award.pk,
-        program=award.program.code,
-        audience=award.program.audience,
-        annual_living_cost=award.annual_living_cost,
-        start=award.start_date,
-        end=award.end_date,
-        suspensions=suspensions,
-    )
-    skip = terms.suspended_months()
+    skip = award_terms_of(award, suspensions_of(events)).suspended_months()
     years = []
     for fy in range(rules.fiscal_year(award.start_date), rules.fiscal_year(award.end_date) + 1):
         fy_start, fy_end = rules.fiscal_year_bounds(fy)

@@ -8,7 +8,8 @@ nothing written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,8 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from programs import rules
 from programs.models import Program
 from programs.selectors import stipend_rule_in_force
-from students.facts import facts_refresh, fetch_award_terms
+from students.facts import facts_refresh
 from students.models import Award, AwardEvent, Student, University, YearLock
+from students.selectors import award_terms, award_terms_of
 
 MAX_ANNUAL_YEN = 10_000_000  # no program pays more than this a year; anything above is a typo
 
@@ -93,28 +95,51 @@ def locked_message(fiscal_year: int, program_code: str) -> str:
     )
 
 
-def locked_years(*, university_id: int) -> set[tuple[int, int]]:
-    """(program id, fiscal year) pairs of a university that may no longer change (uploads check many rows)."""
-    return set(YearLock.objects.filter(university_id=university_id).values_list("program_id", "fiscal_year"))
+LockedYears = Mapping[tuple[int, int], str]  # (program id, fiscal year) → program code
 
 
-def check_unlocked(*, university_id: int, program_id: int, periods: Iterable[tuple[date, date]]) -> None:
-    """Refuse a change to awards in a fiscal year whose report for the program is accepted."""
+def locked_years(*, university_id: int, program_ids: Iterable[int] | None = None) -> dict[tuple[int, int], str]:
+    """A university's years that may no longer change (accepted reports), read once: an upload
+    checks thousands of rows against them, a form one award."""
+    locks = YearLock.objects.filter(university_id=university_id)
+    if program_ids is not None:
+        locks = locks.filter(program_id__in=set(program_ids))
+    return {
+        (program_id, fy): code
+        for program_id, fy, code in locks.values_list("program_id", "fiscal_year", "program__code")
+    }
+
+
+def _years(periods: Iterable[tuple[date, date]]) -> set[int]:
     years: set[int] = set()
     for start, end in periods:
         years.update(range(rules.fiscal_year(start), rules.fiscal_year(end) + 1))
-    if not years:
-        return
-    lock = (
-        YearLock.objects.filter(university_id=university_id, program_id=program_id, fiscal_year__in=years)
-        .select_related("program")
-        .order_by("fiscal_year")
-        .first()
-    )
-    if lock is not None:
-        raise ValidationError(
-            {"__all__": [ValidationError(locked_message(lock.fiscal_year, lock.program.code), code="report_locked")]}
-        )
+    return years
+
+
+def lock_error(*, program_id: int, periods: Iterable[tuple[date, date]], locked: LockedYears) -> ValidationError | None:
+    """The refusal of a change to a program's awards in a year whose report is accepted, or None."""
+    hit = sorted(fy for fy in _years(periods) if (program_id, fy) in locked)
+    if not hit:
+        return None
+    return ValidationError(locked_message(hit[0], locked[(program_id, hit[0])]), code="report_locked")
+
+
+def check_unlocked(
+    *,
+    university_id: int,
+    program_id: int,
+    periods: Iterable[tuple[date, date]],
+    locked: LockedYears | None = None,
+) -> None:
+    """Refuse a change to awards in a fiscal year whose report for the program is accepted.
+
+    `locked` is the university's `locked_years`, when the caller has read them already."""
+    if locked is None:
+        locked = locked_years(university_id=university_id, program_ids=[program_id])
+    error = lock_error(program_id=program_id, periods=periods, locked=locked)
+    if error is not None:
+        raise ValidationError({"__all__": [error]})
 
 
 def year_lock(*, university_id: int, program_id: int, fiscal_year: int) -> None:
@@ -128,11 +153,29 @@ def year_unlock(*, university_id: int, program_id: int, fiscal_year: int) -> Non
 
 # --- Students -----------------------------------------------------------------------------
 
+# Validated apart: the university is the writer's own, never input, and uniqueness needs the
+# database (an upload matches rows to students by number instead, so it cannot collide).
+STUDENT_CHECK_EXCLUDE = ("university",)
+
+
+def student_check(student: Student, *, exclude: Iterable[str] = ()) -> None:
+    """Every check of a student as it will be that needs no database (lengths, e-Rad digits,
+    choices, required fields): the form, the API and each upload row run this same function
+    and get the same ValidationError, every field's errors at once. `exclude` leaves out
+    fields the caller has already refused (an upload cell that could not be read)."""
+    student.full_clean(exclude=[*STUDENT_CHECK_EXCLUDE, *exclude], validate_unique=False, validate_constraints=False)
+
+
+def _student_validate(student: Student) -> None:
+    """student_check, then what needs the database: one student number per university."""
+    student_check(student)
+    student.validate_constraints()
+
 
 @transaction.atomic
 def student_create(*, university: University, acting_user: Any, **data: Any) -> Student:
     student = Student(university=university, **{k: v for k, v in data.items() if k in STUDENT_FIELDS})
-    student.full_clean()
+    _student_validate(student)
     student._history_user = acting_user
     student.save()
     return student
@@ -148,7 +191,7 @@ def student_update(
         return current
     for name in changed:
         setattr(current, name, changes[name])
-    current.full_clean()
+    _student_validate(current)
     current.version += 1
     current._history_user = acting_user
     current.save()
@@ -176,66 +219,102 @@ def student_delete(*, student: Student, acting_user: Any) -> None:
 # --- Awards -------------------------------------------------------------------------------
 
 
-def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
-    """Run every rule on an unsaved or changed award; raise field errors, write nothing."""
-    errors = {
-        name: [ValidationError(AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}"), code="amount_range")]
-        for name in ("annual_living_cost", "annual_research_cost")
-        if not _amount_is_valid(getattr(award, name))
-    }
+AWARD_CHECK_EXCLUDE = ("student", "university", "program")  # owner and program: given as objects, not input
+
+
+def award_check(
+    award: Award,
+    *,
+    student_is_enrolled: bool,
+    others: Iterable[rules.AwardTerms],
+    own_suspensions: Iterable[rules.Suspension] = (),
+    locked: LockedYears,
+    before: tuple[int, date, date] | None = None,
+    exclude: Iterable[str] = (),
+) -> None:
+    """Every check of an unsaved or changed award as it will be, with no database: amounts,
+    model fields, dates, audience, term (suspensions inside it extend it), exclusive programs
+    and locked years. Raises one ValidationError holding every error, keyed by field, with the
+    same codes whichever path writes: the services read the inputs for one award, an upload
+    reads them once for thousands of rows.
+
+    `others`: the student's other awards (`students.selectors.award_terms`); `own_suspensions`:
+    the award's recorded suspensions; `locked`: the university's `locked_years`; `before`:
+    (program id, start, end) of the award as it was, whose years must be unlocked too;
+    `exclude`: fields the caller has already refused (an upload cell that could not be read).
+    """
+    errors: dict[str, list[ValidationError]] = {}
+
+    def add(name: str, error: ValidationError) -> None:
+        errors.setdefault(name, []).append(error)
+
+    for name in ("annual_living_cost", "annual_research_cost"):
+        if name not in exclude and not _amount_is_valid(getattr(award, name)):
+            add(name, ValidationError(AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}"), code="amount_range"))
+    try:
+        award.clean_fields(exclude=[*AWARD_CHECK_EXCLUDE, *exclude, *errors])
+        award.clean()
+    except ValidationError as error:
+        for name, messages in error.update_error_dict({}).items():
+            errors.setdefault(name, []).extend(messages)
+    program = award.program
+    if isinstance(award.start_date, date) and isinstance(award.end_date, date):
+        candidate = award_terms_of(award, own_suspensions)
+        checks = [
+            lambda: rules.check_audience(
+                program=program.code, audience=program.audience, student_is_enrolled=student_is_enrolled
+            )
+        ]
+        try:
+            rules.check_dates(award.start_date, award.end_date)
+        except rules.RuleViolation as violation:
+            add(violation.field or "__all__", ValidationError(violation.message, code=violation.code))
+        else:
+            checks += [
+                lambda: rules.check_term(
+                    start=award.start_date,
+                    end=award.end_date,
+                    term_years=program.term_years,
+                    suspended_months=len(candidate.suspended_months()),
+                ),
+                lambda: rules.check_exclusive(candidate, others),
+            ]
+        for check in checks:
+            try:
+                check()
+            except rules.RuleViolation as violation:
+                add(violation.field or "__all__", ValidationError(violation.message, code=violation.code))
+        # Before and after: a change may neither leave nor enter a locked year.
+        periods = [*([before] if before else []), (program.pk, award.start_date, award.end_date)]
+        refusals = [lock_error(program_id=p, periods=[(start, end)], locked=locked) for p, start, end in periods]
+        refusal = next((r for r in refusals if r is not None), None)
+        if refusal is not None:
+            add("__all__", refusal)
     if errors:
         raise ValidationError(errors)
-    program = award.program
-    try:
-        rules.check_dates(award.start_date, award.end_date)
-        rules.check_audience(
-            program=program.code, audience=program.audience, student_is_enrolled=award.student.is_enrolled
-        )
-        rules.check_term(
-            start=award.start_date,
-            end=award.end_date,
-            term_years=program.term_years,
-            suspended_months=suspended_months,
-        )
-        siblings = [
-            a for a in fetch_award_terms([award.student_id]).get(award.student_id, []) if a.award_id != award.pk
-        ]
-        own_suspensions: tuple[rules.Suspension, ...] = ()
-        if award.pk:
-            own_suspensions = tuple(
-                rules.Suspension(s, e)
-                for s, e in award.events.filter(kind=AwardEvent.Kind.SUSPENSION).values_list("start_date", "end_date")
-            )
-        candidate = rules.AwardTerms(
-            award_id=award.pk or 0,
-            program=program.code,
-            audience=program.audience,
-            annual_living_cost=award.annual_living_cost,
-            start=award.start_date,
-            end=award.end_date,
-            suspensions=own_suspensions,
-            is_exclusive=program.is_exclusive,
-        )
-        rules.check_exclusive(candidate, siblings)
-    except rules.RuleViolation as violation:
-        raise _field_error(violation) from violation
-    award.full_clean(exclude=["student", "university"], validate_constraints=True)
 
 
-def _suspended_months(award: Award) -> int:
-    terms = rules.AwardTerms(
-        award_id=award.pk,
-        program=award.program.code,
-        audience=award.program.audience,
-        annual_living_cost=award.annual_living_cost,
-        start=award.start_date,
-        end=award.end_date,
-        suspensions=tuple(
-            rules.Suspension(s, e)
-            for s, e in award.events.filter(kind=AwardEvent.Kind.SUSPENSION).values_list("start_date", "end_date")
-        ),
+def _award_validate(
+    award: Award, *, before: tuple[int, date, date] | None = None, locked: LockedYears | None = None
+) -> None:
+    """award_check with the award's inputs read from the database, then the database
+    constraints (one award per student, program and start date)."""
+    terms = award_terms([award.student_id]).get(award.student_id, []) if award.student_id else []
+    own = next((t.suspensions for t in terms if award.pk and t.award_id == award.pk), ())
+    award_check(
+        award,
+        student_is_enrolled=award.student.is_enrolled,
+        others=[t for t in terms if t.award_id != award.pk],
+        own_suspensions=own,
+        locked=locked_years(
+            university_id=award.university_id or award.student.university_id,
+            program_ids={award.program_id, *(before[:1] if before else ())},
+        )
+        if locked is None
+        else locked,
+        before=before,
     )
-    return len(terms.suspended_months())
+    award.validate_constraints()
 
 
 def award_defaults(*, program: Program, start_date: date) -> dict[str, int]:
@@ -269,8 +348,7 @@ def award_create(
         annual_research_cost=defaults["annual_research_cost"] if annual_research_cost is None else annual_research_cost,
         is_reserved=is_reserved,
     )
-    _validate_award(award)
-    check_unlocked(university_id=student.university_id, program_id=program.pk, periods=[(start_date, end_date)])
+    _award_validate(award)
     award._history_user = acting_user
     award.save()
     facts_refresh(student_ids=[student.pk])
@@ -286,12 +364,7 @@ def award_update(*, award: Award, acting_user: Any, expected_version: int | None
     before = (current.program_id, current.start_date, current.end_date)
     for name in changed:
         setattr(current, name, changes[name])
-    _validate_award(current, suspended_months=_suspended_months(current))
-    university_id = Student.objects.values_list("university_id", flat=True).get(pk=current.student_id)
-    check_unlocked(university_id=university_id, program_id=before[0], periods=[before[1:]])
-    check_unlocked(
-        university_id=university_id, program_id=current.program_id, periods=[(current.start_date, current.end_date)]
-    )
+    _award_validate(current, before=before)
     current.version += 1
     current._history_user = acting_user
     current.save()
@@ -389,15 +462,11 @@ def award_event_create(
             raise ValidationError(
                 {"end_date": [ValidationError(EXTENSION_NOT_LATER.format(end=award.end_date), code="not_later")]}
             )
-        try:
-            rules.check_term(
-                start=award.start_date,
-                end=end_date,
-                term_years=award.program.term_years,
-                suspended_months=_suspended_months(award),
-            )
-        except rules.RuleViolation as violation:
-            raise _field_error(violation) from violation
+        # The award as it will be runs every check an edit to the same end runs (its term
+        # with the suspensions inside it, exclusive programs); the event's years were checked above.
+        extended = copy.copy(award)
+        extended.end_date = end_date
+        _award_validate(extended, locked={})
         award.end_date = end_date
         award.status = Award.Status.ACTIVE if award.status != Award.Status.SUSPENDED else award.status
     else:  # termination or completion: the award ends on the event's date

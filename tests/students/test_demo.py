@@ -7,8 +7,8 @@ from django.db.models import F
 
 from programs import rules
 from students.demo import demo_generate
-from students.facts import fetch_award_terms
 from students.models import Award, Student, StudentYearFact
+from students.selectors import award_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_data_respect_exclusivity_and_terms(reference):
     size = demo_generate(scale=0.01, first_fy=2021, last_fy=2025, seed=7)
     assert size.students > 100
-    terms = fetch_award_terms(Student.objects.values_list("pk", flat=True))
+    terms = award_terms(Student.objects.values_list("pk", flat=True))
     for awards in terms.values():
         for award in awards:
             others = [a for a in awards if a.award_id != award.award_id]

@@ -1,0 +1,363 @@
+"""Matching upload rows to records, and validating them through the services' own checks.
+
+Students match on university + student number, awards on student + program + start date,
+so the same file twice changes nothing and a corrected file updates in place. Every row is
+validated by the functions the forms and the API use (`students.services.student_check` and
+`award_check`), in memory against the university's data read once for the whole file, so a
+row, a form and an API call are refused alike, with the same error codes. Checking writes
+nothing; every error of every row is listed at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Program, StipendRule
+from students.imports.parse import (
+    AWARD_KEYS,
+    HEADER_TO_KEY,
+    LABEL_OF,
+    MISSING_HEADERS,
+    PARSERS,
+    REQUIRED,
+    REQUIRED_STUDENT,
+    STUDENT_KEYS,
+    UNKNOWN_HEADER,
+    ImportResult,
+    RowError,
+    UploadRejected,
+    _text,
+    read_table,
+)
+from students.models import Award, Student, University
+from students.selectors import award_terms, award_terms_of
+from students.services import LockedYears, award_check, locked_years, student_check
+
+CONFLICTING_STUDENT = _(
+    "同じ学籍番号の行で学生の情報が食い違っています（{row}行目）。 / Student details differ from row {row}."
+)
+DUPLICATE_AWARD = _("同じ支援（事業・開始日）が{row}行目にもあります。 / The same award is also on row {row}.")
+UNKNOWN_STUDENT = _(
+    "この学籍番号の学生がいません。学生も一緒に送ってください。 / No student has this number; send the student too."
+)
+AWARD_INCOMPLETE = _(
+    "支援の列（事業・開始日・終了日）をすべて入力してください。 / Fill in program, start and end date."
+)
+UNKNOWN_PROGRAM = _("不明な支援事業です: {value} / Unknown program: {value}")
+
+STUDENT_VALUE_KEYS = STUDENT_KEYS[1:]  # what a row says about a student besides the number
+AWARD_KEY_SET = frozenset(AWARD_KEYS)
+NOTHING: frozenset[str] = frozenset()
+AWARD_FIELDS = ("program", "start_date", "end_date", "annual_living_cost", "annual_research_cost", "is_reserved")
+
+
+@dataclass(slots=True)
+class StudentPlan:
+    row: int
+    values: dict[str, Any]
+    instance: Student | None = None
+    changed: bool = False
+
+
+@dataclass(slots=True)
+class AwardPlan:
+    row: int
+    student_number: str
+    values: dict[str, Any]
+    instance: Award | None = None
+    changed: bool = False
+    unreadable: frozenset[str] = NOTHING  # cells refused already: not checked again
+
+
+@dataclass
+class ImportPlan:
+    university: University
+    result: ImportResult
+    students: dict[str, StudentPlan] = field(default_factory=dict)
+    awards: list[AwardPlan] = field(default_factory=list)
+
+
+def _student_defaults(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "erad_number": values.get("erad_number") or "",
+        "family_name": values.get("family_name") or "",
+        "given_name": values.get("given_name") or "",
+        "field": values.get("field"),
+        "entry_date": values.get("entry_date"),
+        "standard_term_years": values.get("standard_term_years") or 3,
+        "status": values.get("status") or Student.Status.ENROLLED,
+        "completion_date": values.get("completion_date"),
+        "is_international": values.get("is_international", False),
+        "is_working_adult": values.get("is_working_adult", False),
+    }
+
+
+def import_check(
+    *,
+    university: University,
+    content: bytes,
+    filename: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportPlan:
+    """Read, parse and validate a file against the university's current data; writes nothing."""
+    table = read_table(content, filename)
+    headers = table.headers
+    keys: list[str | None] = [HEADER_TO_KEY.get(header) for header in headers]
+    unknown = [
+        RowError(1, h, str(UNKNOWN_HEADER.format(column=h)), code="unknown_column")
+        for h, k in zip(headers, keys, strict=True)
+        if k is None and h
+    ]
+    missing = [LABEL_OF[k] for k in ["student_number", "field", "entry_date"] if k not in keys]
+    if missing:
+        raise UploadRejected(MISSING_HEADERS.format(columns="、".join(missing)))
+    plan = plan_rows(university=university, keys=keys, raw_rows=table.rows(), total=table.count, progress=progress)
+    plan.result.errors[:0] = unknown
+    return plan
+
+
+def row_errors(row: int, error: ValidationError, *, default: str) -> list[RowError]:
+    """A service's ValidationError as row errors: each under its field's column (errors of the
+    record as a whole under `default`'s), message and code unchanged."""
+    found = []
+    for name, errors in error.update_error_dict({}).items():
+        key = name if name in LABEL_OF else ""
+        for item in errors:
+            message = " ".join(str(m) for m in item.messages)
+            found.append(RowError(row, LABEL_OF[key or default], message, key, item.code or "invalid"))
+    return found
+
+
+def plan_rows(
+    *,
+    university: University,
+    keys: list[str | None],
+    raw_rows: Iterable[list[Any]],
+    total: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportPlan:
+    """Validate rows (cells in `keys` order) against the university's data; writes nothing.
+
+    A cell that is None is absent (the API's bulk items), and a row whose only student cell
+    is the student number adds an award to a student already known.
+    """
+    result = ImportResult(rows=total)
+    plan = ImportPlan(university=university, result=result)
+    programs = {p.code: p for p in Program.objects.all()}
+    defaults = _rule_defaults()
+    existing = {s.student_number: s for s in Student.objects.filter(university=university)}
+    existing_awards: dict[tuple[int, int, date], Award] = {
+        (a.student_id, a.program_id, a.start_date): a for a in Award.objects.filter(university=university)
+    }
+    award_rows: dict[tuple[str, str, date], int] = {}
+    errors = result.errors
+    columns = [(key, PARSERS[key]) if key is not None else (None, None) for key in keys]
+
+    for index, raw in enumerate(raw_rows):
+        row_number = index + 2
+        if progress and index % 1000 == 0:
+            progress(index, total)
+        if all(_text(cell) == "" for cell in raw):
+            continue
+        values: dict[str, Any] = {}
+        unreadable: set[str] = set()  # cells refused already: not checked again
+        for (key, parse), cell in zip(columns, raw, strict=False):
+            if key is None or cell is None:
+                continue
+            try:
+                values[key] = parse(cell)
+            except ValueError as error:
+                code = getattr(error, "code", "invalid")
+                errors.append(RowError(row_number, LABEL_OF[key], str(error.args[0]), key, code))
+                unreadable.add(key)
+        number = values.get("student_number")
+        given = values.keys() | unreadable
+        award_only = number and not any(k in given for k in STUDENT_VALUE_KEYS) and any(k in given for k in AWARD_KEYS)
+        if award_only:
+            if number not in plan.students:
+                instance = existing.get(number)
+                if instance is None:
+                    errors.append(
+                        RowError(
+                            row_number,
+                            LABEL_OF["student_number"],
+                            str(UNKNOWN_STUDENT),
+                            "student_number",
+                            "unknown_student",
+                        )
+                    )
+                    continue
+                current = {k: getattr(instance, k) for k in STUDENT_VALUE_KEYS}
+                plan.students[number] = StudentPlan(row_number, current, instance, False)
+        elif not _plan_student(plan, existing, row_number, values, unreadable):
+            continue
+        _plan_award(plan, programs, defaults, existing_awards, award_rows, row_number, values, unreadable)
+
+    _check_awards(plan, locked_years(university_id=university.pk))
+    errors.sort(key=lambda e: (e.row, e.column))
+    _count(plan)
+    if progress:
+        progress(total, total)
+    return plan
+
+
+def _plan_student(
+    plan: ImportPlan, existing: dict[str, Student], row: int, values: dict[str, Any], unreadable: set[str]
+) -> bool:
+    """Plan the row's student (checked by `student_check`); False when the row names none."""
+    errors = plan.result.errors
+    missing = {key for key in REQUIRED_STUDENT if key not in unreadable and values.get(key) in (None, "")}
+    errors.extend(RowError(row, LABEL_OF[key], str(REQUIRED), key, "required") for key in sorted(missing))
+    number = values.get("student_number")
+    if not number:
+        return False
+    instance = existing.get(number)
+    # Columns the file leaves out keep what the record has (or the defaults for a new one).
+    base = {k: getattr(instance, k) for k in STUDENT_VALUE_KEYS} if instance else _student_defaults({})
+    provided = {k: v for k, v in values.items() if k in STUDENT_VALUE_KEYS and v is not None}
+    student_values = {**base, **provided}
+    known = plan.students.get(number)
+    if known is not None:
+        if known.values != student_values:
+            message = str(CONFLICTING_STUDENT.format(row=known.row))
+            errors.append(RowError(row, LABEL_OF["student_number"], message, "student_number", "conflicting_student"))
+        return True
+    changed = instance is None or any(getattr(instance, k) != v for k, v in student_values.items())
+    if changed:  # as student_update: a student left as it is is not checked again
+        student = Student(university=plan.university, student_number=number, **student_values)
+        try:
+            student_check(student, exclude=unreadable | missing)
+        except ValidationError as error:
+            errors.extend(row_errors(row, error, default="student_number"))
+    plan.students[number] = StudentPlan(row, student_values, instance, changed)
+    return True
+
+
+def _plan_award(
+    plan: ImportPlan,
+    programs: dict[str, Program],
+    defaults: dict[str, Callable[[date], tuple[int, int]]],
+    existing_awards: dict[tuple[int, int, date], Award],
+    award_rows: dict[tuple[str, str, date], int],
+    row: int,
+    values: dict[str, Any],
+    unreadable: set[str],
+) -> None:
+    """Plan the row's award, if it has one; its rules are checked once every row is read."""
+    errors = plan.result.errors
+    award_values = {k: values.get(k) for k in AWARD_KEYS}
+    if not any(award_values[k] not in (None, "", False) for k in AWARD_KEYS) and not unreadable & AWARD_KEY_SET:
+        return
+    needed = ("program", "start_date", "end_date")
+    if not all(award_values[k] for k in needed):
+        if not any(k in unreadable for k in needed):
+            errors.append(RowError(row, LABEL_OF["program"], str(AWARD_INCOMPLETE), "program", "required"))
+        return
+    program = programs.get(award_values["program"])
+    if program is None:
+        message = str(UNKNOWN_PROGRAM.format(value=award_values["program"]))
+        errors.append(RowError(row, LABEL_OF["program"], message, "program", "invalid_choice"))
+        return
+    number = values["student_number"]
+    key = (number, program.code, award_values["start_date"])
+    if key in award_rows:
+        message = str(DUPLICATE_AWARD.format(row=award_rows[key]))
+        errors.append(RowError(row, LABEL_OF["start_date"], message, "start_date", "duplicate_award"))
+        return
+    award_rows[key] = row
+    student = plan.students[number].instance
+    instance = existing_awards.get((student.pk, program.pk, award_values["start_date"])) if student else None
+    # Empty amounts keep the award's amounts, or take the program's rule for a new award.
+    amounts = defaults.get(program.code)
+    rule_amounts = amounts(award_values["start_date"]) if amounts else (0, 0)
+    for amount_key, fallback in zip(("annual_living_cost", "annual_research_cost"), rule_amounts, strict=True):
+        if award_values[amount_key] is None:
+            award_values[amount_key] = getattr(instance, amount_key) if instance else fallback
+    award_values["is_reserved"] = bool(award_values["is_reserved"])
+    award_values["program"] = program
+    changed = instance is None or any(
+        getattr(instance, k) != v for k, v in award_values.items() if k not in ("program", "start_date")
+    )
+    refused = frozenset(unreadable & AWARD_KEY_SET) if unreadable else NOTHING
+    plan.awards.append(AwardPlan(row, number, award_values, instance, changed, refused))
+
+
+def _check_awards(plan: ImportPlan, locked: LockedYears) -> None:
+    """Every new or changed award through `award_check`, as the services run it, against the
+    other awards of its student: those in the file as the file leaves them, the rest as they are.
+
+    One student at a time, so that a file of 100,000 rows never holds all its awards as models."""
+    existing = award_terms(university_id=plan.university.pk)
+    by_student: dict[str, list[AwardPlan]] = defaultdict(list)
+    for item in plan.awards:
+        by_student[item.student_number].append(item)
+    errors = plan.result.errors
+    for number, items in by_student.items():
+        student = plan.students[number]
+        enrolled = student.values["status"] in (Student.Status.ENROLLED, Student.Status.ON_LEAVE)
+        recorded = {t.award_id: t for t in existing.get(student.instance.pk, ())} if student.instance else {}
+        awards = []
+        for item in items:
+            award = Award(pk=item.instance.pk if item.instance else None, **{k: item.values[k] for k in AWARD_FIELDS})
+            own = recorded.pop(award.pk, None)
+            suspensions = own.suspensions if own else ()
+            terms = award_terms_of(award, suspensions)
+            if award.pk is None:  # a new award: an id of its own among the others, by row
+                terms = dataclasses.replace(terms, award_id=-item.row)
+            awards.append((item, award, terms))
+        kept = list(recorded.values())  # the student's awards the file leaves as they are
+        for item, award, terms in awards:
+            if item.instance is not None and not item.changed:
+                continue  # as award_update: an award left as it is is not checked again
+            before = None
+            if item.instance is not None:
+                before = (item.instance.program_id, item.instance.start_date, item.instance.end_date)
+            try:
+                award_check(
+                    award,
+                    student_is_enrolled=enrolled,
+                    others=[*(t for other, _a, t in awards if other is not item), *kept],
+                    own_suspensions=terms.suspensions,
+                    locked=locked,
+                    before=before,
+                    exclude=item.unreadable,
+                )
+            except ValidationError as error:
+                errors.extend(row_errors(item.row, error, default="program"))
+
+
+def _rule_defaults() -> dict[str, Callable[[date], tuple[int, int]]]:
+    """Program code → function giving the rule's amounts on a start date (one query)."""
+    versions: dict[str, list[StipendRule]] = defaultdict(list)
+    for rule in StipendRule.objects.select_related("program").order_by("effective_from"):
+        versions[rule.program.code].append(rule)
+
+    def make(rules_of: list[StipendRule]) -> Callable[[date], tuple[int, int]]:
+        def amounts(day: date) -> tuple[int, int]:
+            current = rules_of[0]
+            for rule in rules_of:
+                if rule.effective_from <= day:
+                    current = rule
+            return current.annual_living_cost, current.annual_research_cost
+
+        return amounts
+
+    return {code: make(items) for code, items in versions.items()}
+
+
+def _count(plan: ImportPlan) -> None:
+    result = plan.result
+    result.students_created = sum(1 for s in plan.students.values() if s.instance is None)
+    result.students_updated = sum(1 for s in plan.students.values() if s.instance is not None and s.changed)
+    result.students_unchanged = sum(1 for s in plan.students.values() if s.instance is not None and not s.changed)
+    result.awards_created = sum(1 for a in plan.awards if a.instance is None)
+    result.awards_updated = sum(1 for a in plan.awards if a.instance is not None and a.changed)
+    result.awards_unchanged = sum(1 for a in plan.awards if a.instance is not None and not a.changed)
