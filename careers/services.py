@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,6 +22,7 @@ from students.imports import (
     _choice,
     _text,
     read_table,
+    row_errors,
 )
 from students.models import Student, University
 from students.services import locked_for_update
@@ -60,6 +62,36 @@ def _validate(student: Student, values: dict[str, Any], today: date) -> None:
         raise ValidationError(errors)
 
 
+# Validated apart: the student is given as an object, never input, and uniqueness (one record
+# per student and survey point) needs the database; an upload matches rows on that pair instead.
+CAREER_CHECK_EXCLUDE = ("student",)
+
+
+def career_check(career: CareerOutcome, *, today: date, exclude: tuple[str, ...] = ()) -> None:
+    """Every check of a career record as it will be that needs no database: the survey rules and
+    the model's fields (choices, lengths). The form, the API and each upload row (at the check
+    and again before it is written) run this same function: one ValidationError, every error."""
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        _validate(career.student, {name: getattr(career, name) for name in CAREER_FIELDS}, today)
+    except ValidationError as error:
+        error.update_error_dict(errors)
+    try:
+        career.full_clean(
+            exclude=[*CAREER_CHECK_EXCLUDE, *exclude, *errors], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _career_validate(career: CareerOutcome, *, today: date) -> None:
+    """career_check, then what needs the database: one record per student and survey point."""
+    career_check(career, today=today)
+    career.validate_constraints()
+
+
 def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
     cleaned = {name: values[name] for name in CAREER_FIELDS if name in values}
     for name in ("sector", "employer", "country"):
@@ -70,10 +102,8 @@ def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def career_create(*, student: Student, acting_user: Any, today: date, **values: Any) -> CareerOutcome:
-    values = _clean_values(values)
-    _validate(student, values, today)
-    career = CareerOutcome(student=student, **values)
-    career.full_clean()
+    career = CareerOutcome(student=student, **_clean_values(values))
+    _career_validate(career, today=today)
     career._history_user = acting_user
     career.save()
     return career
@@ -85,12 +115,11 @@ def career_update(
 ) -> CareerOutcome:
     current = locked_for_update(CareerOutcome, career.pk, expected_version)
     values = _clean_values({**{n: getattr(current, n) for n in CAREER_FIELDS}, **values})
-    _validate(current.student, values, today)
     if all(getattr(current, n) == v for n, v in values.items()):
         return current
     for name, value in values.items():
         setattr(current, name, value)
-    current.full_clean()
+    _career_validate(current, today=today)
     current.version += 1
     current._history_user = acting_user
     current.save()
@@ -128,14 +157,24 @@ PARSERS = {
 @dataclass
 class CareerPlan:
     result: ImportResult
-    creates: list[tuple[Student, dict[str, Any]]] = field(default_factory=list)
-    updates: list[tuple[CareerOutcome, dict[str, Any]]] = field(default_factory=list)
+    today: date
+    creates: list[tuple[int, Student, dict[str, Any]]] = field(default_factory=list)  # (row, student, values)
+    updates: list[tuple[int, CareerOutcome, dict[str, Any]]] = field(default_factory=list)  # (row, record, values)
     unchanged: int = 0
+
+
+def _record(student: Student, current: CareerOutcome | None, values: dict[str, Any]) -> CareerOutcome:
+    """The record as the row leaves it, not yet written (a copy: the plan keeps the original)."""
+    record = CareerOutcome(student=student) if current is None else copy.copy(current)
+    for name, value in values.items():
+        setattr(record, name, value)
+    return record
 
 
 def career_upload_check(*, university: University, content: bytes, filename: str, today: date) -> CareerPlan:
     """Every bad row with its column and reason; writes nothing. Matched on student number and
-    survey point: a new pair is created, a known one updated, the same values left unchanged."""
+    survey point: a new pair is created, a known one updated, the same values left unchanged.
+    Each row runs `career_check`, as the form and the API do."""
     table = read_table(content, filename)
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in ("student_number", "survey_point", "destination") if k not in keys]
@@ -143,52 +182,57 @@ def career_upload_check(*, university: University, content: bytes, filename: str
         raise UploadRejected(MISSING_HEADERS.format(columns="、".join(missing)))
     students = {s.student_number: s for s in Student.objects.filter(university=university)}
     existing = {(c.student_id, c.survey_point): c for c in CareerOutcome.objects.filter(student__university=university)}
-    plan = CareerPlan(ImportResult(rows=table.count))
+    plan = CareerPlan(ImportResult(rows=table.count), today)
     seen: dict[tuple[str, str], int] = {}
     errors = plan.result.errors
     for index, raw in enumerate(table.rows(), start=2):
         if index - 1 > table.count:
             break
         values: dict[str, Any] = {}
-        row_errors: list[RowError] = []
+        row_errors_found: list[RowError] = []
         for key, cell in zip(keys, raw, strict=False):
             if key is None:
                 continue
             try:
                 values[key] = PARSERS[key](cell)
             except ValueError as error:
-                row_errors.append(RowError(index, LABEL_OF[key], str(error), key))
+                code = getattr(error, "code", "invalid")
+                row_errors_found.append(RowError(index, LABEL_OF[key], str(error), key, code))
+        unreadable = tuple(e.field for e in row_errors_found)
         for key in ("student_number", "survey_point", "destination"):
-            if not values.get(key) and not any(e.field == key for e in row_errors):
-                row_errors.append(RowError(index, LABEL_OF[key], str(REQUIRED), key))
+            if not values.get(key) and key not in unreadable:
+                row_errors_found.append(RowError(index, LABEL_OF[key], str(REQUIRED), key, "required"))
         student = students.get(values.get("student_number") or "")
         if values.get("student_number") and student is None:
-            row_errors.append(RowError(index, LABEL_OF["student_number"], str(UNKNOWN_STUDENT), "student_number"))
-        if row_errors:
-            errors.extend(row_errors)
+            message = str(UNKNOWN_STUDENT)
+            row_errors_found.append(RowError(index, LABEL_OF["student_number"], message, "student_number", "unknown"))
+        if student is None or not values.get("survey_point"):
+            errors.extend(row_errors_found)
             continue
         pair = (student.student_number, values["survey_point"])
         if pair in seen:
-            errors.append(
-                RowError(index, LABEL_OF["survey_point"], str(DUPLICATE_ROW.format(row=seen[pair])), "survey_point")
-            )
+            message = str(DUPLICATE_ROW.format(row=seen[pair]))
+            errors.extend(row_errors_found)
+            errors.append(RowError(index, LABEL_OF["survey_point"], message, "survey_point", "duplicate"))
             continue
         seen[pair] = index
         values = _clean_values(values)
-        try:
-            _validate(student, values, today)
-        except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                column = LABEL_OF.get(name, LABEL_OF["student_number"])
-                errors.extend(RowError(index, column, str(m), name if name != "__all__" else "") for m in messages)
-            continue
         current = existing.get((student.pk, values["survey_point"]))
+        # Every error of the row at once: the cells that could be read go through the checks too.
+        try:
+            career_check(_record(student, current, values), today=today, exclude=unreadable)
+        except ValidationError as error:
+            row_errors_found += row_errors(index, error, labels=LABEL_OF, default="student_number")
+        if row_errors_found:
+            errors.extend(row_errors_found)
+            continue
         if current is None:
-            plan.creates.append((student, values))
+            plan.creates.append((index, student, values))
         elif all(getattr(current, n) == v for n, v in values.items()):
             plan.unchanged += 1
         else:
-            plan.updates.append((current, values))
+            plan.updates.append((index, current, values))
+    errors.sort(key=lambda e: (e.row, e.column))
     plan.result.students_created = len(plan.creates)  # shown as "created" on the upload page
     plan.result.students_updated = len(plan.updates)
     plan.result.students_unchanged = plan.unchanged
@@ -197,19 +241,27 @@ def career_upload_check(*, university: University, content: bytes, filename: str
 
 @transaction.atomic
 def career_upload_apply(*, plan: CareerPlan, acting_user: Any) -> ImportResult:
-    """All or nothing: a plan with errors writes nothing."""
+    """All or nothing: a plan with errors writes nothing. Every record is validated again, as
+    the services validate one (career_check and the database's uniqueness), before anything is
+    written; a record refused now (the data changed since the check) comes back as a row error
+    and nothing is written."""
     if plan.result.errors:
         raise ValidationError(plan.result.errors[0].message)
-    for student, values in plan.creates:
-        career = CareerOutcome(student=student, **values)
-        career._history_user = acting_user
-        career.save()
-    for career, values in plan.updates:
-        for name, value in values.items():
-            setattr(career, name, value)
-        career.version += 1
-        career._history_user = acting_user
-        career.save()
+    records = [(row, _record(student, None, values)) for row, student, values in plan.creates]
+    records += [(row, _record(career.student, career, values)) for row, career, values in plan.updates]
+    for row, record in records:
+        try:
+            _career_validate(record, today=plan.today)
+        except ValidationError as error:
+            plan.result.errors += row_errors(row, error, labels=LABEL_OF, default="student_number")
+    if plan.result.errors:
+        plan.result.errors.sort(key=lambda e: (e.row, e.column))
+        return plan.result
+    for _row, record in records:
+        if record.pk:
+            record.version += 1
+        record._history_user = acting_user
+        record.save()
     return plan.result
 
 

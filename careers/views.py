@@ -120,8 +120,8 @@ def career_upload(request):
             form.add_error("file", error.messages)
         else:
             result = plan.result
-            if result.ok:
-                services.career_upload_apply(plan=plan, acting_user=request.user)
+            # The apply validates every record again; one refused now comes back as a row error.
+            if result.ok and services.career_upload_apply(plan=plan, acting_user=request.user).ok:
                 messages.success(request, _("進路を反映しました。"))
     return render(request, "careers/upload.html", {"form": form, "result": result})
 

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from programs.models import Program
 from students.models import Award, AwardEvent, Field, Student, University
+from students.services import MAX_ANNUAL_YEN
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -120,14 +121,21 @@ class StudentNamedSerializer(serializers.Serializer):
     student_number = serializers.CharField(required=False, max_length=32)
 
 
+class AmountField(serializers.IntegerField):
+    # Integer yen. The range is published in the schema but checked by students.services, so
+    # that the API refuses an amount with the code a form or an upload row gets (amount_range).
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.min_value, self.max_value = 0, MAX_ANNUAL_YEN  # read by drf-spectacular only
+
+
 class AwardWriteSerializer(StudentNamedSerializer):
     program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
     start_date = serializers.DateField()
     end_date = serializers.DateField()
-    annual_living_cost = serializers.IntegerField(
-        required=False, min_value=0, max_value=10_000_000, help_text="integer yen; omitted: the program's rule"
-    )
-    annual_research_cost = serializers.IntegerField(required=False, min_value=0, max_value=10_000_000)
+    annual_living_cost = AmountField(required=False, help_text="integer yen; omitted: the program's rule")
+    annual_research_cost = AmountField(required=False)
     is_reserved = serializers.BooleanField(required=False)
 
 

@@ -358,17 +358,19 @@ def _bulk_rows(keys: list[str], students: list[dict], awards: list[dict]) -> tup
 def _bulk_problem(errors, origins: list[dict]) -> dict:
     from phdsupport.api.errors import localise
 
+    award_columns = {imports.LABEL_OF[key] for key in imports.AWARD_KEYS}
     items = []
     for error in errors:
         origin = origins[error.row - 2]
-        collection = "awards" if error.field in imports.AWARD_KEYS and "awards" in origin else "students"
+        # An award's error of the award as a whole (a locked year) has no field but an award column.
+        collection = "awards" if error.column in award_columns and "awards" in origin else "students"
         collection = collection if collection in origin else next(iter(origin))
         items.append(
             {
                 "collection": collection,
                 "index": origin[collection],
                 "field": error.field or None,
-                "code": "invalid",
+                "code": error.code,
                 "message": localise(error.message),
             }
         )

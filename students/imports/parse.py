@@ -98,6 +98,14 @@ class ImportResult:
         return data
 
 
+class CellError(ValueError):
+    """A cell that cannot be read as its column's type, with the code a form would give."""
+
+    def __init__(self, message: Any, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
+
+
 class UploadRejected(ValidationError):
     """The file as a whole cannot be read (format, size, headers)."""
 
@@ -280,7 +288,7 @@ def _choice(choices: Iterable[tuple[str, Any]]) -> Callable[[Any], str | None]:
         known = words()
         value = known.get(text) or known.get(unicodedata.normalize("NFKC", text).casefold())
         if value is None:
-            raise ValueError(BAD_CHOICE.format(value=text))
+            raise CellError(BAD_CHOICE.format(value=text), code="invalid_choice")
         return value
 
     return parse

@@ -124,15 +124,17 @@ def import_check(
     return plan
 
 
-def row_errors(row: int, error: ValidationError, *, default: str) -> list[RowError]:
+def row_errors(
+    row: int, error: ValidationError, *, default: str, labels: dict[str, str] = LABEL_OF
+) -> list[RowError]:
     """A service's ValidationError as row errors: each under its field's column (errors of the
     record as a whole under `default`'s), message and code unchanged."""
     found = []
     for name, errors in error.update_error_dict({}).items():
-        key = name if name in LABEL_OF else ""
+        key = name if name in labels else ""
         for item in errors:
             message = " ".join(str(m) for m in item.messages)
-            found.append(RowError(row, LABEL_OF[key or default], message, key, item.code or "invalid"))
+            found.append(RowError(row, labels[key or default], message, key, item.code or "invalid"))
     return found
 
 
