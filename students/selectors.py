@@ -63,11 +63,14 @@ def award_terms(
     return terms
 
 
-def award_terms_of(award: Award, suspensions: Iterable[rules.Suspension] = ()) -> rules.AwardTerms:
-    """An award as it will be (unsaved, or changed and not yet written) as rule input."""
+def award_terms_of(
+    award: Award, suspensions: Iterable[rules.Suspension] = (), *, award_id: int | None = None
+) -> rules.AwardTerms:
+    """An award as it will be (unsaved, or changed and not yet written) as rule input; an
+    unsaved one is award 0, or `award_id` (an upload tells its new awards apart by row)."""
     program = award.program
     return rules.AwardTerms(
-        award_id=award.pk or 0,
+        award_id=award.pk or award_id or 0,
         program=program.code,
         audience=program.audience,
         annual_living_cost=award.annual_living_cost,

@@ -119,6 +119,8 @@ def _years(periods: Iterable[tuple[date, date]]) -> set[int]:
 
 def lock_error(*, program_id: int, periods: Iterable[tuple[date, date]], locked: LockedYears) -> ValidationError | None:
     """The refusal of a change to a program's awards in a year whose report is accepted, or None."""
+    if not locked:
+        return None
     hit = sorted(fy for fy in _years(periods) if (program_id, fy) in locked)
     if not hit:
         return None
@@ -155,7 +157,8 @@ def year_unlock(*, university_id: int, program_id: int, fiscal_year: int) -> Non
 
 # Validated apart: the university is the writer's own, never input, and uniqueness needs the
 # database (an upload matches rows to students by number instead, so it cannot collide).
-STUDENT_CHECK_EXCLUDE = ("university",)
+# The version is the services' own (optimistic locking), never input.
+STUDENT_CHECK_EXCLUDE = ("university", "version")
 
 
 def student_check(student: Student, *, exclude: Iterable[str] = ()) -> None:
@@ -219,7 +222,8 @@ def student_delete(*, student: Student, acting_user: Any) -> None:
 # --- Awards -------------------------------------------------------------------------------
 
 
-AWARD_CHECK_EXCLUDE = ("student", "university", "program")  # owner and program: given as objects, not input
+# The owner and the program are given as objects, not input; status and version are the services' own.
+AWARD_CHECK_EXCLUDE = ("student", "university", "program", "status", "version")
 
 
 def award_check(
@@ -258,22 +262,20 @@ def award_check(
         for name, messages in error.update_error_dict({}).items():
             errors.setdefault(name, []).extend(messages)
     program = award.program
-    if isinstance(award.start_date, date) and isinstance(award.end_date, date):
+    start, end = award.start_date, award.end_date
+    if isinstance(start, date) and isinstance(end, date):
         candidate = award_terms_of(award, own_suspensions)
         checks = [
             lambda: rules.check_audience(
                 program=program.code, audience=program.audience, student_is_enrolled=student_is_enrolled
-            )
+            ),
+            lambda: rules.check_dates(start, end),
         ]
-        try:
-            rules.check_dates(award.start_date, award.end_date)
-        except rules.RuleViolation as violation:
-            add(violation.field or "__all__", ValidationError(violation.message, code=violation.code))
-        else:
+        if start <= end:  # the term and the months held mean nothing for an award ending before it starts
             checks += [
                 lambda: rules.check_term(
-                    start=award.start_date,
-                    end=award.end_date,
+                    start=start,
+                    end=end,
                     term_years=program.term_years,
                     suspended_months=len(candidate.suspended_months()),
                 ),
@@ -285,11 +287,11 @@ def award_check(
             except rules.RuleViolation as violation:
                 add(violation.field or "__all__", ValidationError(violation.message, code=violation.code))
         # Before and after: a change may neither leave nor enter a locked year.
-        periods = [*([before] if before else []), (program.pk, award.start_date, award.end_date)]
-        refusals = [lock_error(program_id=p, periods=[(start, end)], locked=locked) for p, start, end in periods]
-        refusal = next((r for r in refusals if r is not None), None)
-        if refusal is not None:
-            add("__all__", refusal)
+        for program_id, first, last in [*([before] if before else []), (program.pk, start, end)]:
+            refusal = lock_error(program_id=program_id, periods=[(first, last)], locked=locked)
+            if refusal is not None:
+                add("__all__", refusal)
+                break
     if errors:
         raise ValidationError(errors)
 

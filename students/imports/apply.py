@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from students.facts import facts_refresh
 from students.imports.parse import STUDENT_KEYS, ImportResult
-from students.imports.plan import AwardPlan, ImportPlan
+from students.imports.plan import AwardPlan, ImportPlan, unsaved
 from students.models import Award, Student
 
 APPLY_CHUNK = 2000  # students per chunk: bounds the memory of model and history objects
@@ -40,7 +40,9 @@ def import_apply(*, plan: ImportPlan, acting_user: Any) -> ImportResult:
 def _apply_chunk(plan: ImportPlan, numbers: list[str], awards_of: dict[str, list[AwardPlan]], user: Any) -> None:
     items = [(n, plan.students[n]) for n in numbers]
     new_students = [
-        Student(university=plan.university, student_number=n, **s.values) for n, s in items if s.instance is None
+        unsaved(Student, {"university": plan.university, "student_number": n, **s.values})
+        for n, s in items
+        if s.instance is None
     ]
     bulk_create_with_history(new_students, Student, batch_size=1000, default_user=user, default_change_reason="upload")
     by_number = {s.student_number: s for s in new_students}
@@ -67,7 +69,8 @@ def _apply_chunk(plan: ImportPlan, numbers: list[str], awards_of: dict[str, list
         for item in awards_of.get(number, ()):
             if item.instance is None:
                 student = by_number[number]
-                new_awards.append(Award(student=student, university_id=student.university_id, **item.values))
+                values = {"student": student, "university_id": student.university_id, **item.values}
+                new_awards.append(unsaved(Award, values))
             elif item.changed:
                 for key in ("end_date", "annual_living_cost", "annual_research_cost", "is_reserved"):
                     setattr(item.instance, key, item.values[key])
