@@ -224,6 +224,7 @@ def student_delete(*, student: Student, acting_user: Any) -> None:
 
 # The owner and the program are given as objects, not input; status and version are the services' own.
 AWARD_CHECK_EXCLUDE = ("student", "university", "program", "status", "version")
+AMOUNT_FIELDS = ("annual_living_cost", "annual_research_cost")
 
 
 def award_check(
@@ -252,11 +253,12 @@ def award_check(
     def add(name: str, error: ValidationError) -> None:
         errors.setdefault(name, []).append(error)
 
-    for name in ("annual_living_cost", "annual_research_cost"):
+    for name in AMOUNT_FIELDS:
         if name not in exclude and not _amount_is_valid(getattr(award, name)):
             add(name, ValidationError(AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}"), code="amount_range"))
     try:
-        award.clean_fields(exclude=[*AWARD_CHECK_EXCLUDE, *exclude, *errors])
+        # The amounts' own rule is narrower than their fields' bounds: those are not run again.
+        award.clean_fields(exclude={*AWARD_CHECK_EXCLUDE, *AMOUNT_FIELDS, *exclude})
         award.clean()
     except ValidationError as error:
         for name, messages in error.update_error_dict({}).items():

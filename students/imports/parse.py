@@ -199,11 +199,14 @@ def _read_xlsx(content: bytes) -> Table:
 
 
 def _text(value: Any) -> str:
-    if value is None:
+    if type(value) is str:  # every CSV cell: no conversion
+        text = value.strip()
+    elif value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).strip()
     # Our own exports put a quote before text that looks like a formula; take it off again.
     if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
         text = text[1:]

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -92,19 +93,25 @@ def unsaved(model: type[Model], values: dict[str, Any]) -> Any:
     concrete field given in order, defaults for the rest. Keyword construction costs about
     three times as much, which a 100,000-row upload notices (it builds one per row, twice)."""
     args = []
-    for field_ in model._meta.concrete_fields:
-        if field_.attname in values:
-            args.append(values[field_.attname])
-        elif field_.is_relation and field_.name in values:
-            related = values[field_.name]
-            args.append(None if related is None else related.pk)
+    related = []
+    for attname, name, is_relation, field_ in _concrete_fields(model):
+        if attname in values:
+            args.append(values[attname])
+        elif is_relation and name in values:
+            obj = values[name]
+            args.append(None if obj is None else obj.pk)
+            related.append((field_, obj))
         else:
             args.append(field_.get_default())
     instance = model(*args)
-    for field_ in model._meta.concrete_fields:
-        if field_.is_relation and field_.name in values and field_.attname not in values:
-            field_.set_cached_value(instance, values[field_.name])
+    for field_, obj in related:
+        field_.set_cached_value(instance, obj)
     return instance
+
+
+@cache
+def _concrete_fields(model: type[Model]) -> tuple[tuple[str, str, bool, Any], ...]:
+    return tuple((f.attname, f.name, f.is_relation, f) for f in model._meta.concrete_fields)
 
 
 def _student_defaults(values: dict[str, Any]) -> dict[str, Any]:
@@ -322,46 +329,69 @@ def _check_awards(plan: ImportPlan, locked: LockedYears) -> None:
     for item in plan.awards:
         by_student[item.student_number].append(item)
     errors = plan.result.errors
+    # A new award alone on its student depends on its own values only: rows alike in all of
+    # them (a cohort: one program, start, end and amount) get award_check's answer once.
+    answers: dict[tuple[Any, ...], list[tuple[str, str, str, str]]] = {}
     for number, items in by_student.items():
         student = plan.students[number]
         enrolled = student.values["status"] in (Student.Status.ENROLLED, Student.Status.ON_LEAVE)
         recorded = {t.award_id: t for t in existing.get(student.instance.pk, ())} if student.instance else {}
-        staged: list[tuple[AwardPlan, Award | None, rules.AwardTerms | None]] = []
+        staged: list[tuple[AwardPlan, rules.AwardTerms | None]] = []
         for item in items:
             own = recorded.pop(item.instance.pk, None) if item.instance is not None else None
-            if item.instance is not None and not item.changed:
-                staged.append((item, None, own))  # as award_update: left as it is, not checked again
-            else:
-                award = Award(
-                    pk=item.instance.pk if item.instance else None, **{k: item.values[k] for k in AWARD_FIELDS}
-                )
-                staged.append((item, award, own))
-        # The student's other awards: the file's as it leaves them, the rest as recorded. Most
-        # students have one award, and then there is nothing to build.
+            staged.append((item, own))
+        # The student's other awards: the file's as it leaves them, the rest as recorded.
         others: list[rules.AwardTerms] = list(recorded.values())
         if len(staged) > 1:
-            others += [
-                own if award is None else award_terms_of(award, own.suspensions if own else (), award_id=-item.row)
-                for item, award, own in staged
-            ]
-        for item, award, own in staged:
-            if award is None:
-                continue
+            others += [own if _unchanged(item) else _terms(item, own) for item, own in staged]
+        for item, own in staged:
+            if _unchanged(item):
+                continue  # as award_update: an award left as it is is not checked again
+            key = None
+            if not others and item.instance is None:
+                values = item.values
+                key = (*(values[k] for k in AWARD_FIELDS), enrolled, item.unreadable)
+                if key in answers:
+                    errors.extend(RowError(item.row, *found) for found in answers[key])
+                    continue
             before = None
             if item.instance is not None:
                 before = (item.instance.program_id, item.instance.start_date, item.instance.end_date)
+            found = []
             try:
                 award_check(
-                    award,
+                    _award(item),
                     student_is_enrolled=enrolled,
-                    others=[t for t in others if t.award_id not in (-item.row, award.pk)],
+                    others=[t for t in others if t.award_id != _award_id(item)],
                     own_suspensions=own.suspensions if own else (),
                     locked=locked,
                     before=before,
                     exclude=item.unreadable,
                 )
             except ValidationError as error:
-                errors.extend(row_errors(item.row, error, default="program"))
+                found = row_errors(item.row, error, default="program")
+                errors.extend(found)
+            if key is not None:
+                answers[key] = [(e.column, e.message, e.field, e.code) for e in found]
+
+
+def _unchanged(item: AwardPlan) -> bool:
+    return item.instance is not None and not item.changed
+
+
+def _award_id(item: AwardPlan) -> int:
+    """The award's id among its student's awards: a new one is told apart by its row."""
+    return item.instance.pk if item.instance is not None else -item.row
+
+
+def _award(item: AwardPlan) -> Award:
+    """The award as the row leaves it, unsaved."""
+    pk = item.instance.pk if item.instance is not None else None
+    return unsaved(Award, {"id": pk, **{k: item.values[k] for k in AWARD_FIELDS}})
+
+
+def _terms(item: AwardPlan, own: rules.AwardTerms | None) -> rules.AwardTerms:
+    return award_terms_of(_award(item), own.suspensions if own else (), award_id=_award_id(item))
 
 
 def _rule_defaults() -> dict[str, Callable[[date], tuple[int, int]]]:

@@ -187,3 +187,33 @@ def test_staff_of_another_university_cannot_enter_careers(client, university_a, 
     student = graduate(university_a)
     client.force_login(user_with_role("b_staff", "university_staff", university=university_b))
     assert client.get(f"/students/{student.pk}/careers/new/").status_code == 404
+
+
+def test_upload_and_form_refuse_a_too_long_employer_alike_and_apply_checks_again(university_a, staff_a):
+    # Ref: #10 (one write path): the upload check and apply run career_check, as the services do
+    # given
+    student = graduate(university_a, "G1")
+    employer = "株" * 201
+    # when
+    plan = _upload(university_a, HEADER + f"G1,completion,non_research,company,{employer},JP\n")
+    with pytest.raises(ValidationError) as refused:
+        career_services.career_create(
+            student=student,
+            acting_user=staff_a,
+            today=TODAY,
+            survey_point="completion",
+            destination="non_research",
+            sector="company",
+            employer=employer,
+        )
+    # then
+    assert [(e.row, e.field, e.code) for e in plan.result.errors] == [(2, "employer", "max_length")]
+    assert [e.code for e in refused.value.error_dict["employer"]] == ["max_length"]
+    # given: a good plan, and a record written for the same point since it was checked
+    plan = _upload(university_a, HEADER + "G1,completion,postdoc,academia,甲大学,JP\n")
+    CareerOutcome.objects.create(student=student, survey_point="completion", destination="unknown")
+    # when
+    result = career_services.career_upload_apply(plan=plan, acting_user=staff_a)
+    # then: refused on its row before anything is written
+    assert [(e.row, e.column) for e in result.errors] == [(2, "学籍番号")]
+    assert CareerOutcome.objects.get().destination == "unknown"

@@ -289,3 +289,20 @@ def test_labels_and_short_dates_are_read_alike_by_the_check_and_the_apply(settin
         ("engineering", "enrolled")
     }
     assert Award.objects.get(student__student_number="W200").end_date == date(2028, 3, 31)
+
+
+def test_rows_alike_are_each_refused_on_their_own_row(setting):
+    # given: a cohort of three new students with the same award, past the DC2 term
+    student, _api = setting
+    cells = ["", "山田", "花子", "engineering", "2025-04-01", "3", "enrolled", "", "0", "0"]
+    award = ["JSPS_DC2", "2025-04-01", "2027-04-30", "", "", "0"]
+    lines = [",".join([f"C{i}", *cells, *award]) for i in range(3)]
+    text = "\n".join([",".join(imports.headers("en")), *lines]) + "\n"
+    # when
+    plan = imports.import_check(university=student.university, content=text.encode(), filename="cohort.csv")
+    # then
+    assert [(e.row, e.field, e.code) for e in plan.result.errors] == [
+        (2, "end_date", "term_exceeded"),
+        (3, "end_date", "term_exceeded"),
+        (4, "end_date", "term_exceeded"),
+    ]
