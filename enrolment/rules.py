@@ -1,5 +1,6 @@
 """Pure calculations for reported enrolment statistics (DOMAIN.md: "Enrolment statistics and the
-doctoral-degree indicator"), with no database, clock or settings.
+doctoral-degree indicator"), with no database, clock or settings (messages are lazy translations,
+as in programs.rules).
 
 Ratios are exact fractions; only the standard deviation (a square root) and what follows it are
 floats. Universities are named by any hashable key (their ids in practice).
@@ -9,9 +10,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 WINDOW_YEARS = 3
 STANDARD_TERMS = (3, 4, 5)
@@ -470,3 +474,154 @@ def employment_indicator(rows: Iterable[CompleterRow]) -> list[EmploymentIndicat
         )
         for key, fields in per_university.items()
     ]
+
+
+# --- Checking a reported row ----------------------------------------------------------------
+
+# Error messages live next to the rules so tests can assert their exact text.
+NOT_A_COUNT = _("0以上{max}以下の整数で入力してください。")
+REQUIRED = _("必須です。")
+UNKNOWN_FIELD = _("不明な学系です: {value}")
+BAD_TERM = _("標準修業年限は3・4・5年のいずれかです。")
+BAD_YEAR = _("年度は{first}〜{last}の西暦（例: 2024）で入力してください。")
+ABOVE_ENTRANTS = _("入学者数（{entrants}人）を超えています。")
+COMPLETIONS_ABOVE_DEGREES = _("学位（課程博士）授与数（{degrees}人）を超えています。")
+COMPLETIONS_ABOVE_ENROLLED = _("在籍者数（{enrolled}人）を超えています。")
+COMPLETIONS_ABOVE_COHORT = _("入学年度（{fy}）の入学者数（{entrants}人）を超えています。")
+ENTRANTS_BELOW_COMPLETIONS = _(
+    "この入学者が標準修業年限内に修了した{fy}の修了者数（{completions}人）を下回っています。"
+)
+
+MAX_COUNT = 100_000  # no university has this many doctoral students in one field; above is a typo
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+COUNT_FIELDS = (
+    "admission_capacity",
+    "entrants",
+    "entrants_from_masters",
+    "entrants_working_adults",
+    "entrants_international",
+    "enrolled",
+    "degrees_conferred",
+    "completions_within_term",
+)
+SUB_COUNTS = ("entrants_from_masters", "entrants_working_adults", "entrants_international")
+REQUIRED_FIELDS = ("fiscal_year", "field", *COUNT_FIELDS[:2], *COUNT_FIELDS[5:], "standard_term_years")
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    code: str
+    message: str
+
+
+def _is_count(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= MAX_COUNT
+
+
+def check_statistic(values: Mapping[str, Any], fields: Iterable[str]) -> list[Problem]:
+    """What is wrong with one reported row on its own (every problem, field by field).
+
+    Counts are whole numbers from 0; each "of which" count is at most the entrants; completions
+    within the standard term are degree holders, so at most the degrees conferred (a doctoral
+    course is completed with the degree: DOMAIN.md counts 課程博士 degrees and completions apart,
+    but a completion without the degree does not exist), and at most the enrolled (whoever
+    completes in a year was enrolled on 1 May of it).
+    """
+    problems: list[Problem] = []
+    known_fields = set(fields)
+    for name in REQUIRED_FIELDS:
+        if values.get(name) is None or values.get(name) == "":
+            problems.append(Problem(name, "required", str(REQUIRED)))
+    year = values.get("fiscal_year")
+    if year not in (None, "") and not (isinstance(year, int) and FIRST_YEAR <= year <= LAST_YEAR):
+        problems.append(Problem("fiscal_year", "invalid", str(BAD_YEAR).format(first=FIRST_YEAR, last=LAST_YEAR)))
+    field = values.get("field")
+    if field not in (None, "") and field not in known_fields:
+        problems.append(Problem("field", "unknown_field", str(UNKNOWN_FIELD).format(value=field)))
+    term = values.get("standard_term_years")
+    if term not in (None, "") and term not in STANDARD_TERMS:
+        problems.append(Problem("standard_term_years", "invalid", str(BAD_TERM)))
+    counts_ok = True
+    for name in COUNT_FIELDS:
+        value = values.get(name)
+        if value is None:
+            continue
+        if not _is_count(value):
+            counts_ok = False
+            problems.append(Problem(name, "invalid", str(NOT_A_COUNT).format(max=f"{MAX_COUNT:,}")))
+    if not counts_ok:
+        return problems
+    entrants = values.get("entrants")
+    if entrants is not None:
+        for name in SUB_COUNTS:
+            if (values.get(name) or 0) > entrants:
+                problems.append(Problem(name, "above_entrants", str(ABOVE_ENTRANTS).format(entrants=entrants)))
+    degrees, completions = values.get("degrees_conferred"), values.get("completions_within_term")
+    if degrees is not None and completions is not None and completions > degrees:
+        problems.append(
+            Problem(
+                "completions_within_term",
+                "above_degrees",
+                str(COMPLETIONS_ABOVE_DEGREES).format(degrees=degrees),
+            )
+        )
+    enrolled = values.get("enrolled")
+    if enrolled is not None and completions is not None and completions > enrolled:
+        # whoever completes in a year was enrolled on 1 May of that year
+        problems.append(
+            Problem(
+                "completions_within_term", "above_enrolled", str(COMPLETIONS_ABOVE_ENROLLED).format(enrolled=enrolled)
+            )
+        )
+    return problems
+
+
+@dataclass(frozen=True)
+class CohortFigures:
+    """What the cross-year check needs of a row: its term, entrants and on-time completions."""
+
+    standard_term_years: int
+    entrants: int
+    completions_within_term: int
+
+
+def check_cohorts(
+    fiscal_year: int,
+    row: CohortFigures,
+    others: Mapping[int, CohortFigures],
+    label: Callable[[int], str] = str,
+) -> list[Problem]:
+    """On-time completions in a year cannot exceed the entrants of the cohort they come from
+    (`cohort_year`), checked both ways: a row's completions against its cohort's entrants, and a
+    row's entrants against the completions of the later year drawn from it. `others` holds the
+    same university's and field's other years as they will be (stored rows overlaid by the
+    ones being written); a year not reported yet is not checked."""
+    problems = []
+    cohort = others.get(cohort_year(fiscal_year, row.standard_term_years))
+    if cohort is not None and row.completions_within_term > cohort.entrants:
+        problems.append(
+            Problem(
+                "completions_within_term",
+                "above_cohort",
+                str(COMPLETIONS_ABOVE_COHORT).format(
+                    fy=label(cohort_year(fiscal_year, row.standard_term_years)), entrants=cohort.entrants
+                ),
+            )
+        )
+    for later_year, later in sorted(others.items()):
+        if later_year == fiscal_year or later.standard_term_years not in STANDARD_TERMS:
+            continue
+        if cohort_year(later_year, later.standard_term_years) == fiscal_year and (
+            later.completions_within_term > row.entrants
+        ):
+            problems.append(
+                Problem(
+                    "entrants",
+                    "below_completions",
+                    str(ENTRANTS_BELOW_COMPLETIONS).format(
+                        fy=label(later_year), completions=later.completions_within_term
+                    ),
+                )
+            )
+    return problems
