@@ -378,3 +378,12 @@ def indicator_publish(
     return IndicatorSnapshot.objects.create(
         first_year=first_year, published_on=published_on, published_by=acting_user, rows=rows, results=results
     )
+
+
+@transaction.atomic
+def statistic_delete(*, statistic: EnrolmentStatistic, acting_user: Any) -> None:
+    """A row reported by mistake (a field the university does not have); refused in a locked year."""
+    if statistic.fiscal_year in _locked_years(statistic.university_id):
+        raise _errors([rules.Problem("fiscal_year", "year_locked", locked_message(statistic.fiscal_year))])
+    statistic._history_user = acting_user
+    statistic.delete()
