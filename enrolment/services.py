@@ -5,7 +5,7 @@ checks (enrolment.rules) and write in one transaction, nothing at all when anyth
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from enrolment import rules
+from enrolment import rules, selectors
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
 from programs.rules import fiscal_year_label_ja
 from students.imports import ImportResult, RowError, UploadRejected, read_table
@@ -371,12 +371,32 @@ def export_rows(university: University) -> list[list[Any]]:
 
 
 @transaction.atomic
-def indicator_publish(
-    *, first_year: int, published_on: date, rows: list[dict[str, Any]], results: list[dict[str, Any]], acting_user: Any
-) -> IndicatorSnapshot:
-    """Freeze the indicator as published: its inputs and results as they stand (see selectors)."""
+def indicator_publish(*, first_year: int, published_on: date, acting_user: Any) -> IndicatorSnapshot:
+    """Freeze the indicator as published: the inputs it was computed from and its results, so the
+    table can be shown (and recomputed from the same inputs) later, whatever is reported since."""
+    rows, infos = selectors.indicator_inputs(first_year=first_year)
+    results = rules.degree_indicator(rows, infos, first_year)
+    names = selectors.national_universities()
     return IndicatorSnapshot.objects.create(
-        first_year=first_year, published_on=published_on, published_by=acting_user, rows=rows, results=results
+        first_year=first_year,
+        published_on=published_on,
+        published_by=acting_user,
+        rows=[asdict(row) for row in rows],
+        results=[
+            {
+                "university": r.university,
+                "name_ja": names[r.university].name_ja if r.university in names else "",
+                "group": r.group,
+                "designated": r.designated,
+                "degree_score": r.degree_score,
+                "completion_score": r.completion_score,
+                "indicator": r.indicator,
+                "rank": r.rank,
+                "group_size": r.group_size,
+                "rate": r.rate,
+            }
+            for r in results
+        ],
     )
 
 
