@@ -201,3 +201,13 @@ def test_templates_and_exports_download(client, staff_a, university_a):
     assert client.get("/enrolment/template.xlsx").status_code == 200
     assert client.get("/enrolment/template.csv").content.decode("utf-8-sig").startswith("年度,学系,入学定員")
     assert client.get("/enrolment/export.pdf").status_code == 404
+
+
+def test_pages_in_english(client, group_one, ministry_viewer, settings):
+    client.force_login(ministry_viewer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/enrolment/national/", {"first_year": 2020})
+    page = response.content.decode()
+    assert "Coverage by field" in page
+    assert "Allocation rate" in page
+    assert "The aim is about 30%; the FY2018 baseline was 10.1%." in page
