@@ -211,3 +211,15 @@ def test_pages_in_english(client, group_one, ministry_viewer, settings):
     assert "Coverage by field" in page
     assert "Allocation rate" in page
     assert "The aim is about 30%; the FY2018 baseline was 10.1%." in page
+
+
+def test_national_page_costs_the_same_queries_for_more_universities(
+    client, group_one, ministry_viewer, django_assert_max_num_queries
+):
+    client.force_login(ministry_viewer)
+    with django_assert_max_num_queries(20) as few:
+        client.get("/enrolment/national/", {"first_year": 2020, "fiscal_year": 2022})
+    for n in range(3):
+        _report_window(UniversityFactory(name_ja=f"追加大学{n}"), None, completions=5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/enrolment/national/", {"first_year": 2020, "fiscal_year": 2022})
