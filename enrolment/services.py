@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from enrolment import rules, selectors
@@ -96,22 +96,28 @@ def statistic_create(*, university: University, acting_user: Any, **values: Any)
     """A new row for a fiscal year and field not reported yet."""
     values = _clean({**dict.fromkeys(rules.SUB_COUNTS, 0), **values})
     _check(university.pk, values)
+    already = _errors(
+        [
+            rules.Problem(
+                "field",
+                "exists",
+                str(ALREADY_REPORTED).format(
+                    fy=fiscal_year_label_ja(values["fiscal_year"]), field=Field(values["field"]).label
+                ),
+            )
+        ]
+    )
     if EnrolmentStatistic.objects.filter(
         university=university, fiscal_year=values["fiscal_year"], field=values["field"]
     ).exists():
-        label = Field(values["field"]).label
-        raise _errors(
-            [
-                rules.Problem(
-                    "field",
-                    "exists",
-                    str(ALREADY_REPORTED).format(fy=fiscal_year_label_ja(values["fiscal_year"]), field=label),
-                )
-            ]
-        )
+        raise already
     statistic = EnrolmentStatistic(university=university, **values)
     statistic._history_user = acting_user
-    statistic.save()
+    try:
+        with transaction.atomic():
+            statistic.save()
+    except IntegrityError as error:  # the same year and field created at the same moment elsewhere
+        raise already from error
     return statistic
 
 
@@ -337,7 +343,11 @@ def statistics_upload_apply(*, plan: StatisticPlan, acting_user: Any) -> ImportR
     for values in plan.creates:
         statistic = EnrolmentStatistic(university=plan.university, **values)
         statistic._history_user = acting_user
-        statistic.save()
+        try:
+            with transaction.atomic():
+                statistic.save()
+        except IntegrityError as error:  # created by someone else since the check
+            raise StaleUpdate(STALE_UPDATE) from error
     for pk, _version, values in plan.updates:
         statistic = current[pk]
         for name, value in values.items():

@@ -72,6 +72,9 @@ def mine(request):
     rows = list(EnrolmentStatistic.objects.for_user(request.user).order_by("-fiscal_year", "field"))
     year = _int_param(request, "fiscal_year", rows[0].fiscal_year if rows else fiscal_year(timezone.localdate()))
     own = tables.own_figures_table(rows, selectors.own_figures(university_id=university.pk, fiscal_year=year), year)
+    download = _export_requested(request, {own.key: own}, f"phdsupport-enrolment-{university.pk}-fy{year}")
+    if download is not None:
+        return download
     return render(
         request,
         "enrolment/mine.html",

@@ -194,6 +194,8 @@ def test_product_figures_beside_reported_ones_flag_differences(client, staff_a, 
     client.force_login(staff_a)
     table = client.get("/enrolment/", {"fiscal_year": 2024}).context["own"]
     assert table.rows == [["工学系", 1, 2, 28, 0, 0, 0, "要確認: 在籍者数"]]
+    csv = client.get("/enrolment/", {"fiscal_year": 2024, "format": "csv", "table": "own_figures"})
+    assert "工学系,1,2,28,0,0,0,要確認: 在籍者数" in csv.content.decode("utf-8-sig")
 
 
 def test_templates_and_exports_download(client, staff_a, university_a):
