@@ -337,3 +337,15 @@ def test_employment_indicator_weighted_by_completers():
     assert results["A"].indicator == pytest.approx(52.5)
     assert results["B"].indicator == pytest.approx(40.0)
     assert [f[0] for f in results["B"].fields] == ["engineering"]
+
+
+def test_group_4_is_ranked_on_the_designated_band():
+    results = [
+        rules.UniversityIndicator(
+            university=n, group=4, designated=False, degree_score=v, completion_score=v, indicator=float(v)
+        )
+        for n, v in enumerate(range(60, 50, -1))
+    ]
+    ranked = [(r.rank, r.rate) for r in rules.rank_and_rate(results)]
+    assert ranked[0] == (1, 130)
+    assert ranked[-1] == (10, 70)
