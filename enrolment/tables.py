@@ -25,9 +25,10 @@ def percent(value: Fraction | None, digits: int = 1) -> str:
     return "—" if value is None else f"{float(value) * 100:.{digits}f}%"
 
 
-def points(value: Fraction | None, against: Fraction) -> str:
-    """Percentage points above (+) or below (−) a reference share."""
-    return "—" if value is None else f"{float(value - against) * 100:+.1f}"
+def points(value: Fraction | None, against: Fraction) -> float | str:
+    """Percentage points above (positive) or below (negative) a reference share, as a number so
+    that a spreadsheet reads it as one (text starting with "-" would be neutralised as a formula)."""
+    return "—" if value is None else round(float(value - against) * 100, 1)
 
 
 def score(value: float | None) -> str:
