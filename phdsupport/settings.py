@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "students",
     "reports",
     "careers",
+    "enrolment",
     "dashboards",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("students/reports/", include("reports.urls")),
     path("students/", include("careers.urls")),
     path("students/", include("students.urls")),
+    path("enrolment/", include("enrolment.urls")),
     path("api/v1/", include("phdsupport.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("students.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("careers.api.urls")),
+    path("", include("enrolment.api.urls")),
     path("", include("dashboards.api.urls")),
 ]
