@@ -64,6 +64,8 @@ def _tables(scope: Scope, version: int) -> dict[str, Table]:
 
 
 def _render(request, scope, form, template, extra):
+    # One version for the whole page: the tables and the template's cached fragments are keyed
+    # by the same token, read once, so no figure can come from an older version than another.
     version = facts_version()
     tables = _tables(scope, version)
     if request.GET.get("format") == "csv":
@@ -83,6 +85,8 @@ def _render(request, scope, form, template, extra):
             "query": query,
             "fy_label": rules.fiscal_year_label(scope.fiscal_year),
             "fy_label_ja": rules.fiscal_year_label_ja(scope.fiscal_year),
+            "facts_version": version,
+            "current_fy": _current_fy(),
             **extra,
         },
     )
