@@ -144,6 +144,28 @@ def university_table(scope: Scope) -> list[UniversityRow]:
     return sorted(rows, key=lambda r: (-r.counted, r.name_ja))
 
 
+def published_headcounts() -> dict[int, int]:
+    """The published national headcounts by fiscal year (DOMAIN.md)."""
+    return dict(
+        Target.objects.filter(program__isnull=True, kind=Target.Kind.PUBLISHED).values_list("fiscal_year", "headcount")
+    )
+
+
+def persons_at_several_universities(scope: Scope) -> int:
+    """Persons counted at two or more universities in the year (a transfer): each such person is in
+    every university's own figures but once in the national total (DOMAIN.md: A person)."""
+    counts, peak, _program = _columns(Scope(scope.fiscal_year, scope.floor, university_id=0))
+    condition = Q(**{counts: True}) if scope.floor is None else Q(**{f"{peak}__gte": scope.floor})
+    return (
+        StudentYearFact.objects.filter(fiscal_year=scope.fiscal_year)
+        .filter(condition)
+        .values("person_key")
+        .annotate(universities=Count("university_id", distinct=True))
+        .filter(universities__gt=1)
+        .count()
+    )
+
+
 @dataclass(frozen=True)
 class TrendPoint:
     fiscal_year: int

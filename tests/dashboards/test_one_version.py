@@ -54,7 +54,7 @@ def test_every_figure_of_the_national_page_follows_a_write(client, population, d
     assert '<span class="kpi-value">5</span>' in body
     assert _trend_row(_json_script(body, "trend-data"), FY)[1] == 5
     assert " 5 " in f" {_table_row(body, 'trend', 'FY2025')} "
-    programs = {row[0]: row[1] for row in _json_script(body, "program-data")}
+    programs = {row[0]: row[2] for row in _json_script(body, "program-data")}
     assert sum(n for n in programs.values() if n != "") == 5
     assert _table_row(body, "universities", "甲大学").split()[3] == "4"
 
@@ -69,5 +69,5 @@ def test_every_figure_of_the_university_page_follows_a_write(client, population,
     assert '<span class="kpi-value">4</span>' in body
     assert _trend_row(_json_script(body, "trend-data"), FY)[1] == 4
     assert " 4 " in f" {_table_row(body, 'trend', 'FY2025')} "
-    programs = {row[0]: row[1] for row in _json_script(body, "program-data")}
+    programs = {row[0]: row[2] for row in _json_script(body, "program-data")}
     assert sum(n for n in programs.values() if n != "") == 4
