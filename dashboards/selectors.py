@@ -80,6 +80,25 @@ def by_program(scope: Scope) -> dict[str, int]:
     return breakdown(scope, _columns(scope)[2])
 
 
+def by_program_per_year(scope: Scope, years: list[int]) -> dict[int, dict[str, int]]:
+    """`by_program` for several fiscal years (the published breakdown's years): one query at the floor
+    in force; a what-if floor asks `by_program` year by year, so both always agree."""
+    if scope.floor is not None:
+        return {fy: by_program(Scope(fy, scope.floor, scope.university_id)) for fy in years}
+    program = _columns(scope)[2]
+    rows = (
+        counted_facts(scope, all_years=True)
+        .filter(fiscal_year__in=years)
+        .values("fiscal_year", program)
+        .annotate(n=Count("pk"))
+        .order_by("fiscal_year", program)
+    )
+    result: dict[int, dict[str, int]] = {fy: {} for fy in years}
+    for row in rows:
+        result[row["fiscal_year"]][row[program]] = row["n"]
+    return result
+
+
 def gross_awards(fiscal_year: int, university_id: int | None = None) -> dict[str, int]:
     """Awards active at some point of the fiscal year, every program (postdoctoral included)."""
     start, end = rules.fiscal_year_bounds(fiscal_year)

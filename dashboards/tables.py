@@ -219,7 +219,7 @@ def _published_breakdown(scope: Scope, names: dict[str, str]) -> Table:
     """
     years = sorted(reference.PUBLISHED_BREAKDOWN)
     grouped = {code for _key, _label, codes in reference.PUBLISHED_GROUPS for code in codes}
-    counted = {fy: selectors.by_program(Scope(fy, scope.floor)) for fy in years}
+    counted = selectors.by_program_per_year(Scope(scope.fiscal_year, scope.floor), years)
     published_totals = selectors.published_headcounts()
     headers = [_("区分")]
     for fy in years:
