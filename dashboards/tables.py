@@ -70,21 +70,20 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
     # Years after the current one hold only the awards granted so far: a separate column (and
     # chart series), never the counted line, which would read as a collapse.
     points = selectors.trend(scope)
-    tables["trend"] = Table(
-        "trend",
-        _("推移"),
-        [_("年度"), _("本システムの集計"), _("採用済みの支援のみ（今後の年度）"), _("公表値"), _("目標")],
+    trend_rows = [
         [
-            [
-                rules.fiscal_year_label(p.fiscal_year),
-                p.tracked if p.fiscal_year <= current_fy else "",
-                p.tracked if p.fiscal_year > current_fy else "",
-                (f"{p.published}" + (_("（計画）") if p.published_is_planned else "")) if p.published else "",
-                p.target or "",
-            ]
-            for p in points
-        ],
-    )
+            rules.fiscal_year_label(p.fiscal_year),
+            p.tracked if p.fiscal_year <= current_fy else "",
+            p.tracked if p.fiscal_year > current_fy else "",
+            (f"{p.published}" + (_("（計画）") if p.published_is_planned else "")) if p.published else "",
+            p.target or "",
+        ]
+        for p in points
+    ]
+    trend_headers = [_("年度"), _("本システムの集計"), _("採用済みの支援のみ（今後の年度）"), _("公表値"), _("目標")]
+    # National figures and the target are the nation's: a university's trend is its own only.
+    width = len(trend_headers) if scope.national else 3
+    tables["trend"] = Table("trend", _("推移"), trend_headers[:width], [row[:width] for row in trend_rows])
 
     attributed = selectors.by_program(scope)
     gross = selectors.gross_awards(fy, scope.university_id)

@@ -13,6 +13,22 @@
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.animation = false;
 
+  // Long program names as lines of a few words (or characters, in Japanese) beside a bar.
+  function wrap(label, width) {
+    const text = String(label);
+    if (text.length <= width) return text;
+    const lines = [];
+    if (text.includes(" ")) {
+      let line = "";
+      text.split(" ").forEach(word => {
+        if (line && (line + " " + word).length > width) { lines.push(line); line = word; } else { line = line ? line + " " + word : word; }
+      });
+      if (line) lines.push(line);
+    } else {
+      for (let i = 0; i < text.length; i += width) lines.push(text.slice(i, i + width));
+    }
+    return lines;
+  }
   function header(table, n) { const th = document.querySelector("#table-" + table + " th:nth-child(" + n + ")"); return th ? th.textContent : ""; }
 
   // Counted years as a solid line; later years hold only the awards granted so far, so they are a
@@ -38,7 +54,7 @@
   if (programCanvas && programs.length) {
     new Chart(programCanvas, {
       type: "bar",
-      data: { labels: programs.map(r => r[1]), datasets: [{ label: header("programs", 2), data: programs.map(r => num(r[2])), backgroundColor: "#1f5fa8" }] },
+      data: { labels: programs.map(r => wrap(r[1], /[\u3000-\u9fff]/.test(r[1]) ? 14 : 28)), datasets: [{ label: header("programs", 2), data: programs.map(r => num(r[2])), backgroundColor: "#1f5fa8" }] },
       options: { responsive: true, indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
     });
   }

@@ -44,6 +44,7 @@ def test_university_page_shows_its_share_not_the_national_target(ministry_client
     assert summary["全国に占める割合"] == "75.0%"
     assert "目標（FY2025）" not in summary
     assert tables["outlook"].headers == ["年度", "採用済み支援による人数"]
+    assert tables["trend"].headers == ["年度", "本システムの集計", "採用済みの支援のみ（今後の年度）"]
     assert "22,500" not in body
     assert "不足" not in body
 
