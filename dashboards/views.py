@@ -20,8 +20,8 @@ from dashboards.forms import DashboardFilterForm, PublishForm
 from dashboards.models import Publication
 from dashboards.publications import publication_diff
 from dashboards.quality import fix_list, national_ranking, standing
-from dashboards.selectors import Scope
-from dashboards.tables import Table, dashboard_tables
+from dashboards.selectors import Scope, program_infos
+from dashboards.tables import Table, dashboard_tables, program_name
 from phdsupport import access
 from phdsupport.access import can_publish, can_view_national
 from phdsupport.exports import neutralise
@@ -214,6 +214,9 @@ def outcomes(request):
         rows = rows.filter(student__completion_date__range=(start, end))
     table = careers.outcome_table(careers.outcome_records(rows, by=by))
     field_labels = dict(Field.choices)
+    if by == "program":
+        # Programs by name in the page's language, as on the dashboards (codes are for files).
+        field_labels = {p.code: program_name(p) for p in program_infos()}
     points = []
     for point, label in CareerOutcome.SurveyPoint.choices:
         groups = table[point]

@@ -55,3 +55,10 @@ def test_outcomes_page_shows_both_rates_with_a_note(client, completers):
     assert '<td class="num rate-known">77.8%</td>' in body
     assert 'id="note-known"' in body
     assert "79.0%" in body
+
+
+def test_outcomes_by_program_name_the_programs(client, completers):
+    client.force_login(user_with_role("outcomes_names", "ministry_viewer"))
+    body = client.get("/dashboards/outcomes/").content.decode()
+    assert "<th>次世代研究者挑戦的研究プログラム</th>" in body
+    assert "<th>SPRING</th>" not in body
