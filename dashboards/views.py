@@ -1,11 +1,13 @@
 import csv
 from collections import Counter
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -55,12 +57,32 @@ def _csv(table: Table, filename: str) -> HttpResponse:
     return response
 
 
-def _tables(scope: Scope, version: int) -> dict[str, Table]:
+def _tables(scope: Scope, version: str) -> dict[str, Table]:
     """The figures of a scope, computed once per version of the facts and language."""
     key = (
         f"dashboard:{version}:{get_language()}:{_current_fy()}:{scope.fiscal_year}:{scope.floor}:{scope.university_id}"
     )
-    return cache.get_or_set(key, lambda: dashboard_tables(scope, current_fy=_current_fy()), timeout=24 * 3600)
+    tables = cache.get(key)
+    if tables is None:
+        with _one_snapshot():
+            tables = dashboard_tables(scope, current_fy=_current_fy())
+        cache.set(key, tables, timeout=24 * 3600)
+    return tables
+
+
+@contextmanager
+def _one_snapshot():
+    """Every query of a page's figures reads one committed state of the facts, so a write landing
+    halfway cannot put its new figure in one table and not in the next (PostgreSQL: REPEATABLE READ
+    for this read-only transaction; SQLite's read transaction is one snapshot already)."""
+    if connection.in_atomic_block:  # already inside a transaction (tests, a caller's): it decides
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
 
 
 def _render(request, scope, form, template, extra):
