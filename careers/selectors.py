@@ -6,7 +6,9 @@ than one month has passed since then without a record (the same month of grace a
 
 Employment rate (our definition, as 学校基本調査 counts 就職率): records whose destination is a
 job (permanent research post, postdoctoral fellow, non-permanent research post, non-research
-job) over all records at that survey point, "unknown" included in the denominator.
+job) over all records at that survey point, "unknown" included in the denominator. Published
+rates leave the unknown out (the JSPS DC survey: "割合は不明者等を除いて算出"), so each row also
+gives its rates on that basis (`rate_known`, `permanent_share_known`) to compare like with like.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ GRACE = relativedelta(months=1)
 REFERENCES = [
     (69.3, _("博士課程修了者全体の就職率")),
     (79.3, _("SPRING 修了者（2022年度）の就職率")),
+    (79.0, _("特別研究員（DC）終了10年後の任期なし研究職の割合（不明者等を除く）")),
     (75.0, _("国の目標（2030年）")),
     (80.0, _("国の目標（2040年）")),
 ]
@@ -135,6 +138,21 @@ class OutcomeRow:
         if not self.records:
             return None
         return round(self.employed * 100 / self.records, 1)
+
+    @property
+    def known(self) -> int:
+        """Records whose destination is known: the denominator of published rates."""
+        return self.records - self.destinations[Destination.UNKNOWN]
+
+    @property
+    def rate_known(self) -> float | None:
+        """Employment rate with unknown destinations left out of the denominator (None: none known)."""
+        return round(self.employed * 100 / self.known, 1) if self.known else None
+
+    @property
+    def permanent_share_known(self) -> float | None:
+        """Share in permanent research posts among known destinations (the JSPS DC survey's 79.0%)."""
+        return self.share(self.destinations, Destination.PERMANENT_RESEARCH, self.known)
 
     def share(self, counter: Counter, key: str, base: int) -> float | None:
         return round(counter[key] * 100 / base, 1) if base else None

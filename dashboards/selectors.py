@@ -80,6 +80,25 @@ def by_program(scope: Scope) -> dict[str, int]:
     return breakdown(scope, _columns(scope)[2])
 
 
+def by_program_per_year(scope: Scope, years: list[int]) -> dict[int, dict[str, int]]:
+    """`by_program` for several fiscal years (the published breakdown's years): one query at the floor
+    in force; a what-if floor asks `by_program` year by year, so both always agree."""
+    if scope.floor is not None:
+        return {fy: by_program(Scope(fy, scope.floor, scope.university_id)) for fy in years}
+    program = _columns(scope)[2]
+    rows = (
+        counted_facts(scope, all_years=True)
+        .filter(fiscal_year__in=years)
+        .values("fiscal_year", program)
+        .annotate(n=Count("pk"))
+        .order_by("fiscal_year", program)
+    )
+    result: dict[int, dict[str, int]] = {fy: {} for fy in years}
+    for row in rows:
+        result[row["fiscal_year"]][row[program]] = row["n"]
+    return result
+
+
 def gross_awards(fiscal_year: int, university_id: int | None = None) -> dict[str, int]:
     """Awards active at some point of the fiscal year, every program (postdoctoral included)."""
     start, end = rules.fiscal_year_bounds(fiscal_year)
@@ -142,6 +161,28 @@ def university_table(scope: Scope) -> list[UniversityRow]:
             )
         )
     return sorted(rows, key=lambda r: (-r.counted, r.name_ja))
+
+
+def published_headcounts() -> dict[int, int]:
+    """The published national headcounts by fiscal year (DOMAIN.md)."""
+    return dict(
+        Target.objects.filter(program__isnull=True, kind=Target.Kind.PUBLISHED).values_list("fiscal_year", "headcount")
+    )
+
+
+def persons_at_several_universities(scope: Scope) -> int:
+    """Persons counted at two or more universities in the year (a transfer): each such person is in
+    every university's own figures but once in the national total (DOMAIN.md: A person)."""
+    counts, peak, _program = _columns(Scope(scope.fiscal_year, scope.floor, university_id=0))
+    condition = Q(**{counts: True}) if scope.floor is None else Q(**{f"{peak}__gte": scope.floor})
+    return (
+        StudentYearFact.objects.filter(fiscal_year=scope.fiscal_year)
+        .filter(condition)
+        .values("person_key")
+        .annotate(universities=Count("university_id", distinct=True))
+        .filter(universities__gt=1)
+        .count()
+    )
 
 
 @dataclass(frozen=True)

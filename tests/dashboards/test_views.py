@@ -33,7 +33,7 @@ def test_national_page_shows_the_figures(ministry_client):
     assert tables["summary"].rows[2][1] == 4
     assert tables["summary"].rows[3][1] == 22_500
     assert tables["summary"].rows[4][1] == "0.0%"
-    programs = {row[0]: row[1:3] for row in tables["programs"].rows}
+    programs = {row[0]: row[2:4] for row in tables["programs"].rows}
     assert programs["SPRING"] == [3, 6]
     assert programs["JSPS_PD"] == ["", 1]
 

@@ -20,7 +20,7 @@ DEMO_ACCOUNTS = [
     ("admin", Membership.Role.ADMINISTRATOR, None, [], True),
     ("staff", Membership.Role.UNIVERSITY_STAFF, "東京大学", [], False),  # certifies reports
     ("staff_kyoto", Membership.Role.UNIVERSITY_STAFF, "京都大学", [], False),
-    ("officer", Membership.Role.PROGRAM_OFFICER, None, ["SPRING", "BOOST", "EMERGENT_RA"], False),
+    ("officer", Membership.Role.PROGRAM_OFFICER, None, ["SPRING", "BOOST", "FELLOWSHIP", "EMERGENT_RA"], False),
     (
         "officer_jsps",
         Membership.Role.PROGRAM_OFFICER,
