@@ -201,8 +201,9 @@ def outcome_records(careers, by: str = "program") -> list[tuple[tuple[str, ...],
     )
     programs: dict[int, set[str]] = defaultdict(set)
     if by == "program":
-        student_ids = {r[0] for r in rows}
-        for student_id, code in Award.objects.filter(student_id__in=student_ids).values_list(
+        # A subquery, not the ids: a national page would send tens of thousands of literals.
+        student_ids = careers.order_by().values("student_id")
+        for student_id, code in Award.objects.filter(student_id__in=student_ids).order_by().values_list(
             "student_id", "program__code"
         ):
             programs[student_id].add(code)

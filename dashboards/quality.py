@@ -83,20 +83,22 @@ def quality_ranking(*, today: date, university_id: int | None = None) -> list[Qu
     def row(uid: int) -> QualityRow:
         return rows.setdefault(uid, QualityRow(uid, names[uid]))
 
-    awards = Award.objects.all()
-    events = AwardEvent.objects.all()
+    # No ordering: the models' default (by university name and student number) would sort every
+    # award in the country for a count that needs no order.
+    awards = Award.objects.order_by()
+    events = AwardEvent.objects.order_by()
     if university_id is not None:
-        awards = awards.filter(student__university_id=university_id)
-        events = events.filter(award__student__university_id=university_id)
-    for uid, start, created in awards.values_list("student__university_id", "start_date", "created_at").iterator(
+        awards = awards.filter(university_id=university_id)
+        events = events.filter(award__university_id=university_id)
+    for uid, start, created in awards.values_list("university_id", "start_date", "created_at").iterator(
         chunk_size=5000
     ):
         counted = row(uid)
         counted.checked["late_awards"] += 1
         counted.counts["late_awards"] += recorded_late(start, created)
-    for uid, happened, created in events.values_list(
-        "award__student__university_id", "start_date", "created_at"
-    ).iterator(chunk_size=5000):
+    for uid, happened, created in events.values_list("award__university_id", "start_date", "created_at").iterator(
+        chunk_size=5000
+    ):
         counted = row(uid)
         counted.checked["late_changes"] += 1
         counted.counts["late_changes"] += recorded_late(happened, created)

@@ -112,8 +112,12 @@ def _entries(records: list[Any], subject: str) -> list[HistoryEntry]:
     return entries
 
 
-def student_history(student: Student) -> list[HistoryEntry]:
-    """Who changed what and when, for the student, their awards and events, newest first."""
+HISTORY_SHOWN = 200
+
+
+def student_history(student: Student, limit: int = HISTORY_SHOWN) -> list[HistoryEntry]:
+    """Who changed what and when, for the student, their awards and events, newest first (the
+    newest `limit`: a record edited by a nightly sync for years would otherwise fill the page)."""
     entries = _entries(list(student.history.select_related("history_user")), f"{_('学生')} {student.student_number}")
     award_records = Award.history.filter(student_id=student.pk).select_related("history_user", "program")
     by_award: dict[int, list[Any]] = {}
@@ -127,4 +131,4 @@ def student_history(student: Student) -> list[HistoryEntry]:
         by_event.setdefault(record.id, []).append(record)
     for records in by_event.values():
         entries += _entries(records, f"{_('異動')} {records[0].get_kind_display()} {records[0].start_date}")
-    return sorted(entries, key=lambda e: e.when, reverse=True)
+    return sorted(entries, key=lambda e: e.when, reverse=True)[:limit]
