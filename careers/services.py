@@ -25,17 +25,12 @@ from students.imports import (
 from students.models import Student, University
 from students.services import locked_for_update
 
-NOT_FINISHED = _(
-    "修了・退学した学生（修了・退学日あり）にだけ登録できます。 / "
-    "Only completed or withdrawn students with a completion date have career records."
-)
-NOT_YET_DUE = _("この調査時点（{due}）はまだ来ていません。 / This survey point ({due}) has not come yet.")
-SECTOR_REQUIRED = _("就職した場合はセクターを選んでください。 / Choose the sector of the job.")
-BAD_COUNTRY = _("国・地域は英字2字のコードです（例: JP, US）。 / The country is a two-letter code (e.g. JP, US).")
-UNKNOWN_STUDENT = _("この学籍番号の学生は本学に登録されていません。 / No student with this number at your university.")
-DUPLICATE_ROW = _(
-    "同じ学生・調査時点が{row}行目にもあります。 / The same student and survey point is also on row {row}."
-)
+NOT_FINISHED = _("修了・退学した学生（修了・退学日あり）にだけ登録できます。")
+NOT_YET_DUE = _("この調査時点（{due}）はまだ来ていません。")
+SECTOR_REQUIRED = _("就職した場合はセクターを選んでください。")
+BAD_COUNTRY = _("国・地域は英字2字のコードです（例: JP, US）。")
+UNKNOWN_STUDENT = _("この学籍番号の学生は本学に登録されていません。")
+DUPLICATE_ROW = _("同じ学生・調査時点が{row}行目にもあります。")
 
 CAREER_FIELDS = ("survey_point", "destination", "sector", "employer", "country")
 

@@ -61,30 +61,22 @@ ASYNC_THRESHOLD = 10_000  # rows; larger files are checked and applied by the Ce
 TRUE_WORDS = {"1", "true", "yes", "y", "はい", "○", "〇", "有", "該当"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "いいえ", "×", "無", "-", "非該当"}
 
-# Messages (Japanese first, English too)
-NOT_A_TABLE = _(
-    "CSV（UTF-8 / Shift_JIS）または XLSX のファイルを選んでください。 / Choose a CSV (UTF-8 or Shift_JIS) or XLSX file."
-)
-TOO_LARGE = _("ファイルが大きすぎます（上限 {limit} MB）。 / The file is too large (limit {limit} MB).")
-MISSING_HEADERS = _("必須の列がありません: {columns} / Required columns are missing: {columns}")
-UNKNOWN_HEADER = _("不明な列です: {column} / Unknown column: {column}")
-REQUIRED = _("必須です。 / Required.")
-BAD_DATE = _("日付は 2025-04-01 の形式で入力してください。 / Enter a date like 2025-04-01.")
-BAD_INT = _("整数で入力してください。 / Enter a whole number.")
-BAD_BOOL = _("「はい」か「いいえ」（1 / 0）で入力してください。 / Enter yes or no (1 / 0).")
-BAD_CHOICE = _("選択肢にない値です: {value} / Not one of the choices: {value}")
-UNKNOWN_PROGRAM = _("不明な支援事業です: {value} / Unknown program: {value}")
-AMOUNT_RANGE = _("金額は0円以上{max}円以下の整数です。 / Amounts are whole yen from 0 to {max}.")
-CONFLICTING_STUDENT = _(
-    "同じ学籍番号の行で学生の情報が食い違っています（{row}行目）。 / Student details differ from row {row}."
-)
-DUPLICATE_AWARD = _("同じ支援（事業・開始日）が{row}行目にもあります。 / The same award is also on row {row}.")
-UNKNOWN_STUDENT = _(
-    "この学籍番号の学生がいません。学生も一緒に送ってください。 / No student has this number; send the student too."
-)
-AWARD_INCOMPLETE = _(
-    "支援の列（事業・開始日・終了日）をすべて入力してください。 / Fill in program, start and end date."
-)
+# Messages (Japanese msgids; English in locale/en)
+NOT_A_TABLE = _("CSV（UTF-8 / Shift_JIS）または XLSX のファイルを選んでください。")
+TOO_LARGE = _("ファイルが大きすぎます（上限 {limit} MB）。")
+MISSING_HEADERS = _("必須の列がありません: {columns}")
+UNKNOWN_HEADER = _("不明な列です: {column}")
+REQUIRED = _("必須です。")
+BAD_DATE = _("日付は 2025-04-01 の形式で入力してください。")
+BAD_INT = _("整数で入力してください。")
+BAD_BOOL = _("「はい」か「いいえ」（1 / 0）で入力してください。")
+BAD_CHOICE = _("選択肢にない値です: {value}")
+UNKNOWN_PROGRAM = _("不明な支援事業です: {value}")
+AMOUNT_RANGE = _("金額は0円以上{max}円以下の整数です。")
+CONFLICTING_STUDENT = _("同じ学籍番号の行で学生の情報が食い違っています（{row}行目）。")
+DUPLICATE_AWARD = _("同じ支援（事業・開始日）が{row}行目にもあります。")
+UNKNOWN_STUDENT = _("この学籍番号の学生がいません。学生も一緒に送ってください。")
+AWARD_INCOMPLETE = _("支援の列（事業・開始日・終了日）をすべて入力してください。")
 
 
 @dataclass(frozen=True)
@@ -653,7 +645,7 @@ def import_apply(*, plan: ImportPlan, acting_user: Any) -> ImportResult:
     rows never holds all its model and history objects at once; still all or nothing.
     """
     if plan.result.errors:
-        raise ValidationError(_("エラーのあるファイルは反映できません。 / A file with errors cannot be applied."))
+        raise ValidationError(_("エラーのあるファイルは反映できません。"))
     user = acting_user if getattr(acting_user, "pk", None) else None
     awards_of: dict[str, list[_AwardPlan]] = defaultdict(list)
     for item in plan.awards:
