@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from careers.models import CareerOutcome
 from careers.selectors import EMPLOYED, YEARS_AFTER, Destination, Point, due_date
 from students.imports import (
+    LIST_SEPARATOR,
     MISSING_HEADERS,
     REQUIRED,
+    ColumnLabels,
     ImportResult,
     RowError,
     UploadRejected,
@@ -109,7 +111,7 @@ COLUMNS = [
     ("country", "国・地域", "country"),
 ]
 HEADER_TO_KEY = {name: key for key, ja, en in COLUMNS for name in (ja, en)}
-LABEL_OF = {key: ja for key, ja, _en in COLUMNS}
+LABEL_OF = ColumnLabels({key: (ja, en) for key, ja, en in COLUMNS})
 PARSERS = {
     "student_number": _text,
     "survey_point": _choice(Point.choices),
@@ -135,7 +137,7 @@ def career_upload_check(*, university: University, content: bytes, filename: str
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in ("student_number", "survey_point", "destination") if k not in keys]
     if missing:
-        raise UploadRejected(MISSING_HEADERS.format(columns="、".join(missing)))
+        raise UploadRejected(MISSING_HEADERS.format(columns=str(LIST_SEPARATOR).join(missing)))
     students = {s.student_number: s for s in Student.objects.filter(university=university)}
     existing = {(c.student_id, c.survey_point): c for c in CareerOutcome.objects.filter(student__university=university)}
     plan = CareerPlan(ImportResult(rows=table.count))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from dashboards import selectors
 from dashboards.selectors import Scope
-from programs import rules
+from programs.labels import fiscal_year_label
 from students.models import Field, Founder, NationalGroup
 
 
@@ -42,11 +42,11 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
         _("概要"),
         [_("項目"), _("値")],
         [
-            [_("年度"), rules.fiscal_year_label(fy)],
+            [_("年度"), fiscal_year_label(fy)],
             [_("基準額（年額）"), scope.floor if scope.floor is not None else _("現行基準")],
             [_("支援を受ける学生数"), total],
             *(
-                [[_("目標（FY{year}）").format(year=target.fiscal_year), goal], [_("達成率"), _percent(total, goal)]]
+                [[_("目標（{fy}）").format(fy=fiscal_year_label(target.fiscal_year)), goal], [_("達成率"), _percent(total, goal)]]
                 if scope.national and target
                 else []
             ),
@@ -60,7 +60,7 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
         [_("年度"), _("本システムの集計"), _("公表値"), _("目標")],
         [
             [
-                rules.fiscal_year_label(p.fiscal_year),
+                fiscal_year_label(p.fiscal_year),
                 p.tracked,
                 (f"{p.published}" + (_("（計画）") if p.published_is_planned else "")) if p.published else "",
                 p.target or "",
@@ -136,7 +136,7 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
         _("見通し（採用済みの支援のみ）"),
         [_("年度"), _("採用済み支援による人数"), _("目標"), _("不足"), _("必要な新規採用（毎年）")],
         [
-            [rules.fiscal_year_label(r.fiscal_year), r.from_existing_awards, r.target, r.gap, r.new_awards_per_year]
+            [fiscal_year_label(r.fiscal_year), r.from_existing_awards, r.target, r.gap, r.new_awards_per_year]
             for r in outlook
         ],
     )

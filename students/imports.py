@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -54,7 +55,23 @@ COLUMNS: list[tuple[str, str, str]] = [
 STUDENT_KEYS = [key for key, *_ in COLUMNS[:11]]
 AWARD_KEYS = [key for key, *_ in COLUMNS[11:]]
 HEADER_TO_KEY = {name: key for key, ja, en in COLUMNS for name in (ja, en, key)}
-LABEL_OF = {key: ja for key, ja, _en in COLUMNS}
+
+
+class ColumnLabels(dict):
+    """A column's name in messages, in the active language: its Japanese or its English header."""
+
+    def __getitem__(self, key: str) -> str:
+        ja, en = super().__getitem__(key)
+        return en if get_language() == "en" else ja
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+LABEL_OF = ColumnLabels({key: (ja, en) for key, ja, en in COLUMNS})
 REQUIRED_STUDENT = {"student_number", "field", "entry_date"}
 ASYNC_THRESHOLD = 10_000  # rows; larger files are checked and applied by the Celery worker
 
@@ -66,6 +83,8 @@ NOT_A_TABLE = _("CSV（UTF-8 / Shift_JIS）または XLSX のファイルを選�
 TOO_LARGE = _("ファイルが大きすぎます（上限 {limit} MB）。")
 MISSING_HEADERS = _("必須の列がありません: {columns}")
 UNKNOWN_HEADER = _("不明な列です: {column}")
+# Translators: between the names of columns in a list
+LIST_SEPARATOR = _("、")
 REQUIRED = _("必須です。")
 BAD_DATE = _("日付は 2025-04-01 の形式で入力してください。")
 BAD_INT = _("整数で入力してください。")
@@ -359,7 +378,7 @@ def import_check(
     ]
     missing = [LABEL_OF[k] for k in ["student_number", "field", "entry_date"] if k not in keys]
     if missing:
-        raise UploadRejected(MISSING_HEADERS.format(columns="、".join(missing)))
+        raise UploadRejected(MISSING_HEADERS.format(columns=str(LIST_SEPARATOR).join(missing)))
     plan = plan_rows(university=university, keys=keys, raw_rows=table.rows(), total=table.count, progress=progress)
     plan.result.errors[:0] = unknown
     return plan
