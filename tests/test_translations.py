@@ -209,3 +209,30 @@ def test_year_lock_message_names_the_year_in_the_language_of_the_request(referen
         assert locked_message(2025, code) == (
             "The SPRING report for FY2025 (R7) has been accepted; ask the program officer to reopen it."
         )
+
+
+@pytest.mark.django_db
+def test_reminders_are_written_in_japanese_only_whatever_language_is_active(reference, university_a):
+    from datetime import date
+
+    from django.core import mail
+    from django.utils import translation
+
+    from careers import reminders as career_reminders
+    from reports import reminders as report_reminders
+    from tests.factories import AwardFactory, StudentFactory, user_with_role
+
+    staff = user_with_role("a_staff", "university_staff", university=university_a)
+    staff.email = "staff@a.example"
+    staff.save()
+    AwardFactory(student=StudentFactory(university=university_a), start_date=date(2025, 4, 1))
+    StudentFactory(university=university_a, status="completed", completion_date=date(2026, 3, 31))
+    with translation.override("en"):
+        assert report_reminders.send_report_reminders(date(2026, 6, 1)) == 1
+        assert career_reminders.send_career_reminders(date(2026, 6, 1)) == 1
+    report, career = mail.outbox
+    assert "令和7年度 SPRING 実績報告の提出期限（2026-05-31）を過ぎています" in report.subject
+    assert "1件" in career.subject
+    for message in (report, career):
+        assert JAPANESE.search(message.body)
+        assert not re.search(r"[A-Za-z]{3,} [a-z]{3,} [a-z]{3,}", message.body), message.body  # no English prose
