@@ -236,3 +236,22 @@ def test_reminders_are_written_in_japanese_only_whatever_language_is_active(refe
     for message in (report, career):
         assert JAPANESE.search(message.body)
         assert not re.search(r"[A-Za-z]{3,} [a-z]{3,} [a-z]{3,}", message.body), message.body  # no English prose
+
+
+def test_sort_options_and_upload_column_names_follow_the_language():
+    from django.utils import translation
+
+    from careers import services as career_services
+    from students.filters import StudentFilterSet
+    from students.imports import LABEL_OF
+
+    def sort_options() -> list[str]:
+        return [str(label) for value, label in StudentFilterSet().filters["ordering"].extra["choices"] if value]
+
+    with translation.override("ja"):
+        assert sort_options()[:2] == ["学籍番号", "学籍番号（降順）"]
+        assert (LABEL_OF["student_number"], career_services.LABEL_OF["survey_point"]) == ("学籍番号", "調査時点")
+    with translation.override("en"):
+        assert sort_options()[:2] == ["Student number", "Student number (descending)"]
+        assert not any(JAPANESE.search(option) for option in sort_options())
+        assert (LABEL_OF["student_number"], career_services.LABEL_OF["survey_point"]) == ("student_number", "survey_point")
