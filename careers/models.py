@@ -53,9 +53,7 @@ class CareerOutcome(models.Model):
             models.UniqueConstraint(
                 fields=["student", "survey_point"],
                 name="career_one_per_student_point",
-                violation_error_message=_(
-                    "この時点の進路は既に登録されています。 / A record for this survey point already exists."
-                ),
+                violation_error_message=_("この時点の進路は既に登録されています。"),
             )
         ]
 

@@ -224,6 +224,8 @@ def outcome_records(careers, by: str = "program") -> list[tuple[tuple[str, ...],
 # The items of JGRAD's first registration that the product holds (NISTEP's PhD database:
 # profile, study career, support received, employment career). Names, e-Rad number, course
 # entry and completion, field, status, flags, the supports held, and the career at completion.
+# Not translated: JGRAD registers these items under its Japanese names and codes, so the file is
+# Japanese whatever the language of the page (careers.views.jgrad_export renders it in Japanese).
 JGRAD_COLUMNS = [
     "学籍番号",
     "研究者番号",

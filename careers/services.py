@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from careers.models import CareerOutcome
 from careers.selectors import EMPLOYED, YEARS_AFTER, Destination, Point, due_date
 from students.imports import (
+    LIST_SEPARATOR,
     MISSING_HEADERS,
     REQUIRED,
+    ColumnLabels,
     ImportResult,
     RowError,
     UploadRejected,
@@ -25,17 +27,12 @@ from students.imports import (
 from students.models import Student, University
 from students.services import locked_for_update
 
-NOT_FINISHED = _(
-    "修了・退学した学生（修了・退学日あり）にだけ登録できます。 / "
-    "Only completed or withdrawn students with a completion date have career records."
-)
-NOT_YET_DUE = _("この調査時点（{due}）はまだ来ていません。 / This survey point ({due}) has not come yet.")
-SECTOR_REQUIRED = _("就職した場合はセクターを選んでください。 / Choose the sector of the job.")
-BAD_COUNTRY = _("国・地域は英字2字のコードです（例: JP, US）。 / The country is a two-letter code (e.g. JP, US).")
-UNKNOWN_STUDENT = _("この学籍番号の学生は本学に登録されていません。 / No student with this number at your university.")
-DUPLICATE_ROW = _(
-    "同じ学生・調査時点が{row}行目にもあります。 / The same student and survey point is also on row {row}."
-)
+NOT_FINISHED = _("修了・退学した学生（修了・退学日あり）にだけ登録できます。")
+NOT_YET_DUE = _("この調査時点（{due}）はまだ来ていません。")
+SECTOR_REQUIRED = _("就職した場合はセクターを選んでください。")
+BAD_COUNTRY = _("国・地域は英字2字のコードです（例: JP, US）。")
+UNKNOWN_STUDENT = _("この学籍番号の学生は本学に登録されていません。")
+DUPLICATE_ROW = _("同じ学生・調査時点が{row}行目にもあります。")
 
 CAREER_FIELDS = ("survey_point", "destination", "sector", "employer", "country")
 
@@ -114,7 +111,7 @@ COLUMNS = [
     ("country", "国・地域", "country"),
 ]
 HEADER_TO_KEY = {name: key for key, ja, en in COLUMNS for name in (ja, en)}
-LABEL_OF = {key: ja for key, ja, _en in COLUMNS}
+LABEL_OF = ColumnLabels({key: (ja, en) for key, ja, en in COLUMNS})
 PARSERS = {
     "student_number": _text,
     "survey_point": _choice(Point.choices),
@@ -140,7 +137,7 @@ def career_upload_check(*, university: University, content: bytes, filename: str
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in ("student_number", "survey_point", "destination") if k not in keys]
     if missing:
-        raise UploadRejected(MISSING_HEADERS.format(columns="、".join(missing)))
+        raise UploadRejected(MISSING_HEADERS.format(columns=str(LIST_SEPARATOR).join(missing)))
     students = {s.student_number: s for s in Student.objects.filter(university=university)}
     existing = {(c.student_id, c.survey_point): c for c in CareerOutcome.objects.filter(student__university=university)}
     plan = CareerPlan(ImportResult(rows=table.count))

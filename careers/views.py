@@ -1,11 +1,12 @@
 """Pages for careers after the degree: what is due, entry in the student's page, upload, JGRAD."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -151,9 +152,10 @@ def jgrad_export(request, fmt):
         raise Http404
     rows = selectors.jgrad_rows(university=university, fiscal_year=fiscal_year)
     name = f"jgrad-{university.pk}-FY{fiscal_year}"
-    if fmt == "xlsx":
-        return _download(table_xlsx(selectors.JGRAD_COLUMNS, rows, "JGRAD"), name, fmt)
-    return _download(table_csv(selectors.JGRAD_COLUMNS, rows), name, fmt)
+    with translation.override(settings.LANGUAGE_CODE):  # JGRAD's items and choices are Japanese
+        if fmt == "xlsx":
+            return _download(table_xlsx(selectors.JGRAD_COLUMNS, rows, "JGRAD"), name, fmt)
+        return _download(table_csv(selectors.JGRAD_COLUMNS, rows), name, fmt)
 
 
 def student_panel_context(request, student) -> dict:

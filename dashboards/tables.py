@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from dashboards import selectors
 from dashboards.selectors import ProgramInfo, Scope
-from programs import reference, rules
+from programs import reference
+from programs.labels import fiscal_year_label
 from students.models import Field, Founder, NationalGroup
 
 
@@ -47,7 +48,7 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
 
     if scope.national:
         comparison = (
-            [[_("目標（FY{year}）").format(year=target.fiscal_year), goal], [_("達成率"), _percent(total, goal)]]
+            [[_("目標（{fy}）").format(fy=fiscal_year_label(target.fiscal_year)), goal], [_("達成率"), _percent(total, goal)]]
             if target
             else []
         )
@@ -60,7 +61,7 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
         _("概要"),
         [_("項目"), _("値")],
         [
-            [_("年度"), rules.fiscal_year_label(fy)],
+            [_("年度"), fiscal_year_label(fy)],
             [_("基準額（年額）"), scope.floor if scope.floor is not None else _("現行基準")],
             [_("支援を受ける学生数"), total],
             *comparison,
@@ -72,7 +73,7 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
     points = selectors.trend(scope)
     trend_rows = [
         [
-            rules.fiscal_year_label(p.fiscal_year),
+            fiscal_year_label(p.fiscal_year),
             p.tracked if p.fiscal_year <= current_fy else "",
             p.tracked if p.fiscal_year > current_fy else "",
             (f"{p.published}" + (_("（計画）") if p.published_is_planned else "")) if p.published else "",
@@ -156,7 +157,7 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
             _("見通し（採用済みの支援のみ）"),
             [_("年度"), _("採用済み支援による人数"), _("目標"), _("不足"), _("必要な新規採用（毎年）")],
             [
-                [rules.fiscal_year_label(r.fiscal_year), r.from_existing_awards, r.target, r.gap, r.new_awards_per_year]
+                [fiscal_year_label(r.fiscal_year), r.from_existing_awards, r.target, r.gap, r.new_awards_per_year]
                 for r in outlook
             ],
         )
@@ -165,7 +166,7 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
             "outlook",
             _("見通し（採用済みの支援のみ）"),
             [_("年度"), _("採用済み支援による人数")],
-            [[rules.fiscal_year_label(r.fiscal_year), r.from_existing_awards] for r in outlook],
+            [[fiscal_year_label(r.fiscal_year), r.from_existing_awards] for r in outlook],
         )
 
     if scope.national:
@@ -223,8 +224,8 @@ def _published_breakdown(scope: Scope, names: dict[str, str]) -> Table:
     headers = [_("区分")]
     for fy in years:
         headers += [
-            _("{year} 公表").format(year=rules.fiscal_year_label(fy)),
-            _("{year} 本システム").format(year=rules.fiscal_year_label(fy)),
+            _("{year} 公表").format(year=fiscal_year_label(fy)),
+            _("{year} 本システム").format(year=fiscal_year_label(fy)),
         ]
     rows: list[list[Any]] = []
     for key, label, codes in reference.PUBLISHED_GROUPS:

@@ -4,9 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCK_SECONDS = 15 * 60
-LOGIN_LOCKED = _(
-    "ログインの失敗が続いたため、15分間ログインできません。 / Too many failed sign-ins; try again in 15 minutes."
-)
+LOGIN_LOCKED = _("ログインの失敗が続いたため、15分間ログインできません。")
 
 
 def _failure_keys(request) -> list[str]:

@@ -1,6 +1,7 @@
 from celery import current_app
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from programs.models import LivingCostFloor, Program, StipendRule, Target
 
@@ -45,7 +46,7 @@ class ProgramAdmin(RecountsFacts):
     search_fields = ("code", "name_ja", "name_en")
     inlines = [StipendRuleInline]
 
-    @admin.display(description="生活費相当額（最新・年額）")
+    @admin.display(description=_("生活費相当額（最新・年額）"))
     def current_living_cost(self, obj: Program) -> str:
         rule = obj.rules.order_by("-effective_from").first()
         return f"¥{rule.annual_living_cost:,}" if rule else "—"

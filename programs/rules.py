@@ -33,18 +33,11 @@ class RuleViolation(Exception):
 
 
 # Error messages live next to the rules so tests can assert their exact text.
-END_BEFORE_START = _("終了日が開始日より前です。 / The end date is before the start date.")
-TERM_EXCEEDED = _(
-    "終了日が支援期間（{term}年{extra}）を超えています。最長 {max_end} まで。 / "
-    "The end date is past the program's term; the latest allowed is {max_end}."
-)
-EXCLUSIVE_OVERLAP = _(
-    "{other} と同じ月に重複して受給できません（{month}）。 / "
-    "This award overlaps {other} in {month}; these programs are exclusive."
-)
+END_BEFORE_START = _("終了日が開始日より前です。")
+TERM_EXCEEDED = _("終了日が支援期間（{term}年{extra}）を超えています。最長 {max_end} まで。")
+EXCLUSIVE_OVERLAP = _("{other} と同じ月に重複して受給できません（{month}）。")
 POSTDOC_FOR_STUDENT = _(
-    "{program} は博士号取得者向けの事業です。在籍中の博士課程学生には登録できません。 / "
-    "{program} is for doctoral degree holders and cannot be given to an enrolled student."
+    "{program} は博士号取得者向けの事業です。在籍中の博士課程学生には登録できません。"
 )
 
 
@@ -317,7 +310,7 @@ def check_term(*, start: date, end: date, term_years: int | None, suspended_mont
         return
     limit = latest_end(start, term_years, suspended_months)
     if end > limit:
-        extra = f"＋休止{suspended_months}か月" if suspended_months else ""
+        extra = _("＋休止{months}か月").format(months=suspended_months) if suspended_months else ""
         raise RuleViolation(
             TERM_EXCEEDED.format(term=term_years, extra=extra, max_end=limit.isoformat()),
             field="end_date",

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from phdsupport.history import history_user
@@ -54,7 +55,7 @@ class ReportEvent(models.Model):
         SUBMIT = "submit", _("提出")
         RETURN = "return", _("差戻し")
         ACCEPT = "accept", _("受理")
-        REOPEN = "reopen", _("再開")
+        REOPEN = "reopen", pgettext_lazy("report", "再開")  # not an award's resumption
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=16, choices=Action.choices)

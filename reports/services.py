@@ -25,20 +25,12 @@ from reports.selectors import report_figures
 from students.models import University
 from students.services import year_lock, year_unlock
 
-WRONG_STATE = _(
-    "この報告は今の状態（{state}）ではこの操作ができません。 / Not possible in the report's state ({state})."
-)
-NOT_CERTIFIER = _(
-    "報告を提出できるのは本学の提出権限を持つ担当者だけです。 / Only your university's certifying staff may submit."
-)
-NOT_OFFICER = _("この事業の担当官だけができる操作です。 / Only this program's officer may do this.")
-COMMENT_REQUIRED = _("理由・コメントを入力してください。 / Enter a comment.")
-DEADLINE_TOO_EARLY = _(
-    "提出期限は年度の終わり（{end}）より後の日にしてください。 / The deadline must fall after the fiscal year ends ({end})."
-)
-YEAR_NOT_OVER = _(
-    "年度が終わる（{end}）までは提出できません。 / The report can be submitted once the fiscal year ends ({end})."
-)
+WRONG_STATE = _("この報告は今の状態（{state}）ではこの操作ができません。")
+NOT_CERTIFIER = _("報告を提出できるのは本学の提出権限を持つ担当者だけです。")
+NOT_OFFICER = _("この事業の担当官だけができる操作です。")
+COMMENT_REQUIRED = _("理由・コメントを入力してください。")
+DEADLINE_TOO_EARLY = _("提出期限は年度の終わり（{end}）より後の日にしてください。")
+YEAR_NOT_OVER = _("年度が終わる（{end}）までは提出できません。")
 
 
 

@@ -46,6 +46,19 @@ class StudentFilterSet(django_filters.FilterSet):
             ("updated_at", "updated_at"),
             ("status", "status"),
         ),
+        # Both directions named here: django-filter's "(descending)" has no Japanese.
+        field_labels={
+            "student_number": _("学籍番号"),
+            "-student_number": _("学籍番号（降順）"),
+            "entry_date": _("入学日"),
+            "-entry_date": _("入学日（新しい順）"),
+            "family_name": _("姓"),
+            "-family_name": _("姓（降順）"),
+            "updated_at": _("更新日時"),
+            "-updated_at": _("更新日時（新しい順）"),
+            "status": _("在籍状況"),
+            "-status": _("在籍状況（降順）"),
+        },
         label=_("並び順"),
     )
 

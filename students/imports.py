@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -54,37 +55,47 @@ COLUMNS: list[tuple[str, str, str]] = [
 STUDENT_KEYS = [key for key, *_ in COLUMNS[:11]]
 AWARD_KEYS = [key for key, *_ in COLUMNS[11:]]
 HEADER_TO_KEY = {name: key for key, ja, en in COLUMNS for name in (ja, en, key)}
-LABEL_OF = {key: ja for key, ja, _en in COLUMNS}
+
+
+class ColumnLabels(dict):
+    """A column's name in messages, in the active language: its Japanese or its English header."""
+
+    def __getitem__(self, key: str) -> str:
+        ja, en = super().__getitem__(key)
+        return en if get_language() == "en" else ja
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+LABEL_OF = ColumnLabels({key: (ja, en) for key, ja, en in COLUMNS})
 REQUIRED_STUDENT = {"student_number", "field", "entry_date"}
 ASYNC_THRESHOLD = 10_000  # rows; larger files are checked and applied by the Celery worker
 
 TRUE_WORDS = {"1", "true", "yes", "y", "はい", "○", "〇", "有", "該当"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "いいえ", "×", "無", "-", "非該当"}
 
-# Messages (Japanese first, English too)
-NOT_A_TABLE = _(
-    "CSV（UTF-8 / Shift_JIS）または XLSX のファイルを選んでください。 / Choose a CSV (UTF-8 or Shift_JIS) or XLSX file."
-)
-TOO_LARGE = _("ファイルが大きすぎます（上限 {limit} MB）。 / The file is too large (limit {limit} MB).")
-MISSING_HEADERS = _("必須の列がありません: {columns} / Required columns are missing: {columns}")
-UNKNOWN_HEADER = _("不明な列です: {column} / Unknown column: {column}")
-REQUIRED = _("必須です。 / Required.")
-BAD_DATE = _("日付は 2025-04-01 の形式で入力してください。 / Enter a date like 2025-04-01.")
-BAD_INT = _("整数で入力してください。 / Enter a whole number.")
-BAD_BOOL = _("「はい」か「いいえ」（1 / 0）で入力してください。 / Enter yes or no (1 / 0).")
-BAD_CHOICE = _("選択肢にない値です: {value} / Not one of the choices: {value}")
-UNKNOWN_PROGRAM = _("不明な支援事業です: {value} / Unknown program: {value}")
-AMOUNT_RANGE = _("金額は0円以上{max}円以下の整数です。 / Amounts are whole yen from 0 to {max}.")
-CONFLICTING_STUDENT = _(
-    "同じ学籍番号の行で学生の情報が食い違っています（{row}行目）。 / Student details differ from row {row}."
-)
-DUPLICATE_AWARD = _("同じ支援（事業・開始日）が{row}行目にもあります。 / The same award is also on row {row}.")
-UNKNOWN_STUDENT = _(
-    "この学籍番号の学生がいません。学生も一緒に送ってください。 / No student has this number; send the student too."
-)
-AWARD_INCOMPLETE = _(
-    "支援の列（事業・開始日・終了日）をすべて入力してください。 / Fill in program, start and end date."
-)
+# Messages (Japanese msgids; English in locale/en)
+NOT_A_TABLE = _("CSV（UTF-8 / Shift_JIS）または XLSX のファイルを選んでください。")
+TOO_LARGE = _("ファイルが大きすぎます（上限 {limit} MB）。")
+MISSING_HEADERS = _("必須の列がありません: {columns}")
+UNKNOWN_HEADER = _("不明な列です: {column}")
+# Translators: between the names of columns in a list
+LIST_SEPARATOR = _("、")
+REQUIRED = _("必須です。")
+BAD_DATE = _("日付は 2025-04-01 の形式で入力してください。")
+BAD_INT = _("整数で入力してください。")
+BAD_BOOL = _("「はい」か「いいえ」（1 / 0）で入力してください。")
+BAD_CHOICE = _("選択肢にない値です: {value}")
+UNKNOWN_PROGRAM = _("不明な支援事業です: {value}")
+AMOUNT_RANGE = _("金額は0円以上{max}円以下の整数です。")
+CONFLICTING_STUDENT = _("同じ学籍番号の行で学生の情報が食い違っています（{row}行目）。")
+DUPLICATE_AWARD = _("同じ支援（事業・開始日）が{row}行目にもあります。")
+UNKNOWN_STUDENT = _("この学籍番号の学生がいません。学生も一緒に送ってください。")
+AWARD_INCOMPLETE = _("支援の列（事業・開始日・終了日）をすべて入力してください。")
 
 
 @dataclass(frozen=True)
@@ -367,7 +378,7 @@ def import_check(
     ]
     missing = [LABEL_OF[k] for k in ["student_number", "field", "entry_date"] if k not in keys]
     if missing:
-        raise UploadRejected(MISSING_HEADERS.format(columns="、".join(missing)))
+        raise UploadRejected(MISSING_HEADERS.format(columns=str(LIST_SEPARATOR).join(missing)))
     plan = plan_rows(university=university, keys=keys, raw_rows=table.rows(), total=table.count, progress=progress)
     plan.result.errors[:0] = unknown
     return plan
@@ -653,7 +664,7 @@ def import_apply(*, plan: ImportPlan, acting_user: Any) -> ImportResult:
     rows never holds all its model and history objects at once; still all or nothing.
     """
     if plan.result.errors:
-        raise ValidationError(_("エラーのあるファイルは反映できません。 / A file with errors cannot be applied."))
+        raise ValidationError(_("エラーのあるファイルは反映できません。"))
     user = acting_user if getattr(acting_user, "pk", None) else None
     awards_of: dict[str, list[_AwardPlan]] = defaultdict(list)
     for item in plan.awards:

@@ -94,7 +94,7 @@ class Student(models.Model):
         max_length=8,
         blank=True,
         db_index=True,
-        validators=[RegexValidator(r"^\d{8}$", _("研究者番号は8桁の数字です。 / The e-Rad number has 8 digits."))],
+        validators=[RegexValidator(r"^\d{8}$", _("研究者番号は8桁の数字です。"))],
     )
     family_name = models.CharField(_("姓"), max_length=100, blank=True)
     given_name = models.CharField(_("名"), max_length=100, blank=True)
@@ -120,9 +120,7 @@ class Student(models.Model):
             models.UniqueConstraint(
                 fields=["university", "student_number"],
                 name="student_number_unique_per_university",
-                violation_error_message=_(
-                    "この学籍番号は既に登録されています。 / This student number is already registered."
-                ),
+                violation_error_message=_("この学籍番号は既に登録されています。"),
             )
         ]
 
@@ -172,7 +170,7 @@ class Award(models.Model):
             models.UniqueConstraint(
                 fields=["student", "program", "start_date"],
                 name="award_unique_student_program_start",
-                violation_error_message=_("同じ学生・事業・開始日の支援が既にあります。 / This award already exists."),
+                violation_error_message=_("同じ学生・事業・開始日の支援が既にあります。"),
             ),
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from programs import rules
+from programs.labels import fiscal_year_label
 from programs.models import Program
 from programs.selectors import stipend_rule_in_force
 from students.facts import facts_refresh, fetch_award_terms
@@ -24,23 +25,14 @@ from students.models import Award, AwardEvent, Student, University, YearLock
 
 MAX_ANNUAL_YEN = 10_000_000  # no program pays more than this a year; anything above is a typo
 
-AMOUNT_OUT_OF_RANGE = _(
-    "金額は0円以上{max}円以下の整数で入力してください。 / Enter a whole yen amount from 0 to {max}."
-)
-STALE_UPDATE = _(
-    "他の利用者が先に更新しました。再読み込みしてからやり直してください。 / "
-    "Someone else changed this record first. Reload and try again."
-)
-NO_OPEN_SUSPENSION = _("再開する休止がありません。 / There is no open suspension to end.")
-ALREADY_SUSPENDED = _("既に休止中です。 / The award is already suspended.")
-EVENT_DATE_OUTSIDE = _(
-    "日付が支援期間（{start}〜{end}）の外です。 / The date is outside the award period ({start} to {end})."
-)
-EXTENSION_NOT_LATER = _(
-    "延長後の終了日は現在の終了日（{end}）より後にしてください。 / The new end must be after {end}."
-)
-END_REQUIRED = _("終了日を入力してください。 / Enter the end date.")
-AWARD_CLOSED = _("終了した支援は変更できません。 / This award has ended and cannot be changed.")
+AMOUNT_OUT_OF_RANGE = _("金額は0円以上{max}円以下の整数で入力してください。")
+STALE_UPDATE = _("他の利用者が先に更新しました。再読み込みしてからやり直してください。")
+NO_OPEN_SUSPENSION = _("再開する休止がありません。")
+ALREADY_SUSPENDED = _("既に休止中です。")
+EVENT_DATE_OUTSIDE = _("日付が支援期間（{start}〜{end}）の外です。")
+EXTENSION_NOT_LATER = _("延長後の終了日は現在の終了日（{end}）より後にしてください。")
+END_REQUIRED = _("終了日を入力してください。")
+AWARD_CLOSED = _("終了した支援は変更できません。")
 
 STUDENT_FIELDS = (
     "student_number",
@@ -81,16 +73,11 @@ def locked_for_update(model: type, pk: int, expected_version: int | None) -> Any
 
 # --- Year locks ---------------------------------------------------------------------------
 
-LOCKED = _(
-    "{fy_ja}の {program} の実績報告は受理済みのため変更できません。担当官に再開を依頼してください。 / "
-    "The {program} report for {fy} has been accepted; ask the program officer to reopen it."
-)
+LOCKED = _("{fy}の {program} の実績報告は受理済みのため変更できません。担当官に再開を依頼してください。")
 
 
 def locked_message(fiscal_year: int, program_code: str) -> str:
-    return str(LOCKED).format(
-        fy_ja=rules.fiscal_year_label_ja(fiscal_year), fy=rules.fiscal_year_label(fiscal_year), program=program_code
-    )
+    return str(LOCKED).format(fy=fiscal_year_label(fiscal_year), program=program_code)
 
 
 def locked_years(*, university_id: int) -> set[tuple[int, int]]:
@@ -342,7 +329,7 @@ def award_event_create(
     """
     award = Award.objects.select_for_update().select_related("program", "student").get(pk=award.pk)
     if kind not in AwardEvent.Kind.values:
-        raise ValidationError({"kind": [ValidationError(_("不明な種別です。 / Unknown kind."), code="invalid_choice")]})
+        raise ValidationError({"kind": [ValidationError(_("不明な種別です。"), code="invalid_choice")]})
     if award.status in (Award.Status.COMPLETED, Award.Status.TERMINATED) and kind != AwardEvent.Kind.EXTENSION:
         raise ValidationError({"__all__": [ValidationError(AWARD_CLOSED, code="closed")]})
     event = AwardEvent(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from students.imports import ASYNC_THRESHOLD, ImportResult, UploadRejected, import_apply, import_check, read_table
 from students.models import University, UploadJob
@@ -50,7 +51,7 @@ def upload_check(*, job_id: int) -> UploadJob:
 
 def upload_apply_start(*, job: UploadJob, acting_user: Any) -> UploadJob:
     if job.state != UploadJob.State.CHECKED:
-        raise ValidationError("この アップロードは反映できる状態ではありません。 / This upload cannot be applied now.")
+        raise ValidationError(_("この アップロードは反映できる状態ではありません。"))
     UploadJob.objects.filter(pk=job.pk).update(state=UploadJob.State.APPLYING, processed_rows=0)
     if job.total_rows >= ASYNC_THRESHOLD:
         from students.tasks import upload_apply_task

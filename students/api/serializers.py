@@ -1,4 +1,5 @@
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from programs.models import Program
@@ -150,7 +151,7 @@ class BulkSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if len(attrs["students"]) + len(attrs["awards"]) > 10_000:
-            raise serializers.ValidationError("一度に送れるのは10,000件までです。 / At most 10,000 items at once.")
+            raise serializers.ValidationError(_("一度に送れるのは10,000件までです。"))
         return attrs
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
@@ -356,8 +357,6 @@ def _bulk_rows(keys: list[str], students: list[dict], awards: list[dict]) -> tup
 
 
 def _bulk_problem(errors, origins: list[dict]) -> dict:
-    from phdsupport.api.errors import localise
-
     items = []
     for error in errors:
         origin = origins[error.row - 2]
@@ -369,14 +368,14 @@ def _bulk_problem(errors, origins: list[dict]) -> dict:
                 "index": origin[collection],
                 "field": error.field or None,
                 "code": "invalid",
-                "message": localise(error.message),
+                "message": str(error.message),
             }
         )
     return {
         "type": "about:blank",
         "title": "Bad Request",
         "status": 400,
-        "detail": localise("入力に誤りがあります。 / The request has errors."),
+        "detail": gettext("入力に誤りがあります。"),
         "errors": items,
     }
 
@@ -393,5 +392,5 @@ def student_of(request, values: dict) -> Student:
     from rest_framework.exceptions import ValidationError
 
     raise ValidationError(
-        {"student": ["student か student_number を指定してください。 / Give student or student_number."]}
+        {"student": [gettext("student か student_number を指定してください。")]}
     )

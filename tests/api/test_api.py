@@ -83,6 +83,7 @@ def test_programs_and_universities(read_a):
     assert [p["code"] for p in programs] == [
         "SPRING",
         "BOOST",
+        "FELLOWSHIP",
         "JSPS_DC1",
         "JSPS_DC2",
         "JSPS_PD",

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from programs.labels import fiscal_year_label
 from students import services
 from tests.factories import user_with_role
 
@@ -23,7 +24,8 @@ def _json_script(body: str, element_id: str):
 
 
 def _trend_row(rows, fy):
-    return next(row for row in rows if f"FY{fy}" in str(row[0]))
+    label = fiscal_year_label(fy)  # the page's language: 令和7年度 here
+    return next(row for row in rows if str(row[0]) == label)
 
 
 def _table_row(body: str, table_key: str, first_cell: str) -> str:
@@ -53,7 +55,7 @@ def test_every_figure_of_the_national_page_follows_a_write(client, population, d
     body = client.get("/dashboards/", {"fiscal_year": FY}).content.decode()
     assert '<span class="kpi-value">5</span>' in body
     assert _trend_row(_json_script(body, "trend-data"), FY)[1] == 5
-    assert " 5 " in f" {_table_row(body, 'trend', 'FY2025')} "
+    assert " 5 " in f" {_table_row(body, 'trend', '令和7年度')} "
     programs = {row[0]: row[2] for row in _json_script(body, "program-data")}
     assert sum(n for n in programs.values() if n != "") == 5
     assert _table_row(body, "universities", "甲大学").split()[3] == "4"
@@ -68,6 +70,6 @@ def test_every_figure_of_the_university_page_follows_a_write(client, population,
     body = client.get(url, {"fiscal_year": FY}).content.decode()
     assert '<span class="kpi-value">4</span>' in body
     assert _trend_row(_json_script(body, "trend-data"), FY)[1] == 4
-    assert " 4 " in f" {_table_row(body, 'trend', 'FY2025')} "
+    assert " 4 " in f" {_table_row(body, 'trend', '令和7年度')} "
     programs = {row[0]: row[2] for row in _json_script(body, "program-data")}
     assert sum(n for n in programs.values() if n != "") == 4

@@ -23,9 +23,9 @@ def test_later_years_are_committed_so_far_not_counted(population):
     rows = {row[0]: row for row in trend.rows}
     # then: FY2025 is counted; FY2026 is in its own "committed so far" column, not on the counted line
     assert trend.headers[1:3] == ["本システムの集計", "採用済みの支援のみ（今後の年度）"]
-    assert rows["FY2025 (R7)"][1:3] == [4, ""]
-    assert rows["FY2026 (R8)"][1:3] == ["", 4]
-    assert rows["FY2027 (R9)"][1:3] == ["", 3]
+    assert rows["令和7年度"][1:3] == [4, ""]
+    assert rows["令和8年度"][1:3] == ["", 4]
+    assert rows["令和9年度"][1:3] == ["", 3]
 
 
 def test_trend_note_says_later_years_are_not_results(ministry_client):
@@ -42,7 +42,7 @@ def test_university_page_shows_its_share_not_the_national_target(ministry_client
     assert summary["支援を受ける学生数"] == 3
     assert summary["全国の支援を受ける学生数"] == 4
     assert summary["全国に占める割合"] == "75.0%"
-    assert "目標（FY2025）" not in summary
+    assert "目標（令和7年度）" not in summary
     assert tables["outlook"].headers == ["年度", "採用済み支援による人数"]
     assert tables["trend"].headers == ["年度", "本システムの集計", "採用済みの支援のみ（今後の年度）"]
     assert "22,500" not in body
@@ -52,7 +52,7 @@ def test_university_page_shows_its_share_not_the_national_target(ministry_client
 def test_national_page_keeps_the_target_and_the_gap(ministry_client):
     tables = ministry_client.get("/dashboards/", {"fiscal_year": FY}).context["tables"]
     assert "不足" in tables["outlook"].headers
-    assert dict(tables["summary"].rows)["目標（FY2025）"] == 22_500
+    assert dict(tables["summary"].rows)["目標（令和7年度）"] == 22_500
 
 
 def test_footnote_counts_persons_at_two_universities(ministry_client):
@@ -94,7 +94,7 @@ def test_programs_are_named_in_the_page_language(ministry_client):
 def test_national_page_shows_the_published_breakdown_beside_the_counted_one(ministry_client):
     response = ministry_client.get("/dashboards/", {"fiscal_year": FY})
     table = response.context["tables"]["published_programs"]
-    assert table.headers[:3] == ["区分", "FY2021 (R3) 公表", "FY2021 (R3) 本システム"]
+    assert table.headers[:3] == ["区分", "令和3年度 公表", "令和3年度 本システム"]
     rows = {row[0]: row for row in table.rows}
     assert list(rows) == ["JSPS DC等", "SPRING", "フェロー事業", "創発RA", "合計"]
     assert rows["JSPS DC等"][1::2] == [7_500, 7_500, 8_600, 8_800]
