@@ -2,10 +2,9 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from phdsupport.access import Role
-from phdsupport.history import history_user
+from phdsupport.history import audited_history
 from programs.models import Program
 from students.managers import (
     AwardEventQuerySet,
@@ -109,7 +108,7 @@ class Student(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+    history = audited_history(excluded_fields=["updated_at"])
     objects = StudentQuerySet.as_manager()
 
     class Meta:
@@ -161,7 +160,7 @@ class Award(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "university"], get_user=history_user)
+    history = audited_history(excluded_fields=["updated_at", "university"])
     objects = AwardQuerySet.as_manager()
 
     class Meta:
@@ -215,7 +214,7 @@ class AwardEvent(models.Model):
     )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = audited_history()
     objects = AwardEventQuerySet.as_manager()
 
     class Meta:
@@ -239,6 +238,8 @@ class Membership(models.Model):
     can_certify = models.BooleanField(
         _("報告の提出権限"), default=False, help_text=_("大学担当者のうち、実績報告を提出（証明）できる人")
     )
+
+    history = audited_history(m2m_fields=[programs])  # who gave whom which role
 
     class Meta:
         verbose_name = _("利用者の役割")
@@ -396,6 +397,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(_("発行日時"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最終使用日時"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("失効日時"), null=True, blank=True)
+
+    # Issue and revocation, by whom; use is in last_used_at (written without history).
+    history = audited_history(excluded_fields=["key_hash", "last_used_at"])
 
     class Meta:
         ordering = ["-created_at"]
