@@ -53,9 +53,7 @@ def history_api_key() -> str:
 class ApiKeyHistory(models.Model):
     """Fields every historical model adds: which API key (by prefix) made the change."""
 
-    history_api_key = models.CharField(
-        _("APIキー"), max_length=12, blank=True, default=history_api_key, editable=False
-    )
+    history_api_key = models.CharField(_("APIキー"), max_length=12, blank=True, default=history_api_key, editable=False)
 
     class Meta:
         abstract = True

@@ -93,9 +93,7 @@ def _locked_for_update(report: Report, expected: str) -> Report:
 def report_prepare(*, university: University, program: Program, fiscal_year: int, acting_user: Any) -> Report:
     """The draft for a university, program and year, its figures refreshed from the data."""
     with recorded_as(_recorded(acting_user)):
-        report, _created = Report.objects.get_or_create(
-            university=university, program=program, fiscal_year=fiscal_year
-        )
+        report, _created = Report.objects.get_or_create(university=university, program=program, fiscal_year=fiscal_year)
     if report.state == Report.State.DRAFT:
         figures = report_figures(university=university, program=program, fiscal_year=fiscal_year)
         if figures != report.figures:  # a new version only when the data moved (ETag, updated_since)

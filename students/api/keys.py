@@ -69,9 +69,7 @@ def key_cache_is_shared() -> bool:
 
 def _live_key(prefix: str) -> ApiKey | None:
     return (
-        ApiKey.objects.select_related("university", "created_by")
-        .filter(prefix=prefix, revoked_at__isnull=True)
-        .first()
+        ApiKey.objects.select_related("university", "created_by").filter(prefix=prefix, revoked_at__isnull=True).first()
     )
 
 
