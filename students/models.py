@@ -431,6 +431,7 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_one_per_owner_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_at")]  # the hourly purge
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key}"
