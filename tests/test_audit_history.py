@@ -218,3 +218,16 @@ def test_admin_edits_of_floors_rules_and_memberships_keep_history(client, refere
     officer = user_with_role("officer", "program_officer", programs=Program.objects.filter(code="SPRING"))
     membership = Membership.objects.get(user=officer)
     assert [p.program.code for p in membership.history.first().programs.all()] == ["SPRING"]
+
+
+def test_the_student_page_history_names_the_key_behind_an_api_change(client, write_key, staff_a):
+    # given a student created through the API
+    key, secret = write_key
+    created = client_with(secret).post(
+        "/api/v1/students/", {"student_number": "H2", "field": "science", "entry_date": "2025-04-01"}, format="json"
+    )
+    # when staff open the student's page
+    client.force_login(staff_a)
+    body = client.get(f"/students/{created.json()['id']}/").content.decode()
+    # then the history shows the person and the key
+    assert f"staff_a (APIキー {key.prefix})" in body
