@@ -231,3 +231,24 @@ def test_the_student_page_history_names_the_key_behind_an_api_change(client, wri
     body = client.get(f"/students/{created.json()['id']}/").content.decode()
     # then the history shows the person and the key
     assert f"staff_a (APIキー {key.prefix})" in body
+
+
+def test_bulk_api_writes_name_the_issuer_and_the_key(write_key, staff_a):
+    # given a write key issued by staff_a
+    key, secret = write_key
+    # when the key pushes a student and an award in bulk (written with bulk_create)
+    response = client_with(secret).post(
+        "/api/v1/bulk/",
+        {
+            "students": [{"student_number": "B1", "field": "science", "entry_date": "2025-04-01"}],
+            "awards": [
+                {"student_number": "B1", "program": "SPRING", "start_date": "2025-04-01", "end_date": "2028-03-31"}
+            ],
+        },
+        format="json",
+    )
+    assert response.status_code == 200
+    # then the bulk history rows name both too
+    rows = [*Student.history.all(), *Award.history.all()]
+    assert len(rows) == 2
+    assert {_who(row) for row in rows} == {(staff_a, key.prefix)}
