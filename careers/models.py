@@ -1,9 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from careers.managers import CareerOutcomeQuerySet
-from phdsupport.history import history_user
+from phdsupport.history import audited_history
 from students.models import Student
 
 
@@ -42,7 +41,7 @@ class CareerOutcome(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+    history = audited_history(excluded_fields=["updated_at"])
     objects = CareerOutcomeQuerySet.as_manager()
 
     class Meta:

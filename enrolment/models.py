@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from enrolment.managers import EnrolmentStatisticQuerySet
-from phdsupport.history import history_user
+from phdsupport.history import audited_history
 from students.models import Field, University
 
 
@@ -41,7 +40,7 @@ class EnrolmentStatistic(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+    history = audited_history(excluded_fields=["updated_at"])
     objects = EnrolmentStatisticQuerySet.as_manager()
 
     class Meta:
@@ -75,7 +74,7 @@ class EnrolmentYearLock(models.Model):
     )
     locked_at = models.DateTimeField(_("確定日時"), auto_now_add=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = audited_history()
 
     class Meta:
         ordering = ["university", "fiscal_year"]

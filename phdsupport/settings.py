@@ -171,7 +171,7 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "phdsupport.api.schema.ProblemAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "students.api.auth.BearerKeyAuthentication",
@@ -187,6 +187,8 @@ REST_FRAMEWORK = {
     ],
 }
 API_RATE = os.environ.get("API_RATE", "1200/min")
+# How long a POST's answer is replayed for the same Idempotency-Key (a client retries within it).
+IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "phdsupport API",
     "VERSION": "1.0.0",
@@ -225,6 +227,11 @@ CELERY_BEAT_SCHEDULE = {
     "daily-career-reminders": {
         "task": "careers.tasks.send_career_reminders_task",
         "schedule": env_int("REMINDER_INTERVAL_SECONDS", 24 * 3600),
+    },
+    # Answers kept for Idempotency-Key replays are forgotten after IDEMPOTENCY_TTL_HOURS.
+    "hourly-idempotency-purge": {
+        "task": "students.tasks.idempotency_records_purge_task",
+        "schedule": 3600,
     },
 }
 

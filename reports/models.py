@@ -2,9 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
-from phdsupport.history import history_user
+from phdsupport.history import audited_history
 from programs.models import Program
 from reports.managers import ReportQuerySet
 from students.models import University
@@ -30,6 +29,7 @@ class Report(models.Model):
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
+    history = audited_history(excluded_fields=["updated_at"])  # texts, figures and states, by whom
     objects = ReportQuerySet.as_manager()
 
     class Meta:
@@ -80,7 +80,7 @@ class ReportDeadline(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="deadlines", verbose_name=_("支援事業"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     due_date = models.DateField(_("提出期限"))
-    history = HistoricalRecords(get_user=history_user)  # who moved a deadline, and when
+    history = audited_history()  # who moved a deadline, and when
 
     class Meta:
         ordering = ["-fiscal_year", "program"]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from phdsupport import access
+from phdsupport.history import recorded_as
 from programs import rules
 from programs.models import Program
 from reports.models import Report, ReportDeadline, ReportEvent
@@ -66,6 +67,7 @@ def _move(report: Report, *, action: str, to_state: str, acting_user: Any, comme
     report.version += 1
     if action == ReportEvent.Action.SUBMIT:
         report.submitted_at = timezone.now()
+    report._history_user = _recorded(acting_user)
     report.save(update_fields=["state", "version", "figures", "officer_comment", "submitted_at", "updated_at"])
     return report
 
@@ -82,12 +84,14 @@ def _locked_for_update(report: Report, expected: str) -> Report:
 @transaction.atomic
 def report_prepare(*, university: University, program: Program, fiscal_year: int, acting_user: Any) -> Report:
     """The draft for a university, program and year, its figures refreshed from the data."""
-    report, _created = Report.objects.get_or_create(university=university, program=program, fiscal_year=fiscal_year)
+    with recorded_as(_recorded(acting_user)):
+        report, _created = Report.objects.get_or_create(university=university, program=program, fiscal_year=fiscal_year)
     if report.state == Report.State.DRAFT:
         figures = report_figures(university=university, program=program, fiscal_year=fiscal_year)
         if figures != report.figures:  # a new version only when the data moved (ETag, updated_since)
             report.figures = figures
             report.version += 1
+            report._history_user = _recorded(acting_user)
             report.save(update_fields=["figures", "version", "updated_at"])
     return report
 
@@ -101,6 +105,7 @@ def report_update_text(*, report: Report, acting_user: Any, comments: str, caree
     if (current.comments, current.career_activities) != (comments, career_activities):
         current.comments, current.career_activities = comments, career_activities
         current.version += 1
+        current._history_user = _recorded(acting_user)
         current.save(update_fields=["comments", "career_activities", "version", "updated_at"])
     return current
 

@@ -2,10 +2,9 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from phdsupport.access import Role
-from phdsupport.history import history_user
+from phdsupport.history import audited_history
 from programs.models import Program
 from students.managers import (
     AwardEventQuerySet,
@@ -109,7 +108,7 @@ class Student(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+    history = audited_history(excluded_fields=["updated_at"])
     objects = StudentQuerySet.as_manager()
 
     class Meta:
@@ -159,7 +158,7 @@ class Award(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "university"], get_user=history_user)
+    history = audited_history(excluded_fields=["updated_at", "university"])
     objects = AwardQuerySet.as_manager()
 
     class Meta:
@@ -213,7 +212,7 @@ class AwardEvent(models.Model):
     )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = audited_history()
     objects = AwardEventQuerySet.as_manager()
 
     class Meta:
@@ -237,6 +236,8 @@ class Membership(models.Model):
     can_certify = models.BooleanField(
         _("報告の提出権限"), default=False, help_text=_("大学担当者のうち、実績報告を提出（証明）できる人")
     )
+
+    history = audited_history(m2m_fields=[programs])  # who gave whom which role
 
     class Meta:
         verbose_name = _("利用者の役割")
@@ -395,6 +396,9 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(_("最終使用日時"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("失効日時"), null=True, blank=True)
 
+    # Issue and revocation, by whom; use is in last_used_at (written without history).
+    history = audited_history(excluded_fields=["key_hash", "last_used_at"])
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("APIキー")
@@ -425,6 +429,7 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_one_per_owner_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_at")]  # the hourly purge
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key}"

@@ -88,6 +88,13 @@ class HistoryEntry:
 ACTIONS = {"+": gettext_lazy("作成"), "~": gettext_lazy("変更"), "-": gettext_lazy("削除")}
 
 
+def _who(record: Any) -> str:
+    """The person, and the API key when the change came through the API."""
+    person = str(record.history_user or "—")
+    key = getattr(record, "history_api_key", "")
+    return f"{person} ({_('APIキー {prefix}').format(prefix=key)})" if key else person
+
+
 def _entries(records: list[Any], subject: str) -> list[HistoryEntry]:
     entries = []
     ordered = sorted(records, key=lambda r: r.history_date)
@@ -103,7 +110,7 @@ def _entries(records: list[Any], subject: str) -> list[HistoryEntry]:
         entries.append(
             HistoryEntry(
                 record.history_date,
-                str(record.history_user or "—"),
+                _who(record),
                 subject,
                 ACTIONS.get(record.history_type, record.history_type),
                 changes,

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport.history import recorded_as
 from programs import rules
 from programs.labels import fiscal_year_label
 from programs.models import Program
@@ -147,15 +148,14 @@ def student_update(
 @transaction.atomic
 def student_delete(*, student: Student, acting_user: Any) -> None:
     student._history_user = acting_user
-    for award in student.awards.all():
-        award._history_user = acting_user
     peers = set(
         Student.objects.filter(erad_number=student.erad_number)
         .exclude(erad_number="")
         .exclude(pk=student.pk)
         .values_list("pk", flat=True)
     )
-    student.delete()
+    with recorded_as(acting_user):  # the cascade's awards, events and careers name the user too
+        student.delete()
     if peers:
         facts_refresh(student_ids=peers)
 
@@ -295,7 +295,8 @@ def award_delete(*, award: Award, acting_user: Any) -> None:
         periods=[(award.start_date, award.end_date)],
     )
     award._history_user = acting_user
-    award.delete()
+    with recorded_as(acting_user):  # and its events, deleted by the cascade
+        award.delete()
     facts_refresh(student_ids=[student_id])
 
 

@@ -38,3 +38,11 @@ def upload_apply_task(job_id: int, user_id: int | None) -> str:
     except Exception as error:  # nothing was written (one transaction); say so on the page
         _mark_failed(job_id, error)
         raise
+
+
+@shared_task(name="students.tasks.idempotency_records_purge_task")
+def idempotency_records_purge_task() -> int:
+    """Delete Idempotency-Key answers older than IDEMPOTENCY_TTL_HOURS (hourly by beat); idempotent."""
+    from students.api.idempotency import idempotency_records_purge
+
+    return idempotency_records_purge()

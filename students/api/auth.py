@@ -56,6 +56,8 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
         key = api_key_check(header[7:].strip())
         if key is None:
             raise exceptions.AuthenticationFailed(_("APIキーが無効です。"))
+        # History rows written for this request name the key (phdsupport.history.history_api_key).
+        request._request.history_api_key = key.prefix
         return ApiPrincipal(key), key
 
     def authenticate_header(self, request):

@@ -23,6 +23,7 @@ from programs.models import Program
 from students import imports, services
 from students.api import serializers as s
 from students.api.auth import AggregateAccess, RowAccess, acting_user, university_of
+from students.api.idempotency import idempotency_lock
 from students.filters import AwardFilterSet, StudentFilterSet
 from students.models import ApiKey, Award, IdempotencyRecord, Student, University
 
@@ -64,11 +65,12 @@ def idempotent(request, handler) -> Response:
             raise IdempotencyConflict()
         return Response(record.response, status=record.status, headers={"Idempotent-Replayed": "true"})
 
-    earlier = replay()
-    if earlier is not None:
-        return earlier
     try:
         with transaction.atomic():
+            idempotency_lock(owner=owner, key=key[:255])  # a concurrent twin waits, then replays
+            earlier = replay()
+            if earlier is not None:
+                return earlier
             response = handler()
             if response.status_code < 500:
                 IdempotencyRecord.objects.create(

@@ -46,7 +46,7 @@ def ministry_key(reference):
 STUDENT = {"student_number": "API001", "field": "engineering", "entry_date": "2025-04-01", "family_name": "山田"}
 
 
-def test_keys_are_stored_hashed_and_can_be_revoked(write_a):
+def test_keys_are_stored_hashed_and_can_be_revoked(shared_cache, write_a, django_capture_on_commit_callbacks):
     key = ApiKey.objects.get(name="A write")
     secret = write_a.split("_", 2)[2]  # the secret itself may hold "_" (URL-safe base64)
     assert secret
@@ -62,18 +62,19 @@ def test_keys_are_stored_hashed_and_can_be_revoked(write_a):
         assert client_with(write_a).get("/api/v1/students/").status_code == 200
     assert not [q for q in queries.captured_queries if "students_apikey" in q["sql"]]
     # ...and a revoked key is refused from the next request on.
-    api_key_revoke(key=key, acting_user=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        api_key_revoke(key=key, acting_user=None)
     response = client_with(write_a).get("/api/v1/students/")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
 
 
 def test_create_api_key_command(reference, university_a, capsys):
-    call_command("create_api_key", "--university-id", str(university_a.pk), "--scope", "write")
+    call_command("create_api_key", "--university-id", str(university_a.pk), "--scope", "write", "--system")
     secret = capsys.readouterr().out.strip()
     assert secret.startswith("phd_")
     assert client_with(secret).get("/api/v1/programs/").status_code == 200
-    call_command("create_api_key", "--ministry")
+    call_command("create_api_key", "--ministry", "--system")
     assert ApiKey.objects.filter(scope="ministry").count() == 1
 
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('programs', '0001_initial'),
-        ('students', '0010_year_lock'),
+        ('students', '0012_idempotency_created_at'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('careers', '0001_initial'),
+        ('careers', '0002_history_api_key'),
         ('students', '0010_year_lock'),
     ]
 
