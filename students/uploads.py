@@ -132,8 +132,8 @@ def _beating(job: UploadJob) -> Iterator[None]:
             while not stop.wait(settings.UPLOAD_HEARTBEAT_SECONDS):
                 try:
                     _held(job).update(heartbeat_at=timezone.now())
-                except DatabaseError:  # SQLite: the apply's transaction holds the write lock; beat again
-                    logger.info("upload job %s: heartbeat skipped", job.pk, exc_info=True)
+                except DatabaseError as error:  # SQLite: the apply's transaction holds the write lock
+                    logger.info("upload job %s: heartbeat skipped (%s)", job.pk, error)
         finally:
             connection.close()  # this thread's own connection
 
