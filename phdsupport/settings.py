@@ -233,6 +233,8 @@ UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 64)
 UPLOAD_MAX_CELL_CHARS = env_int("UPLOAD_MAX_CELL_CHARS", 1000)
 UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES = env_int("UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES", 50 * 1024 * 1024)
 UPLOAD_MAX_XLSX_PART_BYTES = env_int("UPLOAD_MAX_XLSX_PART_BYTES", 50 * 1024 * 1024)  # each sheet, styles, ...
+# openpyxl holds every shared string as an object: the count bounds a worker's memory (~85 MB at 500,000).
+UPLOAD_MAX_XLSX_SHARED_STRINGS = env_int("UPLOAD_MAX_XLSX_SHARED_STRINGS", 500_000)
 # A running check or apply beats (UploadJob.heartbeat_at) at least this often; one silent for
 # UPLOAD_STALE_SECONDS is dead: the sweeper marks it failed (retry offered) and a redelivered task
 # takes it over. Redis redelivers an unacknowledged task after the same time, so a killed worker's

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -136,8 +137,10 @@ CELL_TOO_LONG = _("{row}行目に長すぎるセルがあります（上限 1セ
 ROW_TOO_LONG = _("{row}行目が長すぎます（上限 1行 {columns} 列、1セル {chars} 文字）。")
 XLSX_PART_TOO_LARGE = _("XLSX の中身（{part}）を展開すると大きすぎます（上限 {limit} MB）。")
 XLSX_TOO_MANY_PARTS = _("XLSX の中のファイルが多すぎます（上限 {limit} 個）。")
+XLSX_TOO_MANY_STRINGS = _("XLSX の共有文字列（sharedStrings.xml）が多すぎます（上限 {limit} 個）。")
 XLSX_MAX_PARTS = 1000  # a workbook saved by Excel has a few dozen parts
 SHARED_STRINGS_PART = "xl/sharedStrings.xml"
+SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?si[\s/>]")  # <si>, <x:si ...>
 
 
 def upload_limits() -> dict[str, int]:
@@ -148,6 +151,7 @@ def upload_limits() -> dict[str, int]:
         "columns": settings.UPLOAD_MAX_COLUMNS,
         "cell_chars": settings.UPLOAD_MAX_CELL_CHARS,
         "shared_strings_mb": settings.UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES // 2**20,
+        "shared_strings": settings.UPLOAD_MAX_XLSX_SHARED_STRINGS,
         "part_mb": settings.UPLOAD_MAX_XLSX_PART_BYTES // 2**20,
     }
 
@@ -257,6 +261,23 @@ def _check_xlsx_parts(content: bytes) -> None:
             raise UploadRejected(XLSX_PART_TOO_LARGE.format(part=part.filename[:100], limit=limit // 2**20))
     if sum(part.file_size for part in parts) > settings.UPLOAD_MAX_UNCOMPRESSED_BYTES:
         raise UploadRejected(FILE_TOO_LARGE.format(limit=settings.UPLOAD_MAX_UNCOMPRESSED_BYTES // 2**20))
+    shared = next((part for part in parts if part.filename == SHARED_STRINGS_PART), None)
+    if shared is not None:
+        _count_shared_strings(archive, shared)
+
+
+def _count_shared_strings(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
+    """openpyxl keeps every shared string as an object (about 170 bytes each, even a short one):
+    count them in one streamed pass (1 MB at a time) and refuse past the cap before it loads them."""
+    limit, count, tail = settings.UPLOAD_MAX_XLSX_SHARED_STRINGS, 0, b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(2**20):
+            data = tail + chunk
+            # A tag lying wholly in the carried-over tail was counted with the previous chunk.
+            count += sum(1 for match in SHARED_STRING_TAG.finditer(data) if match.end() > len(tail))
+            if count > limit:
+                raise UploadRejected(XLSX_TOO_MANY_STRINGS.format(limit=f"{limit:,}"))
+            tail = data[-32:]
 
 
 def _read_xlsx(content: bytes) -> Table:

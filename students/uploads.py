@@ -122,25 +122,48 @@ def _progress(job: UploadJob) -> Callable[[int, int], None]:
     return report
 
 
+class _Beat:
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.writing = threading.Event()
+        self.gate = threading.Lock()  # a beat in flight finishes before the writes begin
+
+    @contextmanager
+    def paused_on_sqlite(self) -> Iterator[None]:
+        """SQLite has one writer: a beat waiting on the apply's transaction would hold a read lock
+        that the commit waits for (and lock every reader out meanwhile), so it pauses instead."""
+        if connection.vendor == "sqlite":
+            with self.gate:
+                self.writing.set()
+        try:
+            yield
+        finally:
+            self.writing.clear()
+
+
 @contextmanager
-def _beating(job: UploadJob) -> Iterator[None]:
+def _beating(job: UploadJob) -> Iterator[_Beat]:
     """Beat from a thread while the run works (a long statement or the apply's writes report nothing)."""
-    stop = threading.Event()
+    state = _Beat()
+    stop = state.stop
 
     def beat() -> None:
         try:
             while not stop.wait(settings.UPLOAD_HEARTBEAT_SECONDS):
-                try:
-                    _held(job).update(heartbeat_at=timezone.now())
-                except DatabaseError as error:  # SQLite: the apply's transaction holds the write lock
-                    logger.info("upload job %s: heartbeat skipped (%s)", job.pk, error)
+                with state.gate:
+                    if state.writing.is_set():
+                        continue
+                    try:
+                        _held(job).update(heartbeat_at=timezone.now())
+                    except DatabaseError as error:  # SQLite: another process writes; beat again later
+                        logger.info("upload job %s: heartbeat skipped (%s)", job.pk, error)
         finally:
             connection.close()  # this thread's own connection
 
     thread = threading.Thread(target=beat, name=f"upload-{job.pk}-heartbeat", daemon=True)
     thread.start()
     try:
-        yield
+        yield state
     finally:
         stop.set()
         thread.join(timeout=30)
@@ -213,13 +236,13 @@ def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
     job = _claim(job_id, UploadJob.State.APPLYING)
     if job is None:
         return _fresh(job_id)
-    with _beating(job):
+    with _beating(job) as beat:
         try:
             plan = import_check(
                 university=job.university, content=bytes(job.content), filename=job.filename, progress=_progress(job)
             )
             if plan.result.ok:
-                with transaction.atomic():
+                with beat.paused_on_sqlite(), transaction.atomic():
                     result: ImportResult = import_apply(plan=plan, acting_user=acting_user)
                     # In the transaction that writes: the rows and "applied" commit together or not at all.
                     if not _finish(job, state=UploadJob.State.APPLIED, result=result.as_dict()):

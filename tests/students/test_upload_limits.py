@@ -96,7 +96,7 @@ def test_both_upload_pages_state_the_limits(client, staff_a, reference, settings
         text = client.get(page).content.decode()
         assert "12,345 行" in text, page
         assert "1行 64 列、1セル 1,000 文字" in text
-        assert "sharedStrings.xml）が 50 MB" in text
+        assert "sharedStrings.xml）が 50 MB・500,000 個" in text
 
 
 @pytest.mark.django_db
@@ -153,3 +153,15 @@ def test_reading_the_issue_bomb_and_100000_rows_in_a_subprocess_peak_memory(tmp_
     assert read["rows"] == 100_000
     assert read["peak_rss_kb"] < 200 * 1024
 
+
+
+def test_shared_strings_are_counted_before_openpyxl_loads_them(settings, tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from bench import upload_limits
+
+    upload_limits.write_bomb(tmp_path / "strings.xlsx", unpacked_mb=3)  # 3,000 strings over 3 chunks of 1 MB
+    content = (tmp_path / "strings.xlsx").read_bytes()
+    settings.UPLOAD_MAX_XLSX_SHARED_STRINGS = 3000
+    assert imports.read_table(content, "f.xlsx").count == 0
+    settings.UPLOAD_MAX_XLSX_SHARED_STRINGS = 2999
+    assert "共有文字列（sharedStrings.xml）が多すぎます（上限 2,999 個）" in refusal(content, "f.xlsx")
