@@ -3,6 +3,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 
 from students import imports, uploads
 from students.models import Award, Student, UploadJob
@@ -24,7 +25,10 @@ def wait_for(job: UploadJob, states: set[str], timeout: float = 240) -> UploadJo
     deadline = time.monotonic() + timeout
     seen_progress = set()
     while time.monotonic() < deadline:
-        job.refresh_from_db()
+        try:
+            job.refresh_from_db()
+        except OperationalError:  # SQLite: readers wait out a large apply's commit; look again
+            continue
         seen_progress.add(job.processed_rows)
         if job.state in states:
             return job

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 
 from phdsupport.celery import app
 from students import uploads
@@ -120,7 +120,10 @@ def worker_processes(transactional_db, settings, tmp_path):
 def wait_until(condition, what: str, timeout: float = 240, interval: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except OperationalError:  # SQLite: readers wait out a large apply's commit; look again
+            continue
         if value:
             return value
         time.sleep(interval)
