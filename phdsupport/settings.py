@@ -232,7 +232,10 @@ UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 100_000)
 UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 64)
 UPLOAD_MAX_CELL_CHARS = env_int("UPLOAD_MAX_CELL_CHARS", 1000)
 UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES = env_int("UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES", 50 * 1024 * 1024)
-UPLOAD_MAX_XLSX_PART_BYTES = env_int("UPLOAD_MAX_XLSX_PART_BYTES", 50 * 1024 * 1024)  # each sheet, styles, ...
+# A sheet is read streaming (its size costs time, not memory): our own export of 100,000 rows,
+# strings inline, unpacks to about 90 MB. Every other part (styles, workbook, ...) is loaded whole.
+UPLOAD_MAX_XLSX_SHEET_BYTES = env_int("UPLOAD_MAX_XLSX_SHEET_BYTES", 200 * 1024 * 1024)
+UPLOAD_MAX_XLSX_PART_BYTES = env_int("UPLOAD_MAX_XLSX_PART_BYTES", 20 * 1024 * 1024)
 # openpyxl holds every shared string as an object: the count bounds a worker's memory (~85 MB at 500,000).
 UPLOAD_MAX_XLSX_SHARED_STRINGS = env_int("UPLOAD_MAX_XLSX_SHARED_STRINGS", 500_000)
 # A running check or apply beats (UploadJob.heartbeat_at) at least this often; one silent for

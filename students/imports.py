@@ -125,8 +125,9 @@ class UploadRejected(ValidationError):
 # Caps on what an upload may make a process hold or do (issue #12, item 4), all enforced while
 # streaming, so no file is ever held parsed in full: the file's size; data rows (counted as
 # they are read, blank ones too); cells per row and characters per cell; for an XLSX (a zip)
-# the number of parts and each part's unpacked size, sharedStrings.xml (openpyxl loads it
-# whole even in read-only mode) and every other part (sheets, styles) separately. The zip
+# the number of parts and each part's unpacked size: sharedStrings.xml (openpyxl loads it whole
+# even in read-only mode; its strings are counted too), the sheets (read streaming) and every
+# other part (loaded whole: styles, workbook) separately. The zip
 # reader never unpacks more than a part declares, so the declared sizes are the real bounds.
 # Values come from settings (UPLOAD_MAX_*); the upload pages state them (upload_limits()).
 
@@ -140,6 +141,7 @@ XLSX_TOO_MANY_PARTS = _("XLSX の中のファイルが多すぎます（上限 {
 XLSX_TOO_MANY_STRINGS = _("XLSX の共有文字列（sharedStrings.xml）が多すぎます（上限 {limit} 個）。")
 XLSX_MAX_PARTS = 1000  # a workbook saved by Excel has a few dozen parts
 SHARED_STRINGS_PART = "xl/sharedStrings.xml"
+SHEET_PARTS = "xl/worksheets/"
 SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?si[\s/>]")  # <si>, <x:si ...>
 
 
@@ -152,6 +154,7 @@ def upload_limits() -> dict[str, int]:
         "cell_chars": settings.UPLOAD_MAX_CELL_CHARS,
         "shared_strings_mb": settings.UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES // 2**20,
         "shared_strings": settings.UPLOAD_MAX_XLSX_SHARED_STRINGS,
+        "sheet_mb": settings.UPLOAD_MAX_XLSX_SHEET_BYTES // 2**20,
         "part_mb": settings.UPLOAD_MAX_XLSX_PART_BYTES // 2**20,
     }
 
@@ -252,11 +255,12 @@ def _check_xlsx_parts(content: bytes) -> None:
     if len(parts) > XLSX_MAX_PARTS:
         raise UploadRejected(XLSX_TOO_MANY_PARTS.format(limit=XLSX_MAX_PARTS))
     for part in parts:
-        limit = (
-            settings.UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES
-            if part.filename == SHARED_STRINGS_PART
-            else settings.UPLOAD_MAX_XLSX_PART_BYTES
-        )
+        if part.filename == SHARED_STRINGS_PART:
+            limit = settings.UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES
+        elif part.filename.startswith(SHEET_PARTS):
+            limit = settings.UPLOAD_MAX_XLSX_SHEET_BYTES
+        else:
+            limit = settings.UPLOAD_MAX_XLSX_PART_BYTES
         if part.file_size > limit:
             raise UploadRejected(XLSX_PART_TOO_LARGE.format(part=part.filename[:100], limit=limit // 2**20))
     if sum(part.file_size for part in parts) > settings.UPLOAD_MAX_UNCOMPRESSED_BYTES:

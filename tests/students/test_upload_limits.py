@@ -72,7 +72,10 @@ def test_xlsx_parts_are_capped_separately(settings, tmp_path):
     assert "xl/sharedStrings.xml）を展開すると大きすぎます（上限 0 MB）" in refusal(content, "f.xlsx")
     settings.UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES = 2 * 2**20
     assert imports.read_table(content, "f.xlsx").count == 0  # one header cell
-    settings.UPLOAD_MAX_XLSX_PART_BYTES = 300  # the other parts: workbook.xml, the sheet, ...
+    settings.UPLOAD_MAX_XLSX_SHEET_BYTES = 100
+    assert "xl/worksheets/sheet1.xml）を展開すると大きすぎます" in refusal(content, "f.xlsx")
+    settings.UPLOAD_MAX_XLSX_SHEET_BYTES = 10**6
+    settings.UPLOAD_MAX_XLSX_PART_BYTES = 300  # the other parts: workbook.xml, [Content_Types].xml, ...
     assert "を展開すると大きすぎます" in refusal(content, "f.xlsx")
 
 
@@ -96,7 +99,7 @@ def test_both_upload_pages_state_the_limits(client, staff_a, reference, settings
         text = client.get(page).content.decode()
         assert "12,345 行" in text, page
         assert "1行 64 列、1セル 1,000 文字" in text
-        assert "sharedStrings.xml）が 50 MB・500,000 個" in text
+        assert "sharedStrings.xml）が 50 MB・500,000 個、シートが各 200 MB、その他の中のファイルが各 20 MB" in text
 
 
 @pytest.mark.django_db
