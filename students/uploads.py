@@ -105,9 +105,9 @@ def _claim(job_id: int, state: str) -> UploadJob | None:
     )
     if not claimed:
         return _claim(job_id, state)
+    if job.heartbeat_at is not None:  # a run of this state began before and went silent
+        logger.warning("upload job %s: attempt %s takes over %s", job_id, job.attempt + 1, state)
     job.attempt, job.heartbeat_at, job.processed_rows = job.attempt + 1, now, 0
-    if job.attempt > 1:
-        logger.warning("upload job %s: attempt %s takes over %s", job_id, job.attempt, state)
     return job
 
 
