@@ -17,7 +17,7 @@ from phdsupport import access
 from phdsupport.exports import table_csv, table_xlsx
 from programs import rules
 from students.forms import UploadForm, add_service_errors
-from students.imports import UploadRejected
+from students.imports import UploadRejected, upload_limits
 from students.models import Student
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -124,7 +124,7 @@ def career_upload(request):
             if result.ok:
                 services.career_upload_apply(plan=plan, acting_user=request.user)
                 messages.success(request, _("進路を反映しました。"))
-    return render(request, "careers/upload.html", {"form": form, "result": result})
+    return render(request, "careers/upload.html", {"form": form, "result": result, "limits": upload_limits()})
 
 
 @login_required

@@ -211,8 +211,7 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_UR
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Longer than the longest task (a national rebuild), so Redis never redelivers a running task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+# CELERY_BROKER_TRANSPORT_OPTIONS (the visibility timeout): with the upload jobs' heartbeat below.
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "nightly-facts-rebuild": {
@@ -233,6 +232,36 @@ CELERY_BEAT_SCHEDULE = {
         "task": "students.tasks.idempotency_records_purge_task",
         "schedule": 3600,
     },
+}
+
+# Upload jobs and upload caps (issue #12, items 4 and 5).
+# Caps enforced while a file is read (students.imports, reading block); the upload pages state them.
+UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 100_000)
+UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 64)
+UPLOAD_MAX_CELL_CHARS = env_int("UPLOAD_MAX_CELL_CHARS", 1000)
+UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES = env_int("UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES", 50 * 1024 * 1024)
+# A sheet is read streaming (its size costs time, not memory): our own export of 100,000 rows,
+# strings inline, unpacks to about 90 MB. Every other part (styles, workbook, ...) is loaded whole.
+UPLOAD_MAX_XLSX_SHEET_BYTES = env_int("UPLOAD_MAX_XLSX_SHEET_BYTES", 200 * 1024 * 1024)
+UPLOAD_MAX_XLSX_PART_BYTES = env_int("UPLOAD_MAX_XLSX_PART_BYTES", 20 * 1024 * 1024)
+# openpyxl holds every shared string as an object: the count bounds a worker's memory (~85 MB at 500,000).
+UPLOAD_MAX_XLSX_SHARED_STRINGS = env_int("UPLOAD_MAX_XLSX_SHARED_STRINGS", 500_000)
+# A running check or apply beats (UploadJob.heartbeat_at) at least this often; one silent for
+# UPLOAD_STALE_SECONDS is dead: the sweeper marks it failed (retry offered) and a redelivered task
+# takes it over. Redis redelivers an unacknowledged task after the same time, so a killed worker's
+# upload runs again without waiting hours. Every task must therefore finish within it or bear a
+# second delivery: upload tasks defer to a run that still beats, the facts rebuild skips a redelivery.
+UPLOAD_HEARTBEAT_SECONDS = env_int("UPLOAD_HEARTBEAT_SECONDS", 10)
+UPLOAD_STALE_SECONDS = env_int("UPLOAD_STALE_SECONDS", 300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": UPLOAD_STALE_SECONDS,
+    # Look for unacknowledged tasks past their timeout every few seconds, not every 100.
+    "unacked_restore_interval": max(1, min(10, UPLOAD_STALE_SECONDS // 10)),
+    "unacked_restore_throttle": 1,
+}
+CELERY_BEAT_SCHEDULE["upload-sweep"] = {
+    "task": "students.tasks.upload_sweep_task",
+    "schedule": max(UPLOAD_STALE_SECONDS // 5, 5),
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

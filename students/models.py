@@ -355,6 +355,13 @@ class UploadJob(models.Model):
     processed_rows = models.PositiveIntegerField(default=0)
     result = models.JSONField(default=dict)
     message = models.TextField(blank=True)
+    # The run doing the check or apply beats here; silent longer than UPLOAD_STALE_SECONDS, it is dead.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Each run (a first delivery, a redelivery taking over, a retry) claims the job by raising this;
+    # only the run holding the current attempt may report progress or finish the job.
+    attempt = models.PositiveIntegerField(default=0)
+    # For a failed job, the state a retry starts again from (checking or applying); empty: no retry.
+    retry_state = models.CharField(max_length=16, blank=True)
 
     objects = UploadJobQuerySet.as_manager()
 
@@ -373,6 +380,10 @@ class UploadJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.state in (self.State.CHECKING, self.State.APPLYING)
+
+    @property
+    def can_retry(self) -> bool:
+        return self.state == self.State.FAILED and bool(self.retry_state)
 
 
 class ApiKey(models.Model):

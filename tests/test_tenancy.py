@@ -88,6 +88,7 @@ def objects_of_a(reference, university_a, staff_a):
         "students:award_event": award.pk,
         "students:upload": job.pk,
         "students:upload_apply": job.pk,
+        "students:upload_retry": job.pk,
         "students:api_key_revoke": key.pk,
         "dashboards:university": university_a.pk,
         **enrolment_objects(university_a, staff_a),
