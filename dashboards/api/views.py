@@ -1,5 +1,5 @@
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +23,7 @@ class HeadcountApi(APIView):
     permission_classes = [AggregateAccess]
 
     @extend_schema(
-        parameters=[OpenApiParameter("fiscal_year", int), OpenApiParameter("floor", int)],
+        parameters=[HeadcountQuery],
         responses=inline_serializer(
             "Headcount",
             {

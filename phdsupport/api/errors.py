@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
@@ -21,6 +22,13 @@ class PreconditionFailed(exceptions.APIException):
         "他の利用者が先に更新しました（If-Match が一致しません）。 / The resource changed (If-Match does not match)."
     )
     default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    # RFC 6585: an update without If-Match could overwrite a change it never saw.
+    status_code = 428
+    default_detail = _("更新・削除には If-Match ヘッダー（読み取った ETag）が必要です。")
+    default_code = "precondition_required"
 
 
 class IdempotencyConflict(exceptions.APIException):
