@@ -183,3 +183,15 @@ def printable(value: str) -> str:
     if not _SUSPECT.search(value):
         return value
     return "".join("\ufffd" if _kind(c, multiline=True) is not None else c for c in value)
+
+
+def date_plus(day: date, delta: Any) -> date:
+    """`day` + `delta` (a timedelta or relativedelta), or date.max when that passes year 9999.
+
+    For arithmetic on stored dates in reads: a date stored before the bounds above existed
+    (9995-03-31 + 10 years) must not make a page fail, for its university or any other.
+    date.max reads as "never" to the callers (never due, never late)."""
+    try:
+        return day + delta
+    except (OverflowError, ValueError):
+        return date.max

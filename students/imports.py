@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from phdsupport.exports import table_csv, table_xlsx
+from phdsupport.validation import field_errors
 from programs import rules
 from programs.models import Program, StipendRule
 from students.facts import facts_refresh
@@ -439,7 +440,7 @@ def plan_rows(
             base = {k: getattr(instance, k) for k in STUDENT_KEYS[1:]} if instance else _student_defaults({})
             provided = {k: v for k, v in values.items() if k in STUDENT_KEYS[1:] and v is not None}
             student_values = {**base, **provided}
-            errors = _student_field_errors(student_values)
+            errors = _student_field_errors({"student_number": values["student_number"], **student_values})
             result.errors.extend(RowError(row_number, LABEL_OF[k], m, k) for k, m in errors)
             if errors:
                 continue
@@ -457,6 +458,10 @@ def plan_rows(
             continue
         if not (award_values["program"] and award_values["start_date"] and award_values["end_date"]):
             result.errors.append(RowError(row_number, LABEL_OF["program"], str(AWARD_INCOMPLETE), "program"))
+            continue
+        date_errors = field_errors(Award, award_values, ("start_date", "end_date"))  # plausible dates
+        if date_errors:
+            result.errors.extend(RowError(row_number, LABEL_OF[k], m, k) for k, m in date_errors)
             continue
         program = programs.get(award_values["program"])
         if program is None:

@@ -2,6 +2,7 @@ from datetime import date
 
 from rest_framework import serializers
 
+from phdsupport.validation import MULTILINE_VALIDATORS
 from programs.models import Program
 from reports.models import Report
 from reports.selectors import deadline_for
@@ -39,5 +40,9 @@ class ReportSerializer(serializers.ModelSerializer):
 class ReportPrepareSerializer(serializers.Serializer):
     program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
     fiscal_year = serializers.IntegerField(min_value=2000, max_value=2100)
-    comments = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
-    career_activities = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    comments = serializers.CharField(
+        required=False, allow_blank=True, max_length=20_000, validators=MULTILINE_VALIDATORS
+    )
+    career_activities = serializers.CharField(
+        required=False, allow_blank=True, max_length=20_000, validators=MULTILINE_VALIDATORS
+    )
