@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 # Plausible dates. The oldest dates the product holds are entries of students who are still
@@ -155,6 +156,8 @@ DATE_VALIDATORS = [validate_plausible_date]
 TEXT_VALIDATORS = [validate_text]
 MULTILINE_VALIDATORS = [validate_multiline_text]
 validate_term_years = TermYearsValidator()
+# The same message as text, for fields that format their own (DRF's min_value/max_value).
+TERM_MESSAGE = lazy(lambda: str(TERM_OUT_OF_RANGE) % {"low": MIN_TERM_YEARS, "high": MAX_TERM_YEARS}, str)()
 TERM_VALIDATORS = [validate_term_years]
 
 

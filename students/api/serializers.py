@@ -2,7 +2,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from phdsupport.validation import DATE_VALIDATORS, MAX_TERM_YEARS, MIN_TERM_YEARS, TEXT_VALIDATORS
+from phdsupport.api.fields import PlausibleDateField, TermYearsField, TextField
 from programs.models import Program
 from students.models import Award, AwardEvent, Field, Student, University
 
@@ -77,15 +77,15 @@ class StudentSerializer(serializers.ModelSerializer):
 class StudentWriteSerializer(serializers.Serializer):
     """Input only: types are checked here, every rule in students.services."""
 
-    student_number = serializers.CharField(max_length=32, validators=TEXT_VALIDATORS)
-    erad_number = serializers.CharField(max_length=8, required=False, allow_blank=True, validators=TEXT_VALIDATORS)
-    family_name = serializers.CharField(max_length=100, required=False, allow_blank=True, validators=TEXT_VALIDATORS)
-    given_name = serializers.CharField(max_length=100, required=False, allow_blank=True, validators=TEXT_VALIDATORS)
+    student_number = TextField(max_length=32)
+    erad_number = TextField(max_length=8, required=False, allow_blank=True)
+    family_name = TextField(max_length=100, required=False, allow_blank=True)
+    given_name = TextField(max_length=100, required=False, allow_blank=True)
     field = serializers.ChoiceField(choices=Field.choices)
-    entry_date = serializers.DateField(validators=DATE_VALIDATORS)
-    standard_term_years = serializers.IntegerField(required=False, min_value=MIN_TERM_YEARS, max_value=MAX_TERM_YEARS)
+    entry_date = PlausibleDateField()
+    standard_term_years = TermYearsField(required=False)
     status = serializers.ChoiceField(choices=Student.Status.choices, required=False)
-    completion_date = serializers.DateField(required=False, allow_null=True, validators=DATE_VALIDATORS)
+    completion_date = PlausibleDateField(required=False, allow_null=True)
     is_international = serializers.BooleanField(required=False)
     is_working_adult = serializers.BooleanField(required=False)
 
@@ -119,13 +119,13 @@ class StudentNamedSerializer(serializers.Serializer):
     student = serializers.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, help_text="student id, or give student_number"
     )
-    student_number = serializers.CharField(required=False, max_length=32, validators=TEXT_VALIDATORS)
+    student_number = TextField(required=False, max_length=32)
 
 
 class AwardWriteSerializer(StudentNamedSerializer):
     program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
-    start_date = serializers.DateField(validators=DATE_VALIDATORS)
-    end_date = serializers.DateField(validators=DATE_VALIDATORS)
+    start_date = PlausibleDateField()
+    end_date = PlausibleDateField()
     annual_living_cost = serializers.IntegerField(
         required=False, min_value=0, max_value=10_000_000, help_text="integer yen; omitted: the program's rule"
     )
@@ -141,9 +141,9 @@ class AwardEventSerializer(serializers.ModelSerializer):
 
 class AwardEventWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AwardEvent.Kind.choices)
-    start_date = serializers.DateField(validators=DATE_VALIDATORS)
-    end_date = serializers.DateField(required=False, allow_null=True, validators=DATE_VALIDATORS)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, validators=TEXT_VALIDATORS)
+    start_date = PlausibleDateField()
+    end_date = PlausibleDateField(required=False, allow_null=True)
+    reason = TextField(required=False, allow_blank=True, max_length=500)
 
 
 class BulkValueField(serializers.Field):
