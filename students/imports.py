@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from phdsupport.exports import table_csv, table_xlsx
-from phdsupport.validation import field_errors
+from phdsupport.validation import field_errors, printable
 from programs import rules
 from programs.models import Program, StipendRule
 from students.facts import facts_refresh
@@ -113,7 +113,8 @@ class ImportResult:
 
     def as_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "errors"}
-        data["errors"] = [e.__dict__ for e in self.errors]
+        # Messages quote cells and headers; a NUL or lone surrogate in one cannot be stored as JSON.
+        data["errors"] = [{k: printable(v) if isinstance(v, str) else v for k, v in e.__dict__.items()} for e in self.errors]
         return data
 
 

@@ -48,6 +48,8 @@ CASES = [
     ("number-40", "student", "student_number", "N" * 40, "form upload api", TOO_LONG),
     ("number-bidi", "student", "student_number", f"D1{RLO}", "form upload api", BAD_TEXT),
     ("number-list", "student", "student_number", ["D1"], "api", ""),
+    ("field-nul", "student", "field", f"engineering{NUL}", "upload", "engineering\ufffd"),  # quoted in the message
+    ("status-bidi", "student", "status", f"enrolled{RLO}", "upload", "enrolled\ufffd"),
     ("award-start-9995", "award", "start_date", "9995-04-01", "form upload api", BAD_DATE),
     ("award-end-9999", "award", "end_date", "9999-12-31", "form upload api", BAD_DATE),
     ("award-start-1900", "award", "start_date", "1900-04-01", "form upload api", BAD_DATE),
@@ -226,6 +228,19 @@ def test_an_upload_reports_the_row_and_column_and_writes_nothing(
     label = "勤務先" if target == "career" else column[field]
     assert [(e["row"], e["column"]) for e in errors] == [(3, label)], errors
     assert expected in errors[0]["message"]
+    assert written() == before
+
+
+def test_an_upload_with_a_control_character_in_a_header_is_rejected_and_its_report_stored(client, world, staff_a):
+    # The report quotes the header; a NUL in JSON cannot be stored by PostgreSQL (jsonb).
+    client.force_login(staff_a)
+    before = written()
+    content = csv_file([*imports.headers(), f"備考{NUL}"], [[*UPLOAD_ROW.values(), "x"]])
+    client.post("/students/uploads/", {"file": SimpleUploadedFile("s.csv", content)})
+    job = UploadJob.objects.get()
+    assert job.state == "rejected"
+    assert [(e["row"], e["column"]) for e in job.result["errors"]] == [(1, "備考\ufffd")]
+    assert client.get(f"/students/uploads/{job.pk}/").status_code == 200
     assert written() == before
 
 
@@ -523,7 +538,12 @@ def test_values_stored_before_the_bounds_break_no_page_and_no_export(client, ext
     other = user_with_role("b", "university_staff", university=university_b)
     # when
     failures = {
-        **walk_pages(client, staff_a, ["/", "/students/careers/", "/students/export.xlsx", "/students/export.csv"]),
+        **walk_pages(
+            client,
+            staff_a,
+            ["/", "/students/careers/", f"/students/{extreme_world['late'].pk}/", "/students/export.xlsx"],
+        ),
+        **walk_pages(client, staff_a, ["/students/export.csv", "/students/careers/jgrad.xlsx?fiscal_year=1950"]),
         **walk_pages(client, other, ["/", "/students/quality/", "/students/careers/"]),
         **walk_pages(client, user_with_role("adm", "administrator"), ["/dashboards/reports/", "/students/quality/"]),
     }

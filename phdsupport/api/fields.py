@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
-from rest_framework.validators import ProhibitNullCharactersValidator, ProhibitSurrogateCharactersValidator
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from phdsupport.validation import (
     DATE_VALIDATORS,
