@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careers.managers import CareerOutcomeQuerySet
 from phdsupport.history import audited_history
+from phdsupport.validation import TEXT_VALIDATORS
 from students.models import Student
 
 
@@ -35,8 +36,10 @@ class CareerOutcome(models.Model):
     survey_point = models.CharField(_("調査時点"), max_length=16, choices=SurveyPoint.choices)
     destination = models.CharField(_("進路"), max_length=32, choices=Destination.choices)
     sector = models.CharField(_("セクター"), max_length=16, choices=Sector.choices, blank=True)
-    employer = models.CharField(_("勤務先"), max_length=200, blank=True)
-    country = models.CharField(_("国・地域（ISO 3166 英字2字）"), max_length=2, blank=True)
+    employer = models.CharField(_("勤務先"), max_length=200, blank=True, validators=TEXT_VALIDATORS)
+    country = models.CharField(
+        _("国・地域（ISO 3166 英字2字）"), max_length=2, blank=True, validators=TEXT_VALIDATORS
+    )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)

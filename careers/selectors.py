@@ -24,6 +24,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext_lazy as _
 
 from careers.models import CareerOutcome
+from phdsupport.validation import date_plus
 from programs import rules
 from students.models import Award, Student, University
 
@@ -48,12 +49,13 @@ REFERENCES = [
 @lru_cache(maxsize=8192)
 def due_date(finished_on: date, point: str) -> date:
     # Cached: completers share a few completion dates, and the national ranking asks for each.
-    return finished_on + relativedelta(years=YEARS_AFTER[point])
+    # Clamped: a completion date stored near year 9999 is never due instead of a page error.
+    return date_plus(finished_on, relativedelta(years=YEARS_AFTER[point]))
 
 
 @lru_cache(maxsize=8192)
 def _overdue_after(finished_on: date, point: str) -> date:
-    return due_date(finished_on, point) + GRACE
+    return date_plus(due_date(finished_on, point), GRACE)
 
 
 def is_overdue(finished_on: date, point: str, today: date) -> bool:

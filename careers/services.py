@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careers.models import CareerOutcome
 from careers.selectors import EMPLOYED, YEARS_AFTER, Destination, Point, due_date
+from phdsupport.validation import field_errors
 from students.imports import (
     LIST_SEPARATOR,
     MISSING_HEADERS,
@@ -155,6 +156,9 @@ def career_upload_check(*, university: University, content: bytes, filename: str
                 values[key] = PARSERS[key](cell)
             except ValueError as error:
                 row_errors.append(RowError(index, LABEL_OF[key], str(error), key))
+        row_errors.extend(
+            RowError(index, LABEL_OF[k], m, k) for k, m in field_errors(CareerOutcome, values, ("employer", "country"))
+        )
         for key in ("student_number", "survey_point", "destination"):
             if not values.get(key) and not any(e.field == key for e in row_errors):
                 row_errors.append(RowError(index, LABEL_OF[key], str(REQUIRED), key))

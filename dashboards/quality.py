@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from careers import selectors as careers
+from phdsupport.validation import date_plus
 from programs import rules
 from reports.selectors import report_statuses
 from students.models import Award, AwardEvent, University
@@ -39,7 +40,10 @@ def recorded_late(happened_on: date, recorded_at: Any) -> bool:
 @lru_cache(maxsize=8192)
 def _late_from(happened_on: date) -> datetime:
     """The first moment (local time) that counts as more than one month after the day."""
-    first_late_day = happened_on + ONE_MONTH + timedelta(days=1)
+    # Clamped: a date stored near year 9999 is never late instead of a page error.
+    first_late_day = date_plus(date_plus(happened_on, ONE_MONTH), timedelta(days=1))
+    if first_late_day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
     return timezone.make_aware(datetime.combine(first_late_day, time.min))
 
 

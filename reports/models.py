@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from phdsupport.history import audited_history
+from phdsupport.validation import DATE_VALIDATORS, MULTILINE_VALIDATORS
 from programs.models import Program
 from reports.managers import ReportQuerySet
 from students.models import University
@@ -21,9 +22,11 @@ class Report(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="reports", verbose_name=_("支援事業"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     state = models.CharField(_("状態"), max_length=16, choices=State.choices, default=State.DRAFT)
-    comments = models.TextField(_("所見・補足"), blank=True)
-    career_activities = models.TextField(_("キャリア開発の取組（インターンシップ・海外渡航など）"), blank=True)
-    officer_comment = models.TextField(_("担当官のコメント"), blank=True)
+    comments = models.TextField(_("所見・補足"), blank=True, validators=MULTILINE_VALIDATORS)
+    career_activities = models.TextField(
+        _("キャリア開発の取組（インターンシップ・海外渡航など）"), blank=True, validators=MULTILINE_VALIDATORS
+    )
+    officer_comment = models.TextField(_("担当官のコメント"), blank=True, validators=MULTILINE_VALIDATORS)
     figures = models.JSONField(_("報告時の数値"), default=dict)
     version = models.PositiveIntegerField(_("版"), default=1)
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
@@ -61,7 +64,7 @@ class ReportEvent(models.Model):
     action = models.CharField(max_length=16, choices=Action.choices)
     from_state = models.CharField(max_length=16)
     to_state = models.CharField(max_length=16)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, validators=MULTILINE_VALIDATORS)
     acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -79,7 +82,7 @@ class ReportDeadline(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="deadlines", verbose_name=_("支援事業"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    due_date = models.DateField(_("提出期限"))
+    due_date = models.DateField(_("提出期限"), validators=DATE_VALIDATORS)
     history = audited_history()  # who moved a deadline, and when
 
     class Meta:

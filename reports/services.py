@@ -54,7 +54,14 @@ def _recorded(user: Any) -> Any:
     return user if getattr(user, "pk", None) else None
 
 
+def _clean_fields(instance: Any, *names: str) -> None:
+    """The model's field validation (lengths, refused characters) for the fields a write sets."""
+    instance.clean_fields(exclude=[f.name for f in instance._meta.fields if f.name not in names])
+
+
 def _move(report: Report, *, action: str, to_state: str, acting_user: Any, comment: str = "") -> Report:
+    _clean_fields(ReportEvent(comment=comment), "comment")  # keyed "comment", as the forms name it
+    _clean_fields(report, "officer_comment")
     ReportEvent.objects.create(
         report=report,
         action=action,
@@ -104,6 +111,7 @@ def report_update_text(*, report: Report, acting_user: Any, comments: str, caree
     current = _locked_for_update(report, Report.State.DRAFT)
     if (current.comments, current.career_activities) != (comments, career_activities):
         current.comments, current.career_activities = comments, career_activities
+        _clean_fields(current, "comments", "career_activities")
         current.version += 1
         current._history_user = _recorded(acting_user)
         current.save(update_fields=["comments", "career_activities", "version", "updated_at"])
@@ -176,6 +184,7 @@ def deadline_set(*, program: Program, fiscal_year: int, due_date: date, acting_u
     if deadline.due_date == due_date:
         return deadline
     deadline.due_date = due_date
+    _clean_fields(deadline, "due_date")
     deadline._history_user = _recorded(acting_user)
     deadline.save()
     return deadline

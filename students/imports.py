@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from phdsupport.exports import table_csv, table_xlsx
+from phdsupport.validation import field_errors, printable
 from programs import rules
 from programs.models import Program, StipendRule
 from students.facts import facts_refresh
@@ -124,7 +125,8 @@ class ImportResult:
 
     def as_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "errors"}
-        data["errors"] = [e.__dict__ for e in self.errors]
+        # Messages quote cells and headers; a NUL or lone surrogate in one cannot be stored as JSON.
+        data["errors"] = [{k: printable(v) if isinstance(v, str) else v for k, v in e.__dict__.items()} for e in self.errors]
         return data
 
 
@@ -570,7 +572,7 @@ def plan_rows(
             base = {k: getattr(instance, k) for k in STUDENT_KEYS[1:]} if instance else _student_defaults({})
             provided = {k: v for k, v in values.items() if k in STUDENT_KEYS[1:] and v is not None}
             student_values = {**base, **provided}
-            errors = _student_field_errors(student_values)
+            errors = _student_field_errors({"student_number": values["student_number"], **student_values})
             result.errors.extend(RowError(row_number, LABEL_OF[k], m, k) for k, m in errors)
             if errors:
                 continue
@@ -588,6 +590,10 @@ def plan_rows(
             continue
         if not (award_values["program"] and award_values["start_date"] and award_values["end_date"]):
             result.errors.append(RowError(row_number, LABEL_OF["program"], str(AWARD_INCOMPLETE), "program"))
+            continue
+        date_errors = field_errors(Award, award_values, ("start_date", "end_date"))  # plausible dates
+        if date_errors:
+            result.errors.extend(RowError(row_number, LABEL_OF[k], m, k) for k, m in date_errors)
             continue
         program = programs.get(award_values["program"])
         if program is None:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from phdsupport.access import Role
 from phdsupport.history import audited_history
+from phdsupport.validation import DATE_VALIDATORS, TERM_VALIDATORS, TEXT_VALIDATORS
 from programs.models import Program
 from students.managers import (
     AwardEventQuerySet,
@@ -87,7 +88,7 @@ class Student(models.Model):
     university = models.ForeignKey(
         University, on_delete=models.PROTECT, related_name="students", verbose_name=_("大学")
     )
-    student_number = models.CharField(_("学籍番号"), max_length=32)
+    student_number = models.CharField(_("学籍番号"), max_length=32, validators=TEXT_VALIDATORS)
     erad_number = models.CharField(
         _("研究者番号"),
         max_length=8,
@@ -95,13 +96,15 @@ class Student(models.Model):
         db_index=True,
         validators=[RegexValidator(r"^\d{8}$", _("研究者番号は8桁の数字です。"))],
     )
-    family_name = models.CharField(_("姓"), max_length=100, blank=True)
-    given_name = models.CharField(_("名"), max_length=100, blank=True)
+    family_name = models.CharField(_("姓"), max_length=100, blank=True, validators=TEXT_VALIDATORS)
+    given_name = models.CharField(_("名"), max_length=100, blank=True, validators=TEXT_VALIDATORS)
     field = models.CharField(_("学系"), max_length=32, choices=Field.choices)
-    entry_date = models.DateField(_("博士後期課程入学日"))
-    standard_term_years = models.PositiveSmallIntegerField(_("標準修業年限（年）"), default=3)
+    entry_date = models.DateField(_("博士後期課程入学日"), validators=DATE_VALIDATORS)
+    standard_term_years = models.PositiveSmallIntegerField(
+        _("標準修業年限（年）"), default=3, validators=TERM_VALIDATORS
+    )
     status = models.CharField(_("在籍状況"), max_length=16, choices=Status.choices, default=Status.ENROLLED)
-    completion_date = models.DateField(_("修了・退学日"), null=True, blank=True)
+    completion_date = models.DateField(_("修了・退学日"), null=True, blank=True, validators=DATE_VALIDATORS)
     is_international = models.BooleanField(_("留学生"), default=False)
     is_working_adult = models.BooleanField(_("社会人学生"), default=False)
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
@@ -148,8 +151,8 @@ class Award(models.Model):
         University, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False, verbose_name=_("大学")
     )
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="awards", verbose_name=_("支援事業"))
-    start_date = models.DateField(_("支援開始日"))
-    end_date = models.DateField(_("支援終了日"))
+    start_date = models.DateField(_("支援開始日"), validators=DATE_VALIDATORS)
+    end_date = models.DateField(_("支援終了日"), validators=DATE_VALIDATORS)
     annual_living_cost = models.PositiveIntegerField(_("生活費相当額（年額・円）"))
     annual_research_cost = models.PositiveIntegerField(_("研究費（年額・円）"), default=0)
     status = models.CharField(_("状態"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
@@ -203,9 +206,9 @@ class AwardEvent(models.Model):
 
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="events", verbose_name=_("支援"))
     kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
-    start_date = models.DateField(_("開始日・発生日"))
-    end_date = models.DateField(_("終了日"), null=True, blank=True)
-    reason = models.CharField(_("理由"), max_length=500, blank=True)
+    start_date = models.DateField(_("開始日・発生日"), validators=DATE_VALIDATORS)
+    end_date = models.DateField(_("終了日"), null=True, blank=True, validators=DATE_VALIDATORS)
+    reason = models.CharField(_("理由"), max_length=500, blank=True, validators=TEXT_VALIDATORS)
     previous_end_date = models.DateField(_("変更前の支援終了日"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("登録者")
@@ -397,7 +400,7 @@ class ApiKey(models.Model):
         WRITE = "write", _("読み書き")
         MINISTRY = "ministry", _("省庁（集計のみ）")
 
-    name = models.CharField(_("名前"), max_length=100)
+    name = models.CharField(_("名前"), max_length=100, validators=TEXT_VALIDATORS)
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
     university = models.ForeignKey(University, on_delete=models.CASCADE, null=True, blank=True, related_name="api_keys")

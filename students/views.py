@@ -145,7 +145,7 @@ def award_edit(request, pk):
         "is_reserved": award.is_reserved,
         "version": award.version,
     }
-    form = AwardForm(request.POST or None, initial=initial)
+    form = AwardForm(request.POST or None, initial=initial, updating=True)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         if data["annual_living_cost"] is None:

@@ -22,6 +22,13 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+class PreconditionRequired(exceptions.APIException):
+    # RFC 6585: an update without If-Match could overwrite a change it never saw.
+    status_code = 428
+    default_detail = _("更新・削除には If-Match ヘッダー（読み取った ETag）が必要です。")
+    default_code = "precondition_required"
+
+
 class IdempotencyConflict(exceptions.APIException):
     status_code = 422
     default_detail = _("同じ Idempotency-Key が別の内容で使われています。")

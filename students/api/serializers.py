@@ -1,7 +1,9 @@
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from phdsupport.api.fields import PlausibleDateField, TermYearsField, TextField
 from programs.models import Program
 from students.models import Award, AwardEvent, Field, Student, University
 
@@ -76,15 +78,15 @@ class StudentSerializer(serializers.ModelSerializer):
 class StudentWriteSerializer(serializers.Serializer):
     """Input only: types are checked here, every rule in students.services."""
 
-    student_number = serializers.CharField(max_length=32)
-    erad_number = serializers.CharField(max_length=8, required=False, allow_blank=True)
-    family_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    given_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    student_number = TextField(max_length=32)
+    erad_number = TextField(max_length=8, required=False, allow_blank=True)
+    family_name = TextField(max_length=100, required=False, allow_blank=True)
+    given_name = TextField(max_length=100, required=False, allow_blank=True)
     field = serializers.ChoiceField(choices=Field.choices)
-    entry_date = serializers.DateField()
-    standard_term_years = serializers.IntegerField(required=False, min_value=1, max_value=10)
+    entry_date = PlausibleDateField()
+    standard_term_years = TermYearsField(required=False)
     status = serializers.ChoiceField(choices=Student.Status.choices, required=False)
-    completion_date = serializers.DateField(required=False, allow_null=True)
+    completion_date = PlausibleDateField(required=False, allow_null=True)
     is_international = serializers.BooleanField(required=False)
     is_working_adult = serializers.BooleanField(required=False)
 
@@ -118,13 +120,13 @@ class StudentNamedSerializer(serializers.Serializer):
     student = serializers.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, help_text="student id, or give student_number"
     )
-    student_number = serializers.CharField(required=False, max_length=32)
+    student_number = TextField(required=False, max_length=32)
 
 
 class AwardWriteSerializer(StudentNamedSerializer):
     program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = PlausibleDateField()
+    end_date = PlausibleDateField()
     annual_living_cost = serializers.IntegerField(
         required=False, min_value=0, max_value=10_000_000, help_text="integer yen; omitted: the program's rule"
     )
@@ -140,14 +142,34 @@ class AwardEventSerializer(serializers.ModelSerializer):
 
 class AwardEventWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AwardEvent.Kind.choices)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(required=False, allow_null=True)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    start_date = PlausibleDateField()
+    end_date = PlausibleDateField(required=False, allow_null=True)
+    reason = TextField(required=False, allow_blank=True, max_length=500)
+
+
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}], "nullable": True})
+class BulkValueField(serializers.Field):
+    """One value of a bulk item: text, a number, yes/no or null. A list or an object where a
+    value belongs is refused here (the planner reads cells, as in a file)."""
+
+    default_error_messages = {"invalid": _("文字列・数値・真偽値のいずれかで入力してください。")}
+
+    def to_internal_value(self, data):
+        if data is not None and not isinstance(data, str | int | float | bool):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
 
 
 class BulkSerializer(serializers.Serializer):
-    students = serializers.ListField(child=serializers.DictField(), required=False, default=list)
-    awards = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    students = serializers.ListField(
+        child=serializers.DictField(child=BulkValueField(allow_null=True)), required=False, default=list
+    )
+    awards = serializers.ListField(
+        child=serializers.DictField(child=BulkValueField(allow_null=True)), required=False, default=list
+    )
 
     def validate(self, attrs):
         if len(attrs["students"]) + len(attrs["awards"]) > 10_000:

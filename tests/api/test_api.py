@@ -113,7 +113,9 @@ def test_create_read_update_delete_student(write_a):
     stale = client.patch(f"/api/v1/students/{student_id}/", {"family_name": "鈴木"}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 412
     assert Student.objects.get().family_name == "佐藤"
-    assert client.delete(f"/api/v1/students/{student_id}/").status_code == 204
+    assert client.delete(f"/api/v1/students/{student_id}/").status_code == 428  # Ref: #12: say which version
+    etag = client.get(f"/api/v1/students/{student_id}/")["ETag"]
+    assert client.delete(f"/api/v1/students/{student_id}/", HTTP_IF_MATCH=etag).status_code == 204
     assert not Student.objects.exists()
 
 
