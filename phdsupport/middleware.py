@@ -1,5 +1,8 @@
+from csp.constants import UNSAFE_INLINE
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.utils import translation
+from rest_framework.renderers import BrowsableAPIRenderer
 
 from phdsupport.views import healthz
 
@@ -45,3 +48,21 @@ class HealthCheckMiddleware:
         if request.path_info == self.path and request.method in ("GET", "HEAD"):
             return healthz(request)
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with two exceptions for pages whose templates are not ours.
+
+    DRF's browsable API writes a <style> element and style attributes, and the admin (Django's,
+    django-simple-history's) a few style attributes. Those pages allow inline styles; scripts stay
+    'self' everywhere. Our own templates have neither (tests/test_content_security_policy.py).
+    """
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if parts.update is None and parts.replace is None and parts.config is None:
+            if isinstance(getattr(response, "accepted_renderer", None), BrowsableAPIRenderer):
+                parts.update = {"style-src": [UNSAFE_INLINE]}
+            elif request.path_info.startswith("/admin/"):
+                parts.update = {"style-src-attr": [UNSAFE_INLINE]}
+        return parts

@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "phdsupport.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -266,8 +266,8 @@ X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, so
 # no inline <script>, event-handler attribute or style attribute runs. json_script blocks
 # (type="application/json") are data, not scripts, and need no exception. Chart.js and htmx
-# set sizes through element.style (CSSOM), which style-src does not govern. The API's
-# Swagger page has its own policy (phdsupport/api/urls.py).
+# set sizes through element.style (CSSOM), which style-src does not govern. Redoc, DRF's
+# browsable API and the admin allow inline styles (phdsupport/api/urls.py, phdsupport/middleware.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
