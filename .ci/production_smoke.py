@@ -38,8 +38,8 @@ import django  # noqa: E402
 django.setup()
 
 from django.urls import URLPattern, URLResolver, get_resolver, resolve  # noqa: E402
-from django.urls.resolvers import RegexPattern, RoutePattern  # noqa: E402
 from django.urls.exceptions import Resolver404  # noqa: E402
+from django.urls.resolvers import RegexPattern, RoutePattern  # noqa: E402
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -160,6 +160,7 @@ def walk_as(browser, walk: Walk, username: str, paths: list[str]) -> None:
     )
     page = context.new_page()
     errors: list[str] = []
+
     def on_console(message) -> None:
         # "Failed to load resource" repeats a status that on_response judges: a 403 or 404 for the
         # page itself is an answer (a role without access), for a script or style it is a fault.

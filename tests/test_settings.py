@@ -8,7 +8,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_settings(**env):
     clean = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "PHDSUPPORT_TESTING", "SECRET_KEY_FILE", "CACHE_URL"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "PHDSUPPORT_TESTING", "SECRET_KEY_FILE", "CACHE_URL"}
     }
     clean.update(env)
     return subprocess.run(
