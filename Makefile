@@ -15,8 +15,8 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 
 install: $(STAMP)
 
-# The production build: hashed, compressed files and the manifest, used with DEBUG on and off alike
-# (STORAGES in phdsupport/settings.py). DEMO_ENV only spares the demo a SECRET_KEY and CACHE_URL.
+# The production build (hashed, compressed files and the manifest) whatever DEBUG says: the storage
+# does not depend on it (STORAGES in phdsupport/settings.py). DEMO_ENV only spares a SECRET_KEY and CACHE_URL.
 static: $(STAMP)
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; fi
 	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput --clear -v0

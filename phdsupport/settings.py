@@ -174,11 +174,12 @@ NPM_ASSETS = {
     "vendor/htmx": BASE_DIR / "node_modules" / "htmx.org" / "dist",
 }
 STATICFILES_DIRS = [BASE_DIR / "static", *((prefix, path) for prefix, path in NPM_ASSETS.items() if path.exists())]
-# The same storage with DEBUG on and off: collectstatic always writes the manifest and the
-# hashed, compressed copies, so a build made for the demo also serves production (a storage
-# chosen by DEBUG left production without a manifest: every page a 500). Templates then name
-# hashed files, so after editing a static file run `make static` again. Only the test suite
-# reads the source folders directly; tests/test_static_manifest.py renders with the manifest.
+# The same storage with DEBUG on and off, so collectstatic always writes the manifest and the
+# hashed, compressed copies: a build made for the demo also serves production (a storage chosen
+# by DEBUG left production without a manifest, and every page answered 500). With DEBUG on,
+# Django's manifest storage still names the unhashed files, which whitenoise serves from the
+# source folders, so edits show without a rebuild. The suite keeps the plain storage;
+# tests/test_static_manifest.py renders pages with the manifest.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
