@@ -269,6 +269,7 @@ X_FRAME_OPTIONS = "DENY"
 # (type="application/json") are data, not scripts, and need no exception. Chart.js and htmx
 # set sizes through element.style (CSSOM), which style-src does not govern. Redoc, DRF's
 # browsable API and the admin allow inline styles (phdsupport/api/urls.py, phdsupport/middleware.py).
+# img-src data: is for the SVG icons Swagger UI and the admin embed as data: URLs.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
