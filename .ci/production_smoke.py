@@ -92,6 +92,7 @@ def kind_of(path: str) -> str | None:
 @dataclass
 class Walk:
     base_url: str
+    verbose: bool = False
     problems: list[str] = field(default_factory=list)
     pages: int = 0
 
@@ -119,6 +120,8 @@ def sign_in(page, walk: Walk, username: str) -> None:
 def visit(page, walk: Walk, label: str, path: str, errors: list[str]) -> list[str]:
     """Open one page; report 5xx and console errors; return the same-site links on it."""
     errors.clear()
+    if walk.verbose:
+        print(f"  {label} {path}", flush=True)
     try:
         response = page.goto(path, wait_until="load")
     except PlaywrightError:
@@ -213,8 +216,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default=os.environ.get("SMOKE_BASE_URL", "http://127.0.0.1:8766"))
     parser.add_argument("--accounts", nargs="*", default=ACCOUNTS)
+    parser.add_argument("--verbose", action="store_true", help="print every page visited")
     args = parser.parse_args()
-    walk = Walk(base_url=args.base_url.rstrip("/"))
+    walk = Walk(base_url=args.base_url.rstrip("/"), verbose=args.verbose)
     paths = static_paths()
     print(f"{len(paths)} URL patterns without parameters; accounts: {', '.join(args.accounts)}")
     with sync_playwright() as playwright:
