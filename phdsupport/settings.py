@@ -2,9 +2,11 @@
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "phdsupport",
     "programs",
     "students",
@@ -78,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "phdsupport.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,6 +92,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "phdsupport.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "phdsupport.urls"
@@ -125,7 +132,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache shared by every web process in production (Redis); per-process memory otherwise.
+# Production requires it: dashboards, API keys and the API rate limit would otherwise be
+# per-process and silently disagree between gunicorn workers.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+if not CACHE_URL and not (DEBUG or TESTING):
+    raise ImproperlyConfigured(
+        "CACHE_URL is not set. Production (DEBUG off) needs a cache shared by every process: "
+        "set CACHE_URL=redis://host:6379/1, or DEBUG=true for local development."
+    )
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
@@ -139,6 +153,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out sign-in before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -159,12 +178,18 @@ NPM_ASSETS = {
     "vendor/htmx": BASE_DIR / "node_modules" / "htmx.org" / "dist",
 }
 STATICFILES_DIRS = [BASE_DIR / "static", *((prefix, path) for prefix, path in NPM_ASSETS.items() if path.exists())]
+# The same storage with DEBUG on and off, so collectstatic always writes the manifest and the
+# hashed, compressed copies: a build made for the demo also serves production (a storage chosen
+# by DEBUG left production without a manifest, and every page answered 500). With DEBUG on,
+# Django's manifest storage still names the unhashed files, which whitenoise serves from the
+# source folders, so edits show without a rebuild. The suite keeps the plain storage;
+# tests/test_static_manifest.py renders pages with the manifest.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if TESTING
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -282,6 +307,42 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not (DEBUG or TESTING)
 SECURE_HSTS_PRELOAD = not (DEBUG or TESTING)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, so
+# no inline <script>, event-handler attribute or style attribute runs. json_script blocks
+# (type="application/json") are data, not scripts, and need no exception. Chart.js and htmx
+# set sizes through element.style (CSSOM), which style-src does not govern. Redoc, DRF's
+# browsable API and the admin allow inline styles (phdsupport/api/urls.py, phdsupport/middleware.py).
+# img-src data: is for the SVG icons Swagger UI and the admin embed as data: URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Sign-in throttling (django-axes, attempts kept in the database so every process shares them):
+# five failures for one username from one address lock that pair for 15 minutes. Keyed on the
+# pair, so nobody can lock another person out by guessing their username from elsewhere, and
+# another person at the same address (a university's NAT) still signs in.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "phdsupport.views.sign_in_locked"
+AXES_CLIENT_IP_CALLABLE = "phdsupport.views.client_address"
+# Behind reverse proxies that each append to X-Forwarded-For, set TRUSTED_PROXY_COUNT to how
+# many there are; the client is then that many entries from the right. Without it the header is
+# ignored (anyone can send one) and the peer address is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Uploads: an XLSX is a zip, so cap both the upload and what it unpacks to.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
