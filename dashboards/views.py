@@ -83,6 +83,8 @@ def _render(request, scope, form, template, extra):
             "fy_label_ja": rules.fiscal_year_label_ja(scope.fiscal_year),
             **extra,
         },
+        # A refused what-if floor (X < ¥1) shows the form's message, never figures for another floor.
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
 
 

@@ -48,6 +48,12 @@ class AwardEventForm(forms.Form):
     start_date = forms.DateField(label=_("開始日・発生日"), widget=DATE)
     end_date = forms.DateField(label=_("終了日（休止・延長）"), widget=DATE, required=False)
     reason = forms.CharField(label=_("理由"), max_length=500, required=False)
+    annual_living_cost = forms.IntegerField(
+        label=_("変更後の生活費相当額（年額・円）"),
+        min_value=0,
+        required=False,
+        help_text=_("支給額の変更のときのみ。開始日の属する月の翌月から（1日付なら当月から）この額になります。"),
+    )
 
 
 class UploadForm(forms.Form):

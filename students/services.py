@@ -41,6 +41,8 @@ EXTENSION_NOT_LATER = _(
 )
 END_REQUIRED = _("終了日を入力してください。 / Enter the end date.")
 AWARD_CLOSED = _("終了した支援は変更できません。 / This award has ended and cannot be changed.")
+DUPLICATE_AWARD = _("この学生には同じ事業・同じ開始日の支援が既にあります。")
+AMOUNT_REQUIRED = _("変更後の生活費相当額（年額）を入力してください。")
 
 STUDENT_FIELDS = (
     "student_number",
@@ -88,6 +90,9 @@ def student_create(*, university: University, acting_user: Any, **data: Any) -> 
     student.full_clean()
     student._history_user = acting_user
     student.save()
+    if student.erad_number:
+        # A new record of a known person adds its enrolled months to the person (DOMAIN.md: A person).
+        facts_refresh(student_ids=[student.pk])
     return student
 
 
@@ -99,28 +104,52 @@ def student_update(
     changed = [name for name in STUDENT_FIELDS if name in changes and getattr(current, name) != changes[name]]
     if not changed:
         return current
+    old_partners = _erad_partners(current) if "erad_number" in changed else set()
     for name in changed:
         setattr(current, name, changes[name])
     current.full_clean()
     current.version += 1
     current._history_user = acting_user
     current.save()
-    # Breakdown attributes (field, flags, e-Rad number) live on the facts too.
-    facts_refresh(student_ids=[current.pk])
+    # Breakdown attributes (field, flags, e-Rad number) and enrolment live on the facts too.
+    # DOMAIN.md (A person): "Changing or clearing a number re-counts both the old and the new
+    # person at once": the old partners are no longer found through the record.
+    facts_refresh(student_ids={current.pk, *old_partners})
     return current
+
+
+def _erad_partners(student: Student) -> set[int]:
+    """Other records of the same person (the same e-Rad number), any university."""
+    if not student.erad_number:
+        return set()
+    others = Student.objects.filter(erad_number=student.erad_number).exclude(pk=student.pk)
+    return set(others.values_list("pk", flat=True))
 
 
 @transaction.atomic
 def student_delete(*, student: Student, acting_user: Any) -> None:
-    student._history_user = acting_user
-    for award in student.awards.all():
+    """Delete a student and their awards, each deletion in the history under the acting user.
+
+    Refused when it would remove an award in a year whose report is accepted (the same lock as
+    deleting the award itself).
+    """
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    awards = list(student.awards.select_related("program"))
+    for award in awards:
+        check_unlocked(
+            university_id=student.university_id,
+            program_id=award.program_id,
+            periods=[(award.start_date, award.end_date)],
+        )
+    peers = _erad_partners(student)
+    # One by one, so each history row names the user (a cascade would record nobody).
+    for award in awards:
+        for event in award.events.all():
+            event._history_user = acting_user
+            event.delete()
         award._history_user = acting_user
-    peers = set(
-        Student.objects.filter(erad_number=student.erad_number)
-        .exclude(erad_number="")
-        .exclude(pk=student.pk)
-        .values_list("pk", flat=True)
-    )
+        award.delete()
+    student._history_user = acting_user
     student.delete()
     if peers:
         facts_refresh(student_ids=peers)
@@ -129,8 +158,12 @@ def student_delete(*, student: Student, acting_user: Any) -> None:
 # --- Awards -------------------------------------------------------------------------------
 
 
-def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
-    """Run every rule on an unsaved or changed award; raise field errors, write nothing."""
+def _validate_award(award: Award, *, events: list[AwardEvent] | None = None) -> None:
+    """Run every rule on an unsaved or changed award as it will be; raise field errors, write nothing.
+
+    `events` are the award's recorded events (none for a new award): its suspensions count in
+    the term only where they lie inside the award as it will be (DOMAIN.md: Term limits).
+    """
     errors = {
         name: [ValidationError(AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}"), code="amount_range")]
         for name in ("annual_living_cost", "annual_research_cost")
@@ -139,26 +172,21 @@ def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
     if errors:
         raise ValidationError(errors)
     program = award.program
+    suspensions = tuple(
+        rules.Suspension(e.start_date, e.end_date) for e in events or [] if e.kind == AwardEvent.Kind.SUSPENSION
+    )
     try:
         rules.check_dates(award.start_date, award.end_date)
         rules.check_audience(
             program=program.code, audience=program.audience, student_is_enrolled=award.student.is_enrolled
         )
+        rules.check_suspensions_inside(award.start_date, award.end_date, suspensions)
         rules.check_term(
             start=award.start_date,
             end=award.end_date,
             term_years=program.term_years,
-            suspended_months=suspended_months,
+            suspended_months=rules.term_suspended_months(award.start_date, award.end_date, suspensions),
         )
-        siblings = [
-            a for a in fetch_award_terms([award.student_id]).get(award.student_id, []) if a.award_id != award.pk
-        ]
-        own_suspensions: tuple[rules.Suspension, ...] = ()
-        if award.pk:
-            own_suspensions = tuple(
-                rules.Suspension(s, e)
-                for s, e in award.events.filter(kind=AwardEvent.Kind.SUSPENSION).values_list("start_date", "end_date")
-            )
         candidate = rules.AwardTerms(
             award_id=award.pk or 0,
             program=program.code,
@@ -166,36 +194,36 @@ def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
             annual_living_cost=award.annual_living_cost,
             start=award.start_date,
             end=award.end_date,
-            suspensions=own_suspensions,
+            suspensions=suspensions,
             is_exclusive=program.is_exclusive,
         )
-        rules.check_exclusive(candidate, siblings)
+        rules.check_exclusive(candidate, person_awards(award.student, exclude_award=award.pk))
     except rules.RuleViolation as violation:
         raise _field_error(violation) from violation
-    award.full_clean(exclude=["student", "university"], validate_constraints=True)
+    duplicate = Award.objects.filter(student_id=award.student_id, program_id=program.pk, start_date=award.start_date)
+    if duplicate.exclude(pk=award.pk).exists():
+        raise ValidationError({"start_date": [ValidationError(DUPLICATE_AWARD, code="duplicate_award")]})
+    award.full_clean(exclude=["student", "university"], validate_constraints=False)
 
 
-def _suspended_months(award: Award) -> int:
-    terms = rules.AwardTerms(
-        award_id=award.pk,
-        program=award.program.code,
-        audience=award.program.audience,
-        annual_living_cost=award.annual_living_cost,
-        start=award.start_date,
-        end=award.end_date,
-        suspensions=tuple(
-            rules.Suspension(s, e)
-            for s, e in award.events.filter(kind=AwardEvent.Kind.SUSPENSION).values_list("start_date", "end_date")
-        ),
-    )
-    return len(terms.suspended_months())
+def person_awards(student: Student, *, exclude_award: int | None = None) -> list[rules.AwardTerms]:
+    """Every award of the person: all records sharing the student's e-Rad number, any university
+    (DOMAIN.md Exclusive programs: "one person (every record sharing an e-Rad number)")."""
+    ids = {student.pk} | _erad_partners(student)
+    return [a for awards in fetch_award_terms(ids).values() for a in awards if a.award_id != exclude_award]
+
+
+def _events(award: Award) -> list[AwardEvent]:
+    return list(award.events.all()) if award.pk else []
 
 
 def award_defaults(*, program: Program, start_date: date) -> dict[str, int]:
-    """The amounts the program's rule gives on the start date (pre-filled in forms)."""
+    """The amounts the program's rule gives on the start date (pre-filled in forms); empty before
+    the program's first rule version (DOMAIN.md Amounts in force: "A date before the first rule
+    version of a program has no rule: the university must enter the amount")."""
     rule = stipend_rule_in_force(program=program, day=start_date)
     if rule is None:
-        return {"annual_living_cost": 0, "annual_research_cost": 0}
+        return {}
     return {"annual_living_cost": rule.annual_living_cost, "annual_research_cost": rule.annual_research_cost}
 
 
@@ -212,6 +240,9 @@ def award_create(
     is_reserved: bool = False,
 ) -> Award:
     defaults = award_defaults(program=program, start_date=start_date)
+    if annual_living_cost is None and not defaults:
+        message = rules.NO_RULE_AMOUNT.format(day=start_date.isoformat(), program=program.code)
+        raise ValidationError({"annual_living_cost": [ValidationError(message, code="no_rule")]})
     award = Award(
         student=student,
         university_id=student.university_id,
@@ -219,7 +250,9 @@ def award_create(
         start_date=start_date,
         end_date=end_date,
         annual_living_cost=defaults["annual_living_cost"] if annual_living_cost is None else annual_living_cost,
-        annual_research_cost=defaults["annual_research_cost"] if annual_research_cost is None else annual_research_cost,
+        annual_research_cost=(
+            defaults.get("annual_research_cost", 0) if annual_research_cost is None else annual_research_cost
+        ),
         is_reserved=is_reserved,
     )
     _validate_award(award)
@@ -239,7 +272,7 @@ def award_update(*, award: Award, acting_user: Any, expected_version: int | None
     before = (current.program_id, current.start_date, current.end_date)
     for name in changed:
         setattr(current, name, changes[name])
-    _validate_award(current, suspended_months=_suspended_months(current))
+    _validate_award(current, events=_events(current))
     university_id = Student.objects.values_list("university_id", flat=True).get(pk=current.student_id)
     check_unlocked(university_id=university_id, program_id=before[0], periods=[before[1:]])
     check_unlocked(
@@ -287,8 +320,9 @@ def award_event_create(
     acting_user: Any,
     end_date: date | None = None,
     reason: str = "",
+    annual_living_cost: int | None = None,
 ) -> AwardEvent:
-    """Record a suspension, resumption, extension, early termination or completion.
+    """Record a suspension, resumption, extension, early termination, completion or amount change.
 
     Events never erase what was paid (DOMAIN.md: Suspension and recovery): the award's end
     moves, and the event keeps the end it had before.
@@ -306,6 +340,7 @@ def award_event_create(
         reason=reason,
         created_by=acting_user if getattr(acting_user, "pk", None) else None,
         previous_end_date=award.end_date,
+        annual_living_cost=annual_living_cost if kind == AwardEvent.Kind.AMOUNT_CHANGE else None,
     )
     open_suspension = award.events.filter(kind=AwardEvent.Kind.SUSPENSION, end_date__isnull=True).first()
     # Any event changes what the award pays from its date on: those years must not be locked.
@@ -342,17 +377,23 @@ def award_event_create(
             raise ValidationError(
                 {"end_date": [ValidationError(EXTENSION_NOT_LATER.format(end=award.end_date), code="not_later")]}
             )
-        try:
-            rules.check_term(
-                start=award.start_date,
-                end=end_date,
-                term_years=award.program.term_years,
-                suspended_months=_suspended_months(award),
-            )
-        except rules.RuleViolation as violation:
-            raise _field_error(violation) from violation
+        # The extended award runs every rule an edit to the same end would (term as it will be,
+        # exclusive programs across the person).
+        extended = Award.objects.select_related("program", "student").get(pk=award.pk)
+        extended.end_date = end_date
+        _validate_award(extended, events=_events(extended))
         award.end_date = end_date
         award.status = Award.Status.ACTIVE if award.status != Award.Status.SUSPENDED else award.status
+    elif kind == AwardEvent.Kind.AMOUNT_CHANGE:
+        # DOMAIN.md (Amounts in force): a dated event; months from the first one starting on or
+        # after `start_date` are paid at the new amount. The award's own amount stays the base.
+        if not award.start_date <= start_date <= award.end_date:
+            raise _outside(award, start_date)
+        if annual_living_cost is None:
+            raise ValidationError({"annual_living_cost": [ValidationError(AMOUNT_REQUIRED, code="required")]})
+        if not _amount_is_valid(annual_living_cost):
+            message = AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}")
+            raise ValidationError({"annual_living_cost": [ValidationError(message, code="amount_range")]})
     else:  # termination or completion: the award ends on the event's date
         if not award.start_date <= start_date <= award.end_date:
             raise _outside(award, start_date)

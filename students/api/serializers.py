@@ -135,7 +135,16 @@ class AwardWriteSerializer(StudentNamedSerializer):
 class AwardEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AwardEvent
-        fields = ["id", "kind", "start_date", "end_date", "reason", "previous_end_date", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "start_date",
+            "end_date",
+            "reason",
+            "previous_end_date",
+            "annual_living_cost",
+            "created_at",
+        ]
 
 
 class AwardEventWriteSerializer(serializers.Serializer):
@@ -143,6 +152,8 @@ class AwardEventWriteSerializer(serializers.Serializer):
     start_date = serializers.DateField()
     end_date = serializers.DateField(required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    # kind "amount_change": the annual living-cost amount in force from start_date
+    annual_living_cost = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10_000_000)
 
 
 class BulkSerializer(serializers.Serializer):
