@@ -54,6 +54,11 @@ class AwardEventForm(forms.Form):
         required=False,
         help_text=_("支給額の変更のときのみ。開始日の属する月の翌月から（1日付なら当月から）この額になります。"),
     )
+    special_allowance = forms.BooleanField(
+        label=_("特別手当（最終年次の優秀者）を加算"),
+        required=False,
+        help_text=_("支給額の変更のときのみ。その日の支給額に事業の規定の特別手当を加えます。"),
+    )
 
 
 class UploadForm(forms.Form):

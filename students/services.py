@@ -43,6 +43,7 @@ END_REQUIRED = _("終了日を入力してください。 / Enter the end date."
 AWARD_CLOSED = _("終了した支援は変更できません。 / This award has ended and cannot be changed.")
 DUPLICATE_AWARD = _("この学生には同じ事業・同じ開始日の支援が既にあります。")
 AMOUNT_REQUIRED = _("変更後の生活費相当額（年額）を入力してください。")
+NO_SPECIAL_ALLOWANCE = _("{day} に {program} の特別手当の規定はありません。")
 
 STUDENT_FIELDS = (
     "student_number",
@@ -301,6 +302,21 @@ def award_delete(*, award: Award, acting_user: Any) -> None:
 # --- Award events -------------------------------------------------------------------------
 
 
+def _with_special_allowance(award: Award, day: date) -> int:
+    """The award's amount in force on `day` plus the program rule's final-year special allowance
+    (DOMAIN.md: the DC allowance, ¥360,000 a year, "applies from FY2024 (a rule version with that
+    effective date)"); refused where the rule in force has none."""
+    rule = stipend_rule_in_force(program=award.program, day=day)
+    if rule is None or not rule.annual_special_allowance:
+        message = NO_SPECIAL_ALLOWANCE.format(day=day.isoformat(), program=award.program.code)
+        raise ValidationError({"start_date": [ValidationError(message, code="no_special_allowance")]})
+    changes = award.events.filter(
+        kind=AwardEvent.Kind.AMOUNT_CHANGE, start_date__lte=day, annual_living_cost__isnull=False
+    )
+    latest = changes.order_by("-start_date", "-pk").values_list("annual_living_cost", flat=True).first()
+    return (award.annual_living_cost if latest is None else latest) + rule.annual_special_allowance
+
+
 def _outside(award: Award, day: date) -> ValidationError:
     return ValidationError(
         {
@@ -321,6 +337,7 @@ def award_event_create(
     end_date: date | None = None,
     reason: str = "",
     annual_living_cost: int | None = None,
+    special_allowance: bool = False,
 ) -> AwardEvent:
     """Record a suspension, resumption, extension, early termination, completion or amount change.
 
@@ -332,6 +349,8 @@ def award_event_create(
         raise ValidationError({"kind": [ValidationError(_("不明な種別です。 / Unknown kind."), code="invalid_choice")]})
     if award.status in (Award.Status.COMPLETED, Award.Status.TERMINATED) and kind != AwardEvent.Kind.EXTENSION:
         raise ValidationError({"__all__": [ValidationError(AWARD_CLOSED, code="closed")]})
+    if kind == AwardEvent.Kind.AMOUNT_CHANGE and special_allowance:
+        annual_living_cost = _with_special_allowance(award, start_date)
     event = AwardEvent(
         award=award,
         kind=kind,

@@ -154,6 +154,8 @@ class AwardEventWriteSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
     # kind "amount_change": the annual living-cost amount in force from start_date
     annual_living_cost = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10_000_000)
+    # kind "amount_change": add the program's final-year special allowance (DC, from FY2024)
+    special_allowance = serializers.BooleanField(required=False, default=False)
 
 
 class BulkSerializer(serializers.Serializer):

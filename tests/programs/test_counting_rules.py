@@ -183,9 +183,7 @@ def test_a_periods_amount_is_truncated_once(annual, start, end, expected):
 
 def ra_then_spring():
     # RA ¥1,900,000 April–December (¥1,425,000 in FY2024), SPRING ¥2,000,000 January–March (¥500,000)
-    ra = award(
-        program="EMERGENT_RA", living=1_900_000, start=date(2024, 4, 1), end=date(2024, 12, 31), exclusive=False
-    )
+    ra = award(program="EMERGENT_RA", living=1_900_000, start=date(2024, 4, 1), end=date(2024, 12, 31), exclusive=False)
     spring = award(program="SPRING", living=2_000_000, start=date(2025, 1, 1), end=date(2027, 12, 31), award_id=2)
     return [ra, spring]
 
@@ -217,8 +215,14 @@ def test_attribution_is_the_largest_amount_over_active_enrolled_months():
     outcome = rules.year_outcome([ra, dc1], 2024, FLOOR, [Enrolment(date(2025, 1, 1))])
     assert outcome.program == "JSPS_DC1"
     # Tie on amount: the award that started first
-    a = award(program="EMERGENT_RA", living=2_400_000, start=date(2024, 4, 1), end=date(2024, 9, 30), award_id=7,
-              exclusive=False)
+    a = award(
+        program="EMERGENT_RA",
+        living=2_400_000,
+        start=date(2024, 4, 1),
+        end=date(2024, 9, 30),
+        award_id=7,
+        exclusive=False,
+    )
     b = award(program="SPRING", living=2_400_000, start=date(2024, 10, 1), end=date(2025, 3, 31), award_id=3)
     assert rules.year_outcome([b, a], 2024, FLOOR).program == "EMERGENT_RA"
 
