@@ -151,6 +151,7 @@ def demo_generate(
     programs = {p.code: p for p in Program.objects.all()}
     fields, field_w = list(FIELD_WEIGHTS), list(FIELD_WEIGHTS.values())
     numbers: dict[int, int] = {}
+    erads: set[str] = set()
 
     students: list[Student] = []
     plans: list[tuple[int, list[tuple]]] = []  # (student index, [(program, start, end, living, research, events)])
@@ -170,7 +171,7 @@ def demo_generate(
                 entry_date=entry,
                 is_international=rng.random() < 0.2,
                 is_working_adult=rng.random() < 0.12,
-                erad_number=f"{rng.randrange(10**7, 10**8)}" if rng.random() < 0.3 else "",
+                erad_number=_new_erad(rng, erads) if rng.random() < 0.3 else "",
             )
             plan = _plan_awards(rng, student, cohort_fy, uni.pk in boost_unis)
             completed = date(cohort_fy + 3, 3, 31)
@@ -248,6 +249,14 @@ def demo_generate(
     )
     facts_rebuild()
     return DemoSize(students=len(students), awards=len(awards), universities=len(universities))
+
+
+def _new_erad(rng: random.Random, used: set[str]) -> str:
+    """An e-Rad number no other person has: a university records a person once (DOMAIN.md)."""
+    while (number := f"{rng.randrange(10**7, 10**8)}") in used:
+        pass
+    used.add(number)
+    return number
 
 
 def _plan_awards(rng: random.Random, student: Student, fy: int, boost_ok: bool) -> list[tuple]:
