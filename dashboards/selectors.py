@@ -84,11 +84,11 @@ def by_program(scope: Scope) -> dict[str, int]:
     """
     if scope.floor is None:
         return breakdown(scope, _columns(scope)[2])
-    bands = StudentYearBand.objects.filter(
-        fiscal_year=scope.fiscal_year, is_person=scope.national, above__lt=scope.floor, up_to__gte=scope.floor
-    )
-    if not scope.national:
-        bands = bands.filter(university_id=scope.university_id)
+    bands = StudentYearBand.objects.filter(fiscal_year=scope.fiscal_year, above__lt=scope.floor, up_to__gte=scope.floor)
+    if scope.national:
+        bands = bands.filter(national=True)
+    else:
+        bands = bands.filter(is_person=False, university_id=scope.university_id)
     rows = bands.values("program").annotate(n=Count("pk")).order_by("program")
     return {row["program"]: row["n"] for row in rows}
 

@@ -33,7 +33,7 @@ from students.models import (
     StudentYearOverlap,
 )
 
-REBUILD_BATCH = 2000
+REBUILD_BATCH = 500  # a write beside a rebuild waits for at most one batch
 
 
 @dataclass(frozen=True)
@@ -217,8 +217,9 @@ def compute_facts(
                         is_working_adult=record.is_working_adult,
                     )
                 )
+                single = len(person_records) == 1
                 for is_person, source in ((False, outcome), (True, person)):
-                    if is_person and student_id != representative:
+                    if is_person and (single or student_id != representative):
                         continue
                     bands.extend(
                         StudentYearBand(
@@ -226,6 +227,7 @@ def compute_facts(
                             university_id=record.university_id,
                             fiscal_year=fy,
                             is_person=is_person,
+                            national=is_person or single,
                             above=band.above,
                             up_to=band.up_to,
                             program=band.program,

@@ -321,6 +321,9 @@ class StudentYearBand(models.Model):
     university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+")
     fiscal_year = models.PositiveSmallIntegerField()
     is_person = models.BooleanField()
+    # Serves the national figures: the person's own bands, or the record's bands where the
+    # person has one record (most people), so those are not stored twice.
+    national = models.BooleanField(default=False)
     above = models.PositiveIntegerField()
     up_to = models.PositiveIntegerField()
     program = models.CharField(max_length=32)
@@ -331,7 +334,7 @@ class StudentYearBand(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["student", "fiscal_year", "is_person", "up_to"], name="band_one_per_level")
         ]
-        indexes = [models.Index(fields=["fiscal_year", "is_person", "up_to"], name="band_year_level")]
+        indexes = [models.Index(fields=["fiscal_year", "national", "up_to"], name="band_year_level")]
 
     def __str__(self) -> str:
         return f"{self.student_id} FY{self.fiscal_year} ({self.above}, {self.up_to}] {self.program}"

@@ -34,7 +34,9 @@ def snapshot():
     facts = sorted(StudentYearFact.objects.values_list(*FIELDS))
     overlaps = sorted(StudentYearOverlap.objects.values_list("student_id", "fiscal_year", "program_a", "program_b"))
     bands = sorted(
-        StudentYearBand.objects.values_list("student_id", "fiscal_year", "is_person", "above", "up_to", "program")
+        StudentYearBand.objects.values_list(
+            "student_id", "fiscal_year", "is_person", "national", "above", "up_to", "program"
+        )
     )
     return facts, overlaps, bands
 

@@ -45,7 +45,9 @@ def snapshot():
     )
     overlaps = sorted(StudentYearOverlap.objects.values_list("student_id", "fiscal_year", "program_a", "program_b"))
     bands = sorted(
-        StudentYearBand.objects.values_list("student_id", "fiscal_year", "is_person", "above", "up_to", "program")
+        StudentYearBand.objects.values_list(
+            "student_id", "fiscal_year", "is_person", "national", "above", "up_to", "program"
+        )
     )
     return facts, overlaps, bands
 
@@ -90,10 +92,16 @@ def test_writes_beside_a_rebuild_all_land_and_the_result_equals_a_fresh_rebuild(
     def write():
         for pk, start, _end in edits:
             award = Award.objects.get(pk=pk)
-            amount = rng.choice([1_500_000, 1_800_000, 2_400_000, 2_760_000])
-            services.award_event_create(
-                award=award, kind="amount_change", start_date=start, annual_living_cost=amount, acting_user=user
-            )
+            if len(landed) % 2:
+                # (on the code before issue #11 this write failed: "deadlock detected" on the facts)
+                services.student_update(
+                    student=award.student, field=rng.choice(["science", "health", "humanities"]), acting_user=user
+                )
+            else:
+                amount = rng.choice([1_500_000, 1_800_000, 2_400_000, 2_760_000])
+                services.award_event_create(
+                    award=award, kind="amount_change", start_date=start, annual_living_cost=amount, acting_user=user
+                )
             landed.append(pk)
 
     errors = run_threads(rebuild, write)

@@ -363,10 +363,11 @@ def test_deleting_a_student_records_who_did_it(reference, university_a, staff_a)
 # --- 4. Exclusive programs --------------------------------------------------------------------
 
 
-def test_exclusive_programs_are_checked_across_the_persons_records(moved, staff_b):
-    _a, b = moved
+def test_exclusive_programs_are_checked_across_the_persons_records(moved, staff_a):
+    a, _b = moved
+    # A's own SPRING ends in September; the person's SPRING at B runs from October
     with pytest.raises(ValidationError) as error:
-        award(b, "JSPS_DC2", date(2025, 9, 1), date(2027, 8, 31), staff_b)  # A's SPRING runs to September
+        award(a, "JSPS_DC2", date(2025, 10, 1), date(2027, 9, 30), staff_a)
     assert "program" in error.value.message_dict
 
 
