@@ -463,8 +463,9 @@ def check_suspensions_inside(start: date, end: date, suspensions: Iterable[Suspe
 
 
 def check_term(*, start: date, end: date, term_years: int | None, suspended_months: int = 0) -> None:
-    """DOMAIN.md (Term limits): an award may not run past the program's term, extensions for
-    suspension excepted, which push the end out by the suspended months."""
+    """DOMAIN.md (Term limits): "an award may not run past the program's term ... Suspension
+    extends it by the number of months wholly within a suspension that lie inside the award";
+    callers pass `suspended_months` from `term_suspended_months` for the award as it will be."""
     if term_years is None:
         return
     limit = latest_end(start, term_years, suspended_months)
