@@ -109,6 +109,8 @@ def student_update(
     for name in changed:
         setattr(current, name, changes[name])
     current.full_clean()
+    if "erad_number" in changed and current.erad_number:
+        _check_joined_person(current)
     current.version += 1
     current._history_user = acting_user
     current.save()
@@ -117,6 +119,20 @@ def student_update(
     # person at once": the old partners are no longer found through the record.
     facts_refresh(student_ids={current.pk, *old_partners})
     return current
+
+
+def _check_joined_person(student: Student) -> None:
+    """A new e-Rad number joins the record to another person: their exclusive awards may not
+    share a calendar month (DOMAIN.md Exclusive programs: "whichever way the overlap arises")."""
+    partners = _erad_partners(student)
+    if not partners:
+        return
+    others = [a for awards in fetch_award_terms(partners).values() for a in awards]
+    try:
+        for award in fetch_award_terms([student.pk]).get(student.pk, []):
+            rules.check_exclusive(award, others)
+    except rules.RuleViolation as violation:
+        raise ValidationError({"erad_number": [ValidationError(violation.message, code=violation.code)]}) from violation
 
 
 def _erad_partners(student: Student) -> set[int]:

@@ -371,6 +371,19 @@ def test_exclusive_programs_are_checked_across_the_persons_records(moved, staff_
     assert "program" in error.value.message_dict
 
 
+def test_an_erad_number_joining_two_exclusive_awards_in_one_month_is_refused(moved, staff_a):
+    a, _b = moved
+    other = StudentFactory(university=a.university, entry_date=date(2024, 4, 1))
+    award(other, "JSPS_DC1", date(2025, 4, 1), date(2028, 3, 31), staff_a)
+    services.student_update(student=a, erad_number="", acting_user=staff_a)
+    with pytest.raises(ValidationError) as error:
+        # other's DC1 and the person's SPRING at B share October 2025 onwards
+        services.student_update(student=other, erad_number="87654321", acting_user=staff_a)
+    assert "erad_number" in error.value.message_dict
+    other.refresh_from_db()
+    assert other.erad_number == ""
+
+
 def test_a_suspended_award_is_still_held(reference, university_a, staff_a):
     student = StudentFactory(university=university_a, entry_date=date(2024, 4, 1))
     spring = award(student, "SPRING", date(2024, 4, 1), date(2027, 3, 31), staff_a)
