@@ -63,8 +63,8 @@ def bench_dashboard(args) -> None:
 
     from programs import rules
     from students.demo import demo_generate
-    from students.facts import facts_rebuild, fetch_award_terms, floor_versions
-    from students.models import Award, Student, StudentYearFact, University
+    from students.facts import facts_rebuild, fetch_award_terms, fetch_records, floor_versions, with_person_peers
+    from students.models import Award, StudentYearFact, University
 
     section(f"National scale data (scale {args.scale}, universities ≥ {args.universities})")
     extra = max(args.universities - University.objects.count(), 0)
@@ -111,12 +111,18 @@ def bench_dashboard(args) -> None:
         start, end = rules.fiscal_year_bounds(fy)
         ids = set(Award.objects.filter(start_date__lte=end, end_date__gte=start).values_list("student_id", flat=True))
         terms = fetch_award_terms(ids)
-        erad = dict(Student.objects.filter(pk__in=ids).values_list("pk", "erad_number"))
+        records = fetch_records(ids)
         persons: dict[str, list] = {}
+        enrolments: dict[str, list] = {}
         for sid, awards in terms.items():
-            persons.setdefault(erad.get(sid) or f"s{sid}", []).extend(awards)
+            persons.setdefault(records[sid].person_key, []).extend(awards)
+        # A person's other records (no award this year) still add their enrolled months.
+        for record in fetch_records(with_person_peers(ids)).values():
+            enrolments.setdefault(record.person_key, []).append(record.enrolment)
         floors = floor_versions()
-        return sum(1 for awards in persons.values() if rules.year_outcome(awards, fy, floors).counts)
+        return sum(
+            1 for key, awards in persons.items() if rules.year_outcome(awards, fy, floors, enrolments[key]).counts
+        )
 
     naive_time, naive_count = timed(naive)
     rebuild_time, rows = timed(facts_rebuild)
@@ -125,10 +131,78 @@ def bench_dashboard(args) -> None:
     print(f"recount from the awards (no derived facts): {naive_time * 1000:.0f} ms")
     print(f"full rebuild of the facts: {rows:,} rows in {rebuild_time:.1f}s = {rows / rebuild_time:,.0f} rows/s")
 
+    rebuild_beside_writes(args, rows / rebuild_time)
+
     section(f"Pages at national scale, FY{fy} (test client, whole view)")
     from bench import pages
 
     pages.bench(fy, args.repeat)
+
+
+def rebuild_beside_writes(args, quiet_rows_per_second: float) -> None:
+    """Rows/s of a rebuild while award edits stream in, and the p95 latency of those edits,
+    each against the quiet case (issue #11: no write fails or stalls because of the facts)."""
+    import random
+    import threading
+
+    from django.db import connection
+
+    from students import services
+    from students.facts import facts_rebuild
+    from students.models import Award
+    from tests.factories import user_with_role
+
+    editor = user_with_role("bench_editor", "administrator")
+    open_awards = list(
+        Award.objects.filter(status=Award.Status.ACTIVE).order_by("?").values_list("pk", flat=True)[:5000]
+    )
+    rng = random.Random(1)
+
+    def edit() -> float:
+        award = Award.objects.get(pk=rng.choice(open_awards))
+        start = time.perf_counter()
+        services.award_event_create(
+            award=award,
+            kind="amount_change",
+            start_date=award.start_date,
+            annual_living_cost=award.annual_living_cost,
+            acting_user=editor,
+        )
+        return time.perf_counter() - start
+
+    def p95(values: list[float]) -> float:
+        return statistics.quantiles(values, n=20)[18] if len(values) > 1 else values[0]
+
+    quiet = [edit() for _ in range(args.edits)]
+    done, result = threading.Event(), {}
+
+    def rebuild() -> None:
+        try:
+            start = time.perf_counter()
+            result["rows"] = facts_rebuild()
+            result["seconds"] = time.perf_counter() - start
+        finally:
+            done.set()
+            connection.close()
+
+    thread = threading.Thread(target=rebuild)
+    thread.start()
+    busy, failures = [], 0
+    while not done.is_set():
+        try:
+            busy.append(edit())
+        except Exception:  # a failed write is what this measures
+            failures += 1
+    thread.join()
+    busy_rows_per_second = result["rows"] / result["seconds"]
+    print(
+        f"rebuild beside {len(busy):,} edits: {busy_rows_per_second:,.0f} rows/s "
+        f"(ratio to quiet {busy_rows_per_second / quiet_rows_per_second:.2f}×), failed writes: {failures}"
+    )
+    print(
+        f"award edit p95: quiet {p95(quiet) * 1000:.1f} ms, beside a rebuild {p95(busy) * 1000:.1f} ms "
+        f"(ratio {p95(busy) / p95(quiet):.1f}×)"
+    )
 
 
 def bench_uploads(args) -> None:
@@ -213,6 +287,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", choices=["dashboard", "uploads", "api", "upload-memory"], default=None)
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--edits", type=int, default=50, help="award edits timed in the quiet case")
     parser.add_argument("--memory-rows", type=int, default=100_000)
     args = parser.parse_args()
 

@@ -111,6 +111,8 @@ def _render(request, scope, form, template, extra):
             "current_fy": _current_fy(),
             **extra,
         },
+        # A refused what-if floor (X < ¥1) shows the form's message, never figures for another floor.
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
 
 

@@ -46,8 +46,11 @@ def report_figures(*, university: University, program: Program, fiscal_year: int
         )
         year = next(y for y in award_year_amounts(award, events) if y.fiscal_year == fiscal_year)
         figures["months_paid"] += year.months
-        figures["living_cost_paid"] += year.living_cost
-        figures["research_cost_paid"] += year.research_cost
+        # Twelfths, truncated once below (DOMAIN.md: "never per piece").
+        figures["living_cost_paid"] += year.living_twelfths
+        figures["research_cost_paid"] += year.research_twelfths
+    figures["living_cost_paid"] = rules.yen(figures["living_cost_paid"])
+    figures["research_cost_paid"] = rules.yen(figures["research_cost_paid"])
     students = {a.student for a in awards}
     in_year = [s for s in students if s.completion_date and fy_start <= s.completion_date <= fy_end]
     figures["completions"] = sum(1 for s in in_year if s.status == Student.Status.COMPLETED)

@@ -382,6 +382,7 @@ def demo_generate(
     programs = {p.code: p for p in Program.objects.all()}
     fields, field_w = list(FIELD_WEIGHTS), list(FIELD_WEIGHTS.values())
     numbers: dict[int, int] = {}
+    erads: set[str] = set()
 
     def pick_university(where: str) -> University:
         if where == "boost":
@@ -409,7 +410,7 @@ def demo_generate(
                 entry_date=date(entry_fy, 4, 1),
                 is_international=rng.random() < 0.2,
                 is_working_adult=rng.random() < 0.12,
-                erad_number=f"{rng.randrange(10**7, 10**8)}" if rng.random() < 0.3 else "",
+                erad_number=_new_erad(rng, erads) if rng.random() < 0.3 else "",
             )
             plan = track.plan(entry_fy, start_fy, rng)
             completed = date(entry_fy + 3, 9, 30) if track.completes_in_september else _course_end(entry_fy)
@@ -486,6 +487,14 @@ def demo_generate(
     )
     facts_rebuild()
     return DemoSize(students=len(students), awards=len(awards), universities=len(universities))
+
+
+def _new_erad(rng: random.Random, used: set[str]) -> str:
+    """An e-Rad number no other person has: a university records a person once (DOMAIN.md)."""
+    while (number := f"{rng.randrange(10**7, 10**8)}") in used:
+        pass
+    used.add(number)
+    return number
 
 
 def _plan_awards(rng: random.Random, student: Student, fy: int, boost_ok: bool) -> list[tuple]:

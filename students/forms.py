@@ -76,6 +76,17 @@ class AwardEventForm(forms.Form):
     start_date = forms.DateField(label=_("開始日・発生日"), widget=DATE, validators=DATE_VALIDATORS)
     end_date = forms.DateField(label=_("終了日（休止・延長）"), widget=DATE, required=False, validators=DATE_VALIDATORS)
     reason = forms.CharField(label=_("理由"), max_length=500, required=False, validators=TEXT_VALIDATORS)
+    annual_living_cost = forms.IntegerField(
+        label=_("変更後の生活費相当額（年額・円）"),
+        min_value=0,
+        required=False,
+        help_text=_("支給額の変更のときのみ。開始日の属する月の翌月から（1日付なら当月から）この額になります。"),
+    )
+    special_allowance = forms.BooleanField(
+        label=_("特別手当（最終年次の優秀者）を加算"),
+        required=False,
+        help_text=_("支給額の変更のときのみ。その日の支給額に事業の規定の特別手当を加えます。"),
+    )
 
 
 class UploadForm(forms.Form):

@@ -30,7 +30,7 @@ from phdsupport.exports import table_csv, table_xlsx
 from phdsupport.validation import field_errors, printable
 from programs import rules
 from programs.models import Program, StipendRule
-from students.facts import facts_refresh
+from students.facts import facts_refresh, fetch_award_terms
 from students.models import Award, AwardEvent, Field, Student, University
 from students.services import MAX_ANNUAL_YEN, locked_message, locked_years
 
@@ -98,6 +98,7 @@ CONFLICTING_STUDENT = _("同じ学籍番号の行で学生の情報が食い違�
 DUPLICATE_AWARD = _("同じ支援（事業・開始日）が{row}行目にもあります。")
 UNKNOWN_STUDENT = _("この学籍番号の学生がいません。学生も一緒に送ってください。")
 AWARD_INCOMPLETE = _("支援の列（事業・開始日・終了日）をすべて入力してください。")
+DUPLICATE_ERAD = _("この研究者番号は{where}の学生と重複しています（同じ大学に同じ人は一度だけ登録します）。")
 
 
 @dataclass(frozen=True)
@@ -619,8 +620,16 @@ def plan_rows(
         instance = existing_awards.get((student.pk, program.code, award_values["start_date"])) if student else None
         # Empty amounts keep the award's amounts, or take the program's rule for a new award.
         amounts = defaults.get(program.code)
-        rule_amounts = amounts(award_values["start_date"]) if amounts else (0, 0)
-        for amount_key, fallback in zip(("annual_living_cost", "annual_research_cost"), rule_amounts, strict=True):
+        rule_amounts = amounts(award_values["start_date"]) if amounts else None
+        if rule_amounts is None and instance is None and award_values["annual_living_cost"] is None:
+            # DOMAIN.md (Amounts in force): before the program's first rule version the
+            # university must enter the amount.
+            message = str(rules.NO_RULE_AMOUNT.format(day=award_values["start_date"].isoformat(), program=program.code))
+            result.errors.append(RowError(row_number, LABEL_OF["annual_living_cost"], message, "annual_living_cost"))
+            continue
+        for amount_key, fallback in zip(
+            ("annual_living_cost", "annual_research_cost"), rule_amounts or (0, 0), strict=True
+        ):
             if award_values[amount_key] is None:
                 award_values[amount_key] = getattr(instance, amount_key) if instance else fallback
         award_values["is_reserved"] = bool(award_values["is_reserved"])
@@ -646,19 +655,20 @@ def plan_rows(
     return plan
 
 
-def _rule_defaults() -> dict[str, Callable[[date], tuple[int, int]]]:
-    """Program code → function giving the rule's amounts on a start date (one query)."""
+def _rule_defaults() -> dict[str, Callable[[date], tuple[int, int] | None]]:
+    """Program code → function giving the rule's amounts on a start date (one query); None
+    before the program's first rule version."""
     versions: dict[str, list[StipendRule]] = defaultdict(list)
     for rule in StipendRule.objects.select_related("program").order_by("effective_from"):
         versions[rule.program.code].append(rule)
 
-    def make(rules_of: list[StipendRule]) -> Callable[[date], tuple[int, int]]:
-        def amounts(day: date) -> tuple[int, int]:
-            current = rules_of[0]
+    def make(rules_of: list[StipendRule]) -> Callable[[date], tuple[int, int] | None]:
+        def amounts(day: date) -> tuple[int, int] | None:
+            current = None
             for rule in rules_of:
                 if rule.effective_from <= day:
                     current = rule
-            return current.annual_living_cost, current.annual_research_cost
+            return None if current is None else (current.annual_living_cost, current.annual_research_cost)
 
         return amounts
 
@@ -703,7 +713,8 @@ def _check_rules(plan: ImportPlan, existing_awards: dict[tuple[int, str, date], 
         )
         if item.instance:
             planned_keys.add(item.instance.pk)
-            suspended[award_id] = len(terms.suspended_months())
+            # The term as the award will be: only suspensions inside it count (DOMAIN.md: Term limits).
+            suspended[award_id] = rules.term_suspended_months(terms.start, terms.end, terms.suspensions)
         by_student[item.student_number].append((item, terms))
     numbers = {s.instance.pk: s.instance.student_number for s in plan.students.values() if s.instance}
     for (student_id, _code, _start), award in existing_awards.items():
@@ -725,14 +736,19 @@ def _check_rules(plan: ImportPlan, existing_awards: dict[tuple[int, str, date], 
             )
         )
     _check_locks(plan)
+    _check_erad_numbers(plan)
+    elsewhere = _awards_of_other_records(plan)
     for number, items in by_student.items():
         student = plan.students[number]
         enrolled = student.values["status"] in (Student.Status.ENROLLED, Student.Status.ON_LEAVE)
+        # Exclusive programs are per person: the other records sharing the e-Rad number count too.
+        others = elsewhere.get(student.values.get("erad_number") or "", [])
         for item, terms in items:
             if item is None:
                 continue
             try:
                 rules.check_dates(terms.start, terms.end)
+                rules.check_suspensions_inside(terms.start, terms.end, terms.suspensions)
                 rules.check_audience(program=terms.program, audience=terms.audience, student_is_enrolled=enrolled)
                 rules.check_term(
                     start=terms.start,
@@ -740,11 +756,47 @@ def _check_rules(plan: ImportPlan, existing_awards: dict[tuple[int, str, date], 
                     term_years=item.values["program"].term_years,
                     suspended_months=suspended.get(terms.award_id, 0),
                 )
-                rules.check_exclusive(terms, [t for _i, t in items])
+                rules.check_exclusive(terms, [*(t for _i, t in items), *others])
             except rules.RuleViolation as violation:
                 column = {"end_date": "end_date", "program": "program"}.get(violation.field or "", "program")
                 plan.result.errors.append(RowError(item.row, LABEL_OF[column], str(violation.message), column))
     plan.result.errors.sort(key=lambda e: (e.row, e.column))
+
+
+def _check_erad_numbers(plan: ImportPlan) -> None:
+    """One record per person per university (DOMAIN.md: A person): after the file, an e-Rad
+    number may be on one student of the university only."""
+    final = dict(
+        Student.objects.filter(university=plan.university)
+        .exclude(erad_number="")
+        .values_list("student_number", "erad_number")
+    )
+    final.update({number: item.values.get("erad_number") or "" for number, item in plan.students.items()})
+    holders: dict[str, list[str]] = defaultdict(list)
+    for number, erad in sorted(final.items()):
+        if erad:
+            holders[erad].append(number)
+    for number, item in plan.students.items():
+        erad = item.values.get("erad_number") or ""
+        others = [n for n in holders.get(erad, []) if n != number]
+        if erad and others:
+            message = str(DUPLICATE_ERAD.format(where=others[0]))
+            plan.result.errors.append(RowError(item.row, LABEL_OF["erad_number"], message, "erad_number"))
+
+
+def _awards_of_other_records(plan: ImportPlan) -> dict[str, list[rules.AwardTerms]]:
+    """e-Rad number → the awards of that person's records outside this file's students."""
+    erads = {item.values.get("erad_number") for item in plan.students.values()} - {None, ""}
+    if not erads:
+        return {}
+    planned = {item.instance.pk for item in plan.students.values() if item.instance is not None}
+    records = dict(
+        Student.objects.filter(erad_number__in=erads).exclude(pk__in=planned).values_list("pk", "erad_number")
+    )
+    by_erad: dict[str, list[rules.AwardTerms]] = defaultdict(list)
+    for student_id, awards in fetch_award_terms(records).items():
+        by_erad[records[student_id]].extend(awards)
+    return by_erad
 
 
 def _check_locks(plan: ImportPlan) -> None:
@@ -809,6 +861,15 @@ def _apply_chunk(plan: ImportPlan, numbers: list[str], awards_of: dict[str, list
     bulk_create_with_history(new_students, Student, batch_size=1000, default_user=user, default_change_reason="upload")
     by_number = {s.student_number: s for s in new_students}
     changed_students = []
+    # Records that shared a number being changed or cleared: their person is re-counted too.
+    old_erads = {
+        item.instance.erad_number
+        for _n, item in items
+        if item.instance is not None
+        and item.changed
+        and item.instance.erad_number
+        and item.instance.erad_number != item.values.get("erad_number")
+    }
     for number, item in items:
         if item.instance is not None:
             by_number[number] = item.instance
@@ -850,6 +911,8 @@ def _apply_chunk(plan: ImportPlan, numbers: list[str], awards_of: dict[str, list
     touched = {s.pk for s in [*new_students, *changed_students]} | {
         a.student_id for a in [*new_awards, *changed_awards]
     }
+    if old_erads:
+        touched |= set(Student.objects.filter(erad_number__in=old_erads).values_list("pk", flat=True))
     if touched:
         facts_refresh(student_ids=touched)
 

@@ -123,7 +123,15 @@ class Student(models.Model):
                 fields=["university", "student_number"],
                 name="student_number_unique_per_university",
                 violation_error_message=_("この学籍番号は既に登録されています。"),
-            )
+            ),
+            # DOMAIN.md (A person): "a student is recorded once per university (unique university +
+            # e-Rad number where one is given)".
+            models.UniqueConstraint(
+                fields=["university", "erad_number"],
+                condition=~models.Q(erad_number=""),
+                name="student_erad_unique_per_university",
+                violation_error_message=_("この研究者番号の学生はこの大学に既に登録されています。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -203,6 +211,7 @@ class AwardEvent(models.Model):
         EXTENSION = "extension", _("延長")
         TERMINATION = "termination", _("中途終了")
         COMPLETION = "completion", _("修了による終了")
+        AMOUNT_CHANGE = "amount_change", _("支給額の変更")
 
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="events", verbose_name=_("支援"))
     kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
@@ -210,6 +219,9 @@ class AwardEvent(models.Model):
     end_date = models.DateField(_("終了日"), null=True, blank=True, validators=DATE_VALIDATORS)
     reason = models.CharField(_("理由"), max_length=500, blank=True, validators=TEXT_VALIDATORS)
     previous_end_date = models.DateField(_("変更前の支援終了日"), null=True, blank=True)
+    # An amount change: the annual living-cost amount in force from `start_date` (DOMAIN.md:
+    # Amounts in force); the award's own amount is the one from its start until the first change.
+    annual_living_cost = models.PositiveIntegerField(_("変更後の生活費相当額（年額・円）"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("登録者")
     )
@@ -276,9 +288,6 @@ class StudentYearFact(models.Model):
     person_peak_rate = models.PositiveIntegerField()
     person_counts = models.BooleanField()
     person_program = models.CharField(max_length=32, blank=True)
-    # Attribution among the awards active at the peak: what-if floors use these.
-    peak_program = models.CharField(max_length=32, blank=True)
-    person_peak_program = models.CharField(max_length=32, blank=True)
     has_multiple_support = models.BooleanField(default=False)
     founder = models.CharField(max_length=16)
     national_group = models.PositiveSmallIntegerField(null=True)
@@ -297,6 +306,35 @@ class StudentYearFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} FY{self.fiscal_year}"
+
+
+class StudentYearBand(models.Model):
+    """Derived: what-if floors. For a student (or, `is_person`, the person the representative
+    record carries) in a fiscal year, every what-if floor X with `above` < X ≤ `up_to` counts
+    them and attributes them to `program` (DOMAIN.md: What-if floor). The attribution only
+    changes where X passes a monthly rate, so a few rows answer every X ≥ ¥1 exactly."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="year_bands")
+    university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    is_person = models.BooleanField()
+    # Serves the national figures: the person's own bands, or the record's bands where the
+    # person has one record (most people), so those are not stored twice.
+    national = models.BooleanField(default=False)
+    above = models.PositiveIntegerField()
+    up_to = models.PositiveIntegerField()
+    program = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("試算用の基準額帯")
+        verbose_name_plural = _("試算用の基準額帯")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "fiscal_year", "is_person", "up_to"], name="band_one_per_level")
+        ]
+        indexes = [models.Index(fields=["fiscal_year", "national", "up_to"], name="band_year_level")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} FY{self.fiscal_year} ({self.above}, {self.up_to}] {self.program}"
 
 
 class StudentYearOverlap(models.Model):

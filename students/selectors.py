@@ -20,6 +20,10 @@ class YearAmounts:
     months: int
     living_cost: int
     research_cost: int
+    # Twelve times the exact amounts: totals over several years or awards add these and truncate
+    # once (DOMAIN.md Monthly amount: "never per piece, never per fiscal year and then summed").
+    living_twelfths: int = 0
+    research_twelfths: int = 0
 
 
 @dataclass
@@ -28,38 +32,54 @@ class AwardTimeline:
     events: list[AwardEvent]
     years: list[YearAmounts] = field(default_factory=list)
 
+    @property
+    def total_living_cost(self) -> int:
+        return rules.yen(sum(y.living_twelfths for y in self.years))
 
-def award_year_amounts(award: Award, events: list[AwardEvent]) -> list[YearAmounts]:
-    """Months and amounts paid per fiscal year by the rules (suspended months removed)."""
-    suspensions = tuple(
-        rules.Suspension(e.start_date, e.end_date) for e in events if e.kind == AwardEvent.Kind.SUSPENSION
-    )
-    terms = rules.AwardTerms(
+    @property
+    def total_research_cost(self) -> int:
+        return rules.yen(sum(y.research_twelfths for y in self.years))
+
+
+def award_terms(award: Award, events: list[AwardEvent]) -> rules.AwardTerms:
+    """The award as rule input: suspensions and dated amount changes from its events."""
+    return rules.AwardTerms(
         award_id=award.pk,
         program=award.program.code,
         audience=award.program.audience,
         annual_living_cost=award.annual_living_cost,
         start=award.start_date,
         end=award.end_date,
-        suspensions=suspensions,
+        suspensions=tuple(
+            rules.Suspension(e.start_date, e.end_date) for e in events if e.kind == AwardEvent.Kind.SUSPENSION
+        ),
+        amount_changes=tuple(
+            rules.RateVersion(e.start_date, e.annual_living_cost)
+            for e in sorted(events, key=lambda e: e.start_date)
+            if e.kind == AwardEvent.Kind.AMOUNT_CHANGE and e.annual_living_cost is not None
+        ),
     )
-    skip = terms.suspended_months()
+
+
+def award_year_amounts(award: Award, events: list[AwardEvent]) -> list[YearAmounts]:
+    """Months and amounts due per fiscal year by the rules: suspended months removed, each month
+    at the amount in force on its first day, each year's amount truncated once."""
+    terms = award_terms(award, events)
+    active = terms.active_months()
     years = []
     for fy in range(rules.fiscal_year(award.start_date), rules.fiscal_year(award.end_date) + 1):
-        fy_start, fy_end = rules.fiscal_year_bounds(fy)
-        start, end = max(award.start_date, fy_start), min(award.end_date, fy_end)
-        months = len([m for m in rules.period_months(start, end) if m not in skip])
+        months = [m for m in rules.fiscal_year_months(fy) if m in active]
+        living = rules.award_twelfths(terms, months)
+        research = award.annual_research_cost * len(months)
         years.append(
             YearAmounts(
                 fiscal_year=fy,
                 label=rules.fiscal_year_label(fy),
-                months=months,
-                living_cost=rules.amount_for_period(
-                    [rules.RateVersion(award.start_date, award.annual_living_cost)], start, end, skip=skip
-                ),
-                research_cost=rules.amount_for_period(
-                    [rules.RateVersion(award.start_date, award.annual_research_cost)], start, end, skip=skip
-                ),
+                months=len(months),
+                living_cost=rules.yen(living),
+                research_cost=rules.yen(research),
+                living_twelfths=living,
+                research_twelfths=research,
             )
         )
     return years

@@ -34,6 +34,9 @@ EVENT_DATE_OUTSIDE = _("日付が支援期間（{start}〜{end}）の外です�
 EXTENSION_NOT_LATER = _("延長後の終了日は現在の終了日（{end}）より後にしてください。")
 END_REQUIRED = _("終了日を入力してください。")
 AWARD_CLOSED = _("終了した支援は変更できません。")
+DUPLICATE_AWARD = _("この学生には同じ事業・同じ開始日の支援が既にあります。")
+AMOUNT_REQUIRED = _("変更後の生活費相当額（年額）を入力してください。")
+NO_SPECIAL_ALLOWANCE = _("{day} に {program} の特別手当の規定はありません。")
 
 STUDENT_FIELDS = (
     "student_number",
@@ -123,6 +126,9 @@ def student_create(*, university: University, acting_user: Any, **data: Any) -> 
     student.full_clean()
     student._history_user = acting_user
     student.save()
+    if student.erad_number:
+        # A new record of a known person adds its enrolled months to the person (DOMAIN.md: A person).
+        facts_refresh(student_ids=[student.pk])
     return student
 
 
@@ -134,26 +140,61 @@ def student_update(
     changed = [name for name in STUDENT_FIELDS if name in changes and getattr(current, name) != changes[name]]
     if not changed:
         return current
+    old_partners = _erad_partners(current) if "erad_number" in changed else set()
     for name in changed:
         setattr(current, name, changes[name])
     current.full_clean()
+    if "erad_number" in changed and current.erad_number:
+        _check_joined_person(current)
     current.version += 1
     current._history_user = acting_user
     current.save()
-    # Breakdown attributes (field, flags, e-Rad number) live on the facts too.
-    facts_refresh(student_ids=[current.pk])
+    # Breakdown attributes (field, flags, e-Rad number) and enrolment live on the facts too.
+    # DOMAIN.md (A person): "Changing or clearing a number re-counts both the old and the new
+    # person at once": the old partners are no longer found through the record.
+    facts_refresh(student_ids={current.pk, *old_partners})
     return current
+
+
+def _check_joined_person(student: Student) -> None:
+    """A new e-Rad number joins the record to another person: their exclusive awards may not
+    share a calendar month (DOMAIN.md Exclusive programs: "whichever way the overlap arises")."""
+    partners = _erad_partners(student)
+    if not partners:
+        return
+    others = [a for awards in fetch_award_terms(partners).values() for a in awards]
+    try:
+        for award in fetch_award_terms([student.pk]).get(student.pk, []):
+            rules.check_exclusive(award, others)
+    except rules.RuleViolation as violation:
+        raise ValidationError({"erad_number": [ValidationError(violation.message, code=violation.code)]}) from violation
+
+
+def _erad_partners(student: Student) -> set[int]:
+    """Other records of the same person (the same e-Rad number), any university."""
+    if not student.erad_number:
+        return set()
+    others = Student.objects.filter(erad_number=student.erad_number).exclude(pk=student.pk)
+    return set(others.values_list("pk", flat=True))
 
 
 @transaction.atomic
 def student_delete(*, student: Student, acting_user: Any) -> None:
+    """Delete a student with their awards and events (and, by cascade, what other apps keep
+    about them), each deletion in the history under the acting user.
+
+    Refused when it would remove an award in a year whose report is accepted (the same lock as
+    deleting the award itself).
+    """
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    for award in student.awards.all():
+        check_unlocked(
+            university_id=student.university_id,
+            program_id=award.program_id,
+            periods=[(award.start_date, award.end_date)],
+        )
+    peers = _erad_partners(student)
     student._history_user = acting_user
-    peers = set(
-        Student.objects.filter(erad_number=student.erad_number)
-        .exclude(erad_number="")
-        .exclude(pk=student.pk)
-        .values_list("pk", flat=True)
-    )
     with recorded_as(acting_user):  # the cascade's awards, events and careers name the user too
         student.delete()
     if peers:
@@ -163,8 +204,12 @@ def student_delete(*, student: Student, acting_user: Any) -> None:
 # --- Awards -------------------------------------------------------------------------------
 
 
-def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
-    """Run every rule on an unsaved or changed award; raise field errors, write nothing."""
+def _validate_award(award: Award, *, events: list[AwardEvent] | None = None) -> None:
+    """Run every rule on an unsaved or changed award as it will be; raise field errors, write nothing.
+
+    `events` are the award's recorded events (none for a new award): its suspensions count in
+    the term only where they lie inside the award as it will be (DOMAIN.md: Term limits).
+    """
     errors = {
         name: [ValidationError(AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}"), code="amount_range")]
         for name in ("annual_living_cost", "annual_research_cost")
@@ -173,26 +218,21 @@ def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
     if errors:
         raise ValidationError(errors)
     program = award.program
+    suspensions = tuple(
+        rules.Suspension(e.start_date, e.end_date) for e in events or [] if e.kind == AwardEvent.Kind.SUSPENSION
+    )
     try:
         rules.check_dates(award.start_date, award.end_date)
         rules.check_audience(
             program=program.code, audience=program.audience, student_is_enrolled=award.student.is_enrolled
         )
+        rules.check_suspensions_inside(award.start_date, award.end_date, suspensions)
         rules.check_term(
             start=award.start_date,
             end=award.end_date,
             term_years=program.term_years,
-            suspended_months=suspended_months,
+            suspended_months=rules.term_suspended_months(award.start_date, award.end_date, suspensions),
         )
-        siblings = [
-            a for a in fetch_award_terms([award.student_id]).get(award.student_id, []) if a.award_id != award.pk
-        ]
-        own_suspensions: tuple[rules.Suspension, ...] = ()
-        if award.pk:
-            own_suspensions = tuple(
-                rules.Suspension(s, e)
-                for s, e in award.events.filter(kind=AwardEvent.Kind.SUSPENSION).values_list("start_date", "end_date")
-            )
         candidate = rules.AwardTerms(
             award_id=award.pk or 0,
             program=program.code,
@@ -200,36 +240,36 @@ def _validate_award(award: Award, *, suspended_months: int = 0) -> None:
             annual_living_cost=award.annual_living_cost,
             start=award.start_date,
             end=award.end_date,
-            suspensions=own_suspensions,
+            suspensions=suspensions,
             is_exclusive=program.is_exclusive,
         )
-        rules.check_exclusive(candidate, siblings)
+        rules.check_exclusive(candidate, person_awards(award.student, exclude_award=award.pk))
     except rules.RuleViolation as violation:
         raise _field_error(violation) from violation
-    award.full_clean(exclude=["student", "university"], validate_constraints=True)
+    duplicate = Award.objects.filter(student_id=award.student_id, program_id=program.pk, start_date=award.start_date)
+    if duplicate.exclude(pk=award.pk).exists():
+        raise ValidationError({"start_date": [ValidationError(DUPLICATE_AWARD, code="duplicate_award")]})
+    award.full_clean(exclude=["student", "university"], validate_constraints=False)
 
 
-def _suspended_months(award: Award) -> int:
-    terms = rules.AwardTerms(
-        award_id=award.pk,
-        program=award.program.code,
-        audience=award.program.audience,
-        annual_living_cost=award.annual_living_cost,
-        start=award.start_date,
-        end=award.end_date,
-        suspensions=tuple(
-            rules.Suspension(s, e)
-            for s, e in award.events.filter(kind=AwardEvent.Kind.SUSPENSION).values_list("start_date", "end_date")
-        ),
-    )
-    return len(terms.suspended_months())
+def person_awards(student: Student, *, exclude_award: int | None = None) -> list[rules.AwardTerms]:
+    """Every award of the person: all records sharing the student's e-Rad number, any university
+    (DOMAIN.md Exclusive programs: "one person (every record sharing an e-Rad number)")."""
+    ids = {student.pk} | _erad_partners(student)
+    return [a for awards in fetch_award_terms(ids).values() for a in awards if a.award_id != exclude_award]
+
+
+def _events(award: Award) -> list[AwardEvent]:
+    return list(award.events.all()) if award.pk else []
 
 
 def award_defaults(*, program: Program, start_date: date) -> dict[str, int]:
-    """The amounts the program's rule gives on the start date (pre-filled in forms)."""
+    """The amounts the program's rule gives on the start date (pre-filled in forms); empty before
+    the program's first rule version (DOMAIN.md Amounts in force: "A date before the first rule
+    version of a program has no rule: the university must enter the amount")."""
     rule = stipend_rule_in_force(program=program, day=start_date)
     if rule is None:
-        return {"annual_living_cost": 0, "annual_research_cost": 0}
+        return {}
     return {"annual_living_cost": rule.annual_living_cost, "annual_research_cost": rule.annual_research_cost}
 
 
@@ -246,6 +286,9 @@ def award_create(
     is_reserved: bool = False,
 ) -> Award:
     defaults = award_defaults(program=program, start_date=start_date)
+    if annual_living_cost is None and not defaults:
+        message = rules.NO_RULE_AMOUNT.format(day=start_date.isoformat(), program=program.code)
+        raise ValidationError({"annual_living_cost": [ValidationError(message, code="no_rule")]})
     award = Award(
         student=student,
         university_id=student.university_id,
@@ -253,7 +296,9 @@ def award_create(
         start_date=start_date,
         end_date=end_date,
         annual_living_cost=defaults["annual_living_cost"] if annual_living_cost is None else annual_living_cost,
-        annual_research_cost=defaults["annual_research_cost"] if annual_research_cost is None else annual_research_cost,
+        annual_research_cost=(
+            defaults.get("annual_research_cost", 0) if annual_research_cost is None else annual_research_cost
+        ),
         is_reserved=is_reserved,
     )
     _validate_award(award)
@@ -273,7 +318,7 @@ def award_update(*, award: Award, acting_user: Any, expected_version: int | None
     before = (current.program_id, current.start_date, current.end_date)
     for name in changed:
         setattr(current, name, changes[name])
-    _validate_award(current, suspended_months=_suspended_months(current))
+    _validate_award(current, events=_events(current))
     university_id = Student.objects.values_list("university_id", flat=True).get(pk=current.student_id)
     check_unlocked(university_id=university_id, program_id=before[0], periods=[before[1:]])
     check_unlocked(
@@ -303,6 +348,21 @@ def award_delete(*, award: Award, acting_user: Any) -> None:
 # --- Award events -------------------------------------------------------------------------
 
 
+def _with_special_allowance(award: Award, day: date) -> int:
+    """The award's amount in force on `day` plus the program rule's final-year special allowance
+    (DOMAIN.md: the DC allowance, ¥360,000 a year, "applies from FY2024 (a rule version with that
+    effective date)"); refused where the rule in force has none."""
+    rule = stipend_rule_in_force(program=award.program, day=day)
+    if rule is None or not rule.annual_special_allowance:
+        message = NO_SPECIAL_ALLOWANCE.format(day=day.isoformat(), program=award.program.code)
+        raise ValidationError({"start_date": [ValidationError(message, code="no_special_allowance")]})
+    changes = award.events.filter(
+        kind=AwardEvent.Kind.AMOUNT_CHANGE, start_date__lte=day, annual_living_cost__isnull=False
+    )
+    latest = changes.order_by("-start_date", "-pk").values_list("annual_living_cost", flat=True).first()
+    return (award.annual_living_cost if latest is None else latest) + rule.annual_special_allowance
+
+
 def _outside(award: Award, day: date) -> ValidationError:
     return ValidationError(
         {
@@ -322,8 +382,10 @@ def award_event_create(
     acting_user: Any,
     end_date: date | None = None,
     reason: str = "",
+    annual_living_cost: int | None = None,
+    special_allowance: bool = False,
 ) -> AwardEvent:
-    """Record a suspension, resumption, extension, early termination or completion.
+    """Record a suspension, resumption, extension, early termination, completion or amount change.
 
     Events never erase what was paid (DOMAIN.md: Suspension and recovery): the award's end
     moves, and the event keeps the end it had before.
@@ -333,6 +395,8 @@ def award_event_create(
         raise ValidationError({"kind": [ValidationError(_("不明な種別です。"), code="invalid_choice")]})
     if award.status in (Award.Status.COMPLETED, Award.Status.TERMINATED) and kind != AwardEvent.Kind.EXTENSION:
         raise ValidationError({"__all__": [ValidationError(AWARD_CLOSED, code="closed")]})
+    if kind == AwardEvent.Kind.AMOUNT_CHANGE and special_allowance:
+        annual_living_cost = _with_special_allowance(award, start_date)
     event = AwardEvent(
         award=award,
         kind=kind,
@@ -341,6 +405,7 @@ def award_event_create(
         reason=reason,
         created_by=acting_user if getattr(acting_user, "pk", None) else None,
         previous_end_date=award.end_date,
+        annual_living_cost=annual_living_cost if kind == AwardEvent.Kind.AMOUNT_CHANGE else None,
     )
     open_suspension = award.events.filter(kind=AwardEvent.Kind.SUSPENSION, end_date__isnull=True).first()
     # Any event changes what the award pays from its date on: those years must not be locked.
@@ -377,17 +442,23 @@ def award_event_create(
             raise ValidationError(
                 {"end_date": [ValidationError(EXTENSION_NOT_LATER.format(end=award.end_date), code="not_later")]}
             )
-        try:
-            rules.check_term(
-                start=award.start_date,
-                end=end_date,
-                term_years=award.program.term_years,
-                suspended_months=_suspended_months(award),
-            )
-        except rules.RuleViolation as violation:
-            raise _field_error(violation) from violation
+        # The extended award runs every rule an edit to the same end would (term as it will be,
+        # exclusive programs across the person).
+        extended = Award.objects.select_related("program", "student").get(pk=award.pk)
+        extended.end_date = end_date
+        _validate_award(extended, events=_events(extended))
         award.end_date = end_date
         award.status = Award.Status.ACTIVE if award.status != Award.Status.SUSPENDED else award.status
+    elif kind == AwardEvent.Kind.AMOUNT_CHANGE:
+        # DOMAIN.md (Amounts in force): a dated event; months from the first one starting on or
+        # after `start_date` are paid at the new amount. The award's own amount stays the base.
+        if not award.start_date <= start_date <= award.end_date:
+            raise _outside(award, start_date)
+        if annual_living_cost is None:
+            raise ValidationError({"annual_living_cost": [ValidationError(AMOUNT_REQUIRED, code="required")]})
+        if not _amount_is_valid(annual_living_cost):
+            message = AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}")
+            raise ValidationError({"annual_living_cost": [ValidationError(message, code="amount_range")]})
     else:  # termination or completion: the award ends on the event's date
         if not award.start_date <= start_date <= award.end_date:
             raise _outside(award, start_date)

@@ -214,6 +214,9 @@ def program_defaults(request, code):
     amounts = services.award_defaults(program=program, start_date=start)
     return JsonResponse(
         {
+            # Before the program's first rule version there is no amount: the form stays empty.
+            "annual_living_cost": None,
+            "annual_research_cost": None,
             **amounts,
             "floor": floor_in_force(day=start),
             "term_years": program.term_years,

@@ -14,7 +14,7 @@ from students.api.auth import AggregateAccess
 
 class HeadcountQuery(serializers.Serializer):
     fiscal_year = serializers.IntegerField(required=False, min_value=2019, max_value=2040)
-    floor = serializers.IntegerField(required=False, min_value=0, max_value=10_000_000)
+    floor = serializers.IntegerField(required=False, min_value=1, max_value=10_000_000)
 
 
 class HeadcountApi(APIView):

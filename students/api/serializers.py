@@ -137,7 +137,16 @@ class AwardWriteSerializer(StudentNamedSerializer):
 class AwardEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AwardEvent
-        fields = ["id", "kind", "start_date", "end_date", "reason", "previous_end_date", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "start_date",
+            "end_date",
+            "reason",
+            "previous_end_date",
+            "annual_living_cost",
+            "created_at",
+        ]
 
 
 class AwardEventWriteSerializer(serializers.Serializer):
@@ -145,6 +154,11 @@ class AwardEventWriteSerializer(serializers.Serializer):
     start_date = PlausibleDateField()
     end_date = PlausibleDateField(required=False, allow_null=True)
     reason = TextField(required=False, allow_blank=True, max_length=500)
+    # kind "amount_change": the annual living-cost amount in force from start_date
+    annual_living_cost = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10_000_000)
+    # kind "amount_change": add the program's final-year special allowance (DC, from FY2024)
+    special_allowance = serializers.BooleanField(required=False, default=False)
+
 
 
 @extend_schema_field({"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}], "nullable": True})

@@ -277,7 +277,12 @@ def test_sync_with_bulk_then_updated_since(write_a):
 def test_headcount_for_university_and_nation(ministry_key, population):
     stats = client_with(ministry_key).get("/api/v1/stats/headcount/", {"fiscal_year": 2025, "floor": 1_800_000}).json()
     assert (stats["fiscal_year"], stats["floor"], stats["target"], stats["headcount"]) == (2025, 1_800_000, 22_500, 4)
-    assert stats["by_program"] == {"SPRING": 3, "JSPS_DC1": 1}
+    # ?floor=1800000 is the floor in force: the same breakdown as the default (s5 to EMERGENT_RA).
+    assert stats["by_program"] == {"SPRING": 2, "JSPS_DC1": 1, "EMERGENT_RA": 1}
+    assert (
+        client_with(ministry_key).get("/api/v1/stats/headcount/", {"fiscal_year": 2025}).json()["by_program"]
+        == (stats["by_program"])
+    )
     assert stats["gross_awards"]["JSPS_PD"] == 1
     key_a = api_key_create(name="pop A", scope="read", university=population["a"], acting_user=None)[1]
     own = client_with(key_a).get("/api/v1/stats/headcount/", {"fiscal_year": 2025}).json()
