@@ -50,7 +50,7 @@ def test_query_parameters_carry_their_bounds(schema):
         assert parameter(path, "fiscal_year") == {"type": "integer", "minimum": 2000, "maximum": 2100}
         assert parameter(path, "page_size") == {"type": "integer", "minimum": 1, "maximum": 1000}
     assert parameter("/api/v1/stats/headcount/", "fiscal_year") == {"type": "integer", "minimum": 2019, "maximum": 2040}
-    assert parameter("/api/v1/stats/headcount/", "floor") == {"type": "integer", "minimum": 0, "maximum": 10_000_000}
+    assert parameter("/api/v1/stats/headcount/", "floor") == {"type": "integer", "minimum": 1, "maximum": 10_000_000}
 
 
 def test_the_schema_validates_without_warnings(tmp_path):

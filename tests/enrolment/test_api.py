@@ -37,8 +37,10 @@ def test_a_write_key_creates_updates_and_lists(keys):
     body = created.json()
     assert (body["entrants"], body["version"]) == (28, 1)
     assert EnrolmentStatistic.history.get().history_user == keys["issuer"]
-    patched = client.patch(f"{URL}{body['id']}/", {"enrolled": 100, "field": "science"}, format="json")
-    assert patched.status_code == 200
+    patched = client.patch(
+        f"{URL}{body['id']}/", {"enrolled": 100, "field": "science"}, format="json", HTTP_IF_MATCH=created["ETag"]
+    )
+    assert patched.status_code == 200, patched.json()
     assert (patched.json()["enrolled"], patched.json()["field"], patched.json()["version"]) == (100, "engineering", 2)
     listed = client.get(URL).json()["results"]
     assert [row["id"] for row in listed] == [body["id"]]

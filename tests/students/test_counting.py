@@ -7,14 +7,14 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from students.reports import report_figures
 
 from dashboards import selectors
 from dashboards.selectors import Scope
 from programs.models import Program
+from reports.selectors import report_figures
 from students import services
 from students.facts import facts_rebuild
-from students.models import Award, AwardEvent, Report, Student, StudentYearFact
+from students.models import Award, AwardEvent, Student, StudentYearFact
 from students.selectors import student_timeline
 from tests.factories import StudentFactory
 
@@ -343,7 +343,8 @@ def test_the_api_answers_400_for_a_duplicate_award(reference, university_a, staf
 def test_deleting_a_student_refuses_awards_in_a_locked_year(reference, university_a, staff_a):
     student = StudentFactory(university=university_a, entry_date=date(2024, 4, 1))
     award(student, "SPRING", date(2024, 4, 1), date(2027, 3, 31), staff_a)
-    Report.objects.create(university=university_a, program=program("SPRING"), fiscal_year=2025, state="accepted")
+    # an accepted report's lock (reports.services.report_accept writes it)
+    services.year_lock(university_id=university_a.pk, program_id=program("SPRING").pk, fiscal_year=2025)
     with pytest.raises(ValidationError):
         services.student_delete(student=student, acting_user=staff_a)
     assert Student.objects.filter(pk=student.pk).exists()
