@@ -5,18 +5,21 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_ENV := DEBUG=true
 
-.PHONY: demo test install static migrate bench lint worker clean
+.PHONY: demo test install static migrate bench lint worker smoke clean
 
-$(STAMP): requirements.lock pyproject.toml
+# Development and tests: the production lock plus requirements-dev.lock (the Docker image takes only the first).
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# The production build (hashed, compressed files and the manifest) whatever DEBUG says: the storage
+# does not depend on it (STORAGES in phdsupport/settings.py). DEMO_ENV only spares a SECRET_KEY and CACHE_URL.
 static: $(STAMP)
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; fi
-	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput --clear -v0
 
 migrate: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
@@ -36,6 +39,10 @@ lint: install
 bench: install static
 	$(PY) -m pip install --quiet --disable-pip-version-check "django-import-export==4.4.3"
 	$(PY) bench/run.py
+
+# Production settings walked in a browser; needs DATABASE_URL (PostgreSQL holding the demo) and Redis.
+smoke: install static
+	VENV=$(VENV) .ci/smoke
 
 worker: install
 	$(VENV)/bin/celery -A phdsupport worker -l info

@@ -1,9 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from careers.managers import CareerOutcomeQuerySet
-from phdsupport.history import history_user
+from phdsupport.history import audited_history
+from phdsupport.validation import TEXT_VALIDATORS
 from students.models import Student
 
 
@@ -36,13 +36,15 @@ class CareerOutcome(models.Model):
     survey_point = models.CharField(_("調査時点"), max_length=16, choices=SurveyPoint.choices)
     destination = models.CharField(_("進路"), max_length=32, choices=Destination.choices)
     sector = models.CharField(_("セクター"), max_length=16, choices=Sector.choices, blank=True)
-    employer = models.CharField(_("勤務先"), max_length=200, blank=True)
-    country = models.CharField(_("国・地域（ISO 3166 英字2字）"), max_length=2, blank=True)
+    employer = models.CharField(_("勤務先"), max_length=200, blank=True, validators=TEXT_VALIDATORS)
+    country = models.CharField(
+        _("国・地域（ISO 3166 英字2字）"), max_length=2, blank=True, validators=TEXT_VALIDATORS
+    )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+    history = audited_history(excluded_fields=["updated_at"])
     objects = CareerOutcomeQuerySet.as_manager()
 
     class Meta:
@@ -53,9 +55,7 @@ class CareerOutcome(models.Model):
             models.UniqueConstraint(
                 fields=["student", "survey_point"],
                 name="career_one_per_student_point",
-                violation_error_message=_(
-                    "この時点の進路は既に登録されています。 / A record for this survey point already exists."
-                ),
+                violation_error_message=_("この時点の進路は既に登録されています。"),
             )
         ]
 

@@ -6,7 +6,9 @@ than one month has passed since then without a record (the same month of grace a
 
 Employment rate (our definition, as 学校基本調査 counts 就職率): records whose destination is a
 job (permanent research post, postdoctoral fellow, non-permanent research post, non-research
-job) over all records at that survey point, "unknown" included in the denominator.
+job) over all records at that survey point, "unknown" included in the denominator. Published
+rates leave the unknown out (the JSPS DC survey: "割合は不明者等を除いて算出"), so each row also
+gives its rates on that basis (`rate_known`, `permanent_share_known`) to compare like with like.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext_lazy as _
 
 from careers.models import CareerOutcome
+from phdsupport.validation import date_plus
 from programs import rules
 from students.models import Award, Student, University
 
@@ -38,6 +41,7 @@ GRACE = relativedelta(months=1)
 REFERENCES = [
     (69.3, _("博士課程修了者全体の就職率")),
     (79.3, _("SPRING 修了者（2022年度）の就職率")),
+    (79.0, _("特別研究員（DC）終了10年後の任期なし研究職の割合（不明者等を除く）")),
     (75.0, _("国の目標（2030年）")),
     (80.0, _("国の目標（2040年）")),
 ]
@@ -45,12 +49,13 @@ REFERENCES = [
 @lru_cache(maxsize=8192)
 def due_date(finished_on: date, point: str) -> date:
     # Cached: completers share a few completion dates, and the national ranking asks for each.
-    return finished_on + relativedelta(years=YEARS_AFTER[point])
+    # Clamped: a completion date stored near year 9999 is never due instead of a page error.
+    return date_plus(finished_on, relativedelta(years=YEARS_AFTER[point]))
 
 
 @lru_cache(maxsize=8192)
 def _overdue_after(finished_on: date, point: str) -> date:
-    return due_date(finished_on, point) + GRACE
+    return date_plus(due_date(finished_on, point), GRACE)
 
 
 def is_overdue(finished_on: date, point: str, today: date) -> bool:
@@ -136,6 +141,21 @@ class OutcomeRow:
             return None
         return round(self.employed * 100 / self.records, 1)
 
+    @property
+    def known(self) -> int:
+        """Records whose destination is known: the denominator of published rates."""
+        return self.records - self.destinations[Destination.UNKNOWN]
+
+    @property
+    def rate_known(self) -> float | None:
+        """Employment rate with unknown destinations left out of the denominator (None: none known)."""
+        return round(self.employed * 100 / self.known, 1) if self.known else None
+
+    @property
+    def permanent_share_known(self) -> float | None:
+        """Share in permanent research posts among known destinations (the JSPS DC survey's 79.0%)."""
+        return self.share(self.destinations, Destination.PERMANENT_RESEARCH, self.known)
+
     def share(self, counter: Counter, key: str, base: int) -> float | None:
         return round(counter[key] * 100 / base, 1) if base else None
 
@@ -183,8 +203,9 @@ def outcome_records(careers, by: str = "program") -> list[tuple[tuple[str, ...],
     )
     programs: dict[int, set[str]] = defaultdict(set)
     if by == "program":
-        student_ids = {r[0] for r in rows}
-        for student_id, code in Award.objects.filter(student_id__in=student_ids).values_list(
+        # A subquery, not the ids: a national page would send tens of thousands of literals.
+        student_ids = careers.order_by().values("student_id")
+        for student_id, code in Award.objects.filter(student_id__in=student_ids).order_by().values_list(
             "student_id", "program__code"
         ):
             programs[student_id].add(code)
@@ -205,6 +226,8 @@ def outcome_records(careers, by: str = "program") -> list[tuple[tuple[str, ...],
 # The items of JGRAD's first registration that the product holds (NISTEP's PhD database:
 # profile, study career, support received, employment career). Names, e-Rad number, course
 # entry and completion, field, status, flags, the supports held, and the career at completion.
+# Not translated: JGRAD registers these items under its Japanese names and codes, so the file is
+# Japanese whatever the language of the page (careers.views.jgrad_export renders it in Japanese).
 JGRAD_COLUMNS = [
     "学籍番号",
     "研究者番号",

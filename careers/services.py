@@ -13,9 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from careers.models import CareerOutcome
 from careers.selectors import EMPLOYED, YEARS_AFTER, Destination, Point, due_date
+from phdsupport.validation import field_errors
 from students.imports import (
+    LIST_SEPARATOR,
     MISSING_HEADERS,
     REQUIRED,
+    ColumnLabels,
     ImportResult,
     RowError,
     UploadRejected,
@@ -27,17 +30,12 @@ from students.imports import (
 from students.models import Student, University
 from students.services import locked_for_update
 
-NOT_FINISHED = _(
-    "修了・退学した学生（修了・退学日あり）にだけ登録できます。 / "
-    "Only completed or withdrawn students with a completion date have career records."
-)
-NOT_YET_DUE = _("この調査時点（{due}）はまだ来ていません。 / This survey point ({due}) has not come yet.")
-SECTOR_REQUIRED = _("就職した場合はセクターを選んでください。 / Choose the sector of the job.")
-BAD_COUNTRY = _("国・地域は英字2字のコードです（例: JP, US）。 / The country is a two-letter code (e.g. JP, US).")
-UNKNOWN_STUDENT = _("この学籍番号の学生は本学に登録されていません。 / No student with this number at your university.")
-DUPLICATE_ROW = _(
-    "同じ学生・調査時点が{row}行目にもあります。 / The same student and survey point is also on row {row}."
-)
+NOT_FINISHED = _("修了・退学した学生（修了・退学日あり）にだけ登録できます。")
+NOT_YET_DUE = _("この調査時点（{due}）はまだ来ていません。")
+SECTOR_REQUIRED = _("就職した場合はセクターを選んでください。")
+BAD_COUNTRY = _("国・地域は英字2字のコードです（例: JP, US）。")
+UNKNOWN_STUDENT = _("この学籍番号の学生は本学に登録されていません。")
+DUPLICATE_ROW = _("同じ学生・調査時点が{row}行目にもあります。")
 
 CAREER_FIELDS = ("survey_point", "destination", "sector", "employer", "country")
 
@@ -143,7 +141,7 @@ COLUMNS = [
     ("country", "国・地域", "country"),
 ]
 HEADER_TO_KEY = {name: key for key, ja, en in COLUMNS for name in (ja, en)}
-LABEL_OF = {key: ja for key, ja, _en in COLUMNS}
+LABEL_OF = ColumnLabels({key: (ja, en) for key, ja, en in COLUMNS})
 PARSERS = {
     "student_number": _text,
     "survey_point": _choice(Point.choices),
@@ -179,7 +177,7 @@ def career_upload_check(*, university: University, content: bytes, filename: str
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in ("student_number", "survey_point", "destination") if k not in keys]
     if missing:
-        raise UploadRejected(MISSING_HEADERS.format(columns="、".join(missing)))
+        raise UploadRejected(MISSING_HEADERS.format(columns=str(LIST_SEPARATOR).join(missing)))
     students = {s.student_number: s for s in Student.objects.filter(university=university)}
     existing = {(c.student_id, c.survey_point): c for c in CareerOutcome.objects.filter(student__university=university)}
     plan = CareerPlan(ImportResult(rows=table.count), today)
@@ -207,6 +205,12 @@ def career_upload_check(*, university: University, content: bytes, filename: str
             message = str(UNKNOWN_STUDENT)
             row_errors_found.append(RowError(index, LABEL_OF["student_number"], message, "student_number", "unknown"))
         if student is None or not values.get("survey_point"):
+            # career_check cannot run on this row: its bounded text is checked alone (issue #12).
+            row_errors_found.extend(
+                RowError(index, LABEL_OF[k], m, k)
+                for k, m in field_errors(CareerOutcome, values, ("employer", "country"))
+                if k not in unreadable
+            )
             errors.extend(row_errors_found)
             continue
         pair = (student.student_number, values["survey_point"])
@@ -271,5 +275,3 @@ def template_rows() -> list[list[Any]]:
 
 def headers(language: str = "ja") -> list[str]:
     return [ja if language == "ja" else en for _key, ja, en in COLUMNS]
-
-

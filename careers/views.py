@@ -1,11 +1,12 @@
 """Pages for careers after the degree: what is due, entry in the student's page, upload, JGRAD."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,7 @@ from phdsupport import access
 from phdsupport.exports import table_csv, table_xlsx
 from programs import rules
 from students.forms import UploadForm, add_service_errors
-from students.imports import UploadRejected
+from students.imports import UploadRejected, upload_limits
 from students.models import Student
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -123,7 +124,7 @@ def career_upload(request):
             # The apply validates every record again; one refused now comes back as a row error.
             if result.ok and services.career_upload_apply(plan=plan, acting_user=request.user).ok:
                 messages.success(request, _("進路を反映しました。"))
-    return render(request, "careers/upload.html", {"form": form, "result": result})
+    return render(request, "careers/upload.html", {"form": form, "result": result, "limits": upload_limits()})
 
 
 @login_required
@@ -151,9 +152,10 @@ def jgrad_export(request, fmt):
         raise Http404
     rows = selectors.jgrad_rows(university=university, fiscal_year=fiscal_year)
     name = f"jgrad-{university.pk}-FY{fiscal_year}"
-    if fmt == "xlsx":
-        return _download(table_xlsx(selectors.JGRAD_COLUMNS, rows, "JGRAD"), name, fmt)
-    return _download(table_csv(selectors.JGRAD_COLUMNS, rows), name, fmt)
+    with translation.override(settings.LANGUAGE_CODE):  # JGRAD's items and choices are Japanese
+        if fmt == "xlsx":
+            return _download(table_xlsx(selectors.JGRAD_COLUMNS, rows, "JGRAD"), name, fmt)
+        return _download(table_csv(selectors.JGRAD_COLUMNS, rows), name, fmt)
 
 
 def student_panel_context(request, student) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from careers import selectors as careers
+from phdsupport.validation import date_plus
 from programs import rules
 from reports.selectors import report_statuses
 from students.models import Award, AwardEvent, University
@@ -39,7 +40,10 @@ def recorded_late(happened_on: date, recorded_at: Any) -> bool:
 @lru_cache(maxsize=8192)
 def _late_from(happened_on: date) -> datetime:
     """The first moment (local time) that counts as more than one month after the day."""
-    first_late_day = happened_on + ONE_MONTH + timedelta(days=1)
+    # Clamped: a date stored near year 9999 is never late instead of a page error.
+    first_late_day = date_plus(date_plus(happened_on, ONE_MONTH), timedelta(days=1))
+    if first_late_day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
     return timezone.make_aware(datetime.combine(first_late_day, time.min))
 
 
@@ -83,20 +87,22 @@ def quality_ranking(*, today: date, university_id: int | None = None) -> list[Qu
     def row(uid: int) -> QualityRow:
         return rows.setdefault(uid, QualityRow(uid, names[uid]))
 
-    awards = Award.objects.all()
-    events = AwardEvent.objects.all()
+    # No ordering: the models' default (by university name and student number) would sort every
+    # award in the country for a count that needs no order.
+    awards = Award.objects.order_by()
+    events = AwardEvent.objects.order_by()
     if university_id is not None:
-        awards = awards.filter(student__university_id=university_id)
-        events = events.filter(award__student__university_id=university_id)
-    for uid, start, created in awards.values_list("student__university_id", "start_date", "created_at").iterator(
+        awards = awards.filter(university_id=university_id)
+        events = events.filter(award__university_id=university_id)
+    for uid, start, created in awards.values_list("university_id", "start_date", "created_at").iterator(
         chunk_size=5000
     ):
         counted = row(uid)
         counted.checked["late_awards"] += 1
         counted.counts["late_awards"] += recorded_late(start, created)
-    for uid, happened, created in events.values_list(
-        "award__student__university_id", "start_date", "created_at"
-    ).iterator(chunk_size=5000):
+    for uid, happened, created in events.values_list("award__university_id", "start_date", "created_at").iterator(
+        chunk_size=5000
+    ):
         counted = row(uid)
         counted.checked["late_changes"] += 1
         counted.counts["late_changes"] += recorded_late(happened, created)

@@ -2,7 +2,8 @@
 
 A `Scope` is either the nation (one representative row per person, person-level columns)
 or one university (its own records, record-level columns: DOMAIN.md "A person"). With a
-what-if floor, "counts" becomes `peak >= floor` on the same rows.
+what-if floor, "counts" becomes `peak >= floor` on the same rows, and the program breakdown
+reads the floor bands (`StudentYearBand`): one row per counted student per floor band.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from programs import rules
 from programs.models import Program, Target
-from students.models import Award, StudentYearFact, StudentYearOverlap, University
+from students.models import Award, StudentYearBand, StudentYearFact, StudentYearOverlap, University
 
 FIRST_TRACKED_FY = 2021
 OUTLOOK_YEARS = 5
@@ -33,10 +34,10 @@ class Scope:
 
 
 def _columns(scope: Scope) -> tuple[str, str, str]:
-    """(counts column, peak column, program column) for the scope and floor."""
+    """(counts column, peak column, program column) for the scope at the floor in force."""
     if scope.national:
-        return "person_counts", "person_peak_rate", "person_program" if scope.floor is None else "person_peak_program"
-    return "counts", "peak_rate", "program" if scope.floor is None else "peak_program"
+        return "person_counts", "person_peak_rate", "person_program"
+    return "counts", "peak_rate", "program"
 
 
 def _base(scope: Scope, *, all_years: bool = False) -> QuerySet[StudentYearFact]:
@@ -76,8 +77,39 @@ def breakdown(scope: Scope, column: str) -> dict[Any, int]:
 
 
 def by_program(scope: Scope) -> dict[str, int]:
-    """Each counted student attributed to exactly one program (DOMAIN.md: Program breakdown)."""
-    return breakdown(scope, _columns(scope)[2])
+    """Each counted student attributed to exactly one program (DOMAIN.md: Program breakdown).
+
+    A what-if floor X takes, per student, the band with above < X ≤ up_to: "the same definition
+    with X in place of the floor in force, attribution included" (DOMAIN.md: What-if floor).
+    """
+    if scope.floor is None:
+        return breakdown(scope, _columns(scope)[2])
+    bands = StudentYearBand.objects.filter(fiscal_year=scope.fiscal_year, above__lt=scope.floor, up_to__gte=scope.floor)
+    if scope.national:
+        bands = bands.filter(national=True)
+    else:
+        bands = bands.filter(is_person=False, university_id=scope.university_id)
+    rows = bands.values("program").annotate(n=Count("pk")).order_by("program")
+    return {row["program"]: row["n"] for row in rows}
+
+
+def by_program_per_year(scope: Scope, years: list[int]) -> dict[int, dict[str, int]]:
+    """`by_program` for several fiscal years (the published breakdown's years): one query at the floor
+    in force; a what-if floor asks `by_program` year by year, so both always agree."""
+    if scope.floor is not None:
+        return {fy: by_program(Scope(fy, scope.floor, scope.university_id)) for fy in years}
+    program = _columns(scope)[2]
+    rows = (
+        counted_facts(scope, all_years=True)
+        .filter(fiscal_year__in=years)
+        .values("fiscal_year", program)
+        .annotate(n=Count("pk"))
+        .order_by("fiscal_year", program)
+    )
+    result: dict[int, dict[str, int]] = {fy: {} for fy in years}
+    for row in rows:
+        result[row["fiscal_year"]][row[program]] = row["n"]
+    return result
 
 
 def gross_awards(fiscal_year: int, university_id: int | None = None) -> dict[str, int]:
@@ -142,6 +174,28 @@ def university_table(scope: Scope) -> list[UniversityRow]:
             )
         )
     return sorted(rows, key=lambda r: (-r.counted, r.name_ja))
+
+
+def published_headcounts() -> dict[int, int]:
+    """The published national headcounts by fiscal year (DOMAIN.md)."""
+    return dict(
+        Target.objects.filter(program__isnull=True, kind=Target.Kind.PUBLISHED).values_list("fiscal_year", "headcount")
+    )
+
+
+def persons_at_several_universities(scope: Scope) -> int:
+    """Persons counted at two or more universities in the year (a transfer): each such person is in
+    every university's own figures but once in the national total (DOMAIN.md: A person)."""
+    counts, peak, _program = _columns(Scope(scope.fiscal_year, scope.floor, university_id=0))
+    condition = Q(**{counts: True}) if scope.floor is None else Q(**{f"{peak}__gte": scope.floor})
+    return (
+        StudentYearFact.objects.filter(fiscal_year=scope.fiscal_year)
+        .filter(condition)
+        .values("person_key")
+        .annotate(universities=Count("university_id", distinct=True))
+        .filter(universities__gt=1)
+        .count()
+    )
 
 
 @dataclass(frozen=True)

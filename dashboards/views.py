@@ -1,11 +1,13 @@
 import csv
 from collections import Counter
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,8 +22,8 @@ from dashboards.forms import DashboardFilterForm, PublishForm
 from dashboards.models import Publication
 from dashboards.publications import publication_diff
 from dashboards.quality import fix_list, national_ranking, standing
-from dashboards.selectors import Scope
-from dashboards.tables import Table, dashboard_tables
+from dashboards.selectors import Scope, program_infos
+from dashboards.tables import Table, dashboard_tables, program_name
 from phdsupport import access
 from phdsupport.access import can_publish, can_view_national
 from phdsupport.exports import neutralise
@@ -55,15 +57,37 @@ def _csv(table: Table, filename: str) -> HttpResponse:
     return response
 
 
-def _tables(scope: Scope, version: int) -> dict[str, Table]:
+def _tables(scope: Scope, version: str) -> dict[str, Table]:
     """The figures of a scope, computed once per version of the facts and language."""
     key = (
         f"dashboard:{version}:{get_language()}:{_current_fy()}:{scope.fiscal_year}:{scope.floor}:{scope.university_id}"
     )
-    return cache.get_or_set(key, lambda: dashboard_tables(scope, current_fy=_current_fy()), timeout=24 * 3600)
+    tables = cache.get(key)
+    if tables is None:
+        with _one_snapshot():
+            tables = dashboard_tables(scope, current_fy=_current_fy())
+        cache.set(key, tables, timeout=24 * 3600)
+    return tables
+
+
+@contextmanager
+def _one_snapshot():
+    """Every query of a page's figures reads one committed state of the facts, so a write landing
+    halfway cannot put its new figure in one table and not in the next (PostgreSQL: REPEATABLE READ
+    for this read-only transaction; SQLite's read transaction is one snapshot already)."""
+    if connection.in_atomic_block:  # already inside a transaction (tests, a caller's): it decides
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
 
 
 def _render(request, scope, form, template, extra):
+    # One version for the whole page: the tables and the template's cached fragments are keyed
+    # by the same token, read once, so no figure can come from an older version than another.
     version = facts_version()
     tables = _tables(scope, version)
     if request.GET.get("format") == "csv":
@@ -83,8 +107,12 @@ def _render(request, scope, form, template, extra):
             "query": query,
             "fy_label": rules.fiscal_year_label(scope.fiscal_year),
             "fy_label_ja": rules.fiscal_year_label_ja(scope.fiscal_year),
+            "facts_version": version,
+            "current_fy": _current_fy(),
             **extra,
         },
+        # A refused what-if floor (X < ¥1) shows the form's message, never figures for another floor.
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
 
 
@@ -210,6 +238,9 @@ def outcomes(request):
         rows = rows.filter(student__completion_date__range=(start, end))
     table = careers.outcome_table(careers.outcome_records(rows, by=by))
     field_labels = dict(Field.choices)
+    if by == "program":
+        # Programs by name in the page's language, as on the dashboards (codes are for files).
+        field_labels = {p.code: program_name(p) for p in program_infos()}
     points = []
     for point, label in CareerOutcome.SurveyPoint.choices:
         groups = table[point]

@@ -4,6 +4,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from phdsupport.validation import printable
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -12,8 +14,12 @@ def neutralise(value: Any) -> Any:
 
     Numbers stay numbers (a negative change such as -3 is data, not a formula).
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    if isinstance(value, str):
+        # Characters a spreadsheet or UTF-8 cannot hold (NUL, controls, lone surrogates), stored
+        # before they were refused, become U+FFFD: one bad cell must not break a whole export.
+        value = printable(value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 

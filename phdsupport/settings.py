@@ -2,9 +2,11 @@
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,15 +70,18 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "phdsupport",
     "programs",
     "students",
     "reports",
     "careers",
+    "enrolment",
     "dashboards",
 ]
 
 MIDDLEWARE = [
+    "phdsupport.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +92,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "phdsupport.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "phdsupport.urls"
@@ -124,7 +132,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache shared by every web process in production (Redis); per-process memory otherwise.
+# Production requires it: dashboards, API keys and the API rate limit would otherwise be
+# per-process and silently disagree between gunicorn workers.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+if not CACHE_URL and not (DEBUG or TESTING):
+    raise ImproperlyConfigured(
+        "CACHE_URL is not set. Production (DEBUG off) needs a cache shared by every process: "
+        "set CACHE_URL=redis://host:6379/1, or DEBUG=true for local development."
+    )
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
@@ -138,6 +153,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out sign-in before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -158,19 +178,25 @@ NPM_ASSETS = {
     "vendor/htmx": BASE_DIR / "node_modules" / "htmx.org" / "dist",
 }
 STATICFILES_DIRS = [BASE_DIR / "static", *((prefix, path) for prefix, path in NPM_ASSETS.items() if path.exists())]
+# The same storage with DEBUG on and off, so collectstatic always writes the manifest and the
+# hashed, compressed copies: a build made for the demo also serves production (a storage chosen
+# by DEBUG left production without a manifest, and every page answered 500). With DEBUG on,
+# Django's manifest storage still names the unhashed files, which whitenoise serves from the
+# source folders, so edits show without a rebuild. The suite keeps the plain storage;
+# tests/test_static_manifest.py renders pages with the manifest.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if TESTING
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "phdsupport.api.schema.ProblemAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "students.api.auth.BearerKeyAuthentication",
@@ -179,13 +205,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["students.api.auth.KeyRateThrottle"],
     "EXCEPTION_HANDLER": "phdsupport.api.errors.problem_exception_handler",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["phdsupport.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
 }
 API_RATE = os.environ.get("API_RATE", "1200/min")
+# How long a POST's answer is replayed for the same Idempotency-Key (a client retries within it).
+IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "phdsupport API",
     "VERSION": "1.0.0",
@@ -208,8 +236,7 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_UR
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Longer than the longest task (a national rebuild), so Redis never redelivers a running task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+# CELERY_BROKER_TRANSPORT_OPTIONS (the visibility timeout): with the upload jobs' heartbeat below.
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "nightly-facts-rebuild": {
@@ -225,6 +252,41 @@ CELERY_BEAT_SCHEDULE = {
         "task": "careers.tasks.send_career_reminders_task",
         "schedule": env_int("REMINDER_INTERVAL_SECONDS", 24 * 3600),
     },
+    # Answers kept for Idempotency-Key replays are forgotten after IDEMPOTENCY_TTL_HOURS.
+    "hourly-idempotency-purge": {
+        "task": "students.tasks.idempotency_records_purge_task",
+        "schedule": 3600,
+    },
+}
+
+# Upload jobs and upload caps (issue #12, items 4 and 5).
+# Caps enforced while a file is read (students.imports, reading block); the upload pages state them.
+UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 100_000)
+UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 64)
+UPLOAD_MAX_CELL_CHARS = env_int("UPLOAD_MAX_CELL_CHARS", 1000)
+UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES = env_int("UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES", 50 * 1024 * 1024)
+# A sheet is read streaming (its size costs time, not memory): our own export of 100,000 rows,
+# strings inline, unpacks to about 90 MB. Every other part (styles, workbook, ...) is loaded whole.
+UPLOAD_MAX_XLSX_SHEET_BYTES = env_int("UPLOAD_MAX_XLSX_SHEET_BYTES", 200 * 1024 * 1024)
+UPLOAD_MAX_XLSX_PART_BYTES = env_int("UPLOAD_MAX_XLSX_PART_BYTES", 20 * 1024 * 1024)
+# openpyxl holds every shared string as an object: the count bounds a worker's memory (~85 MB at 500,000).
+UPLOAD_MAX_XLSX_SHARED_STRINGS = env_int("UPLOAD_MAX_XLSX_SHARED_STRINGS", 500_000)
+# A running check or apply beats (UploadJob.heartbeat_at) at least this often; one silent for
+# UPLOAD_STALE_SECONDS is dead: the sweeper marks it failed (retry offered) and a redelivered task
+# takes it over. Redis redelivers an unacknowledged task after the same time, so a killed worker's
+# upload runs again without waiting hours. Every task must therefore finish within it or bear a
+# second delivery: upload tasks defer to a run that still beats, the facts rebuild skips a redelivery.
+UPLOAD_HEARTBEAT_SECONDS = env_int("UPLOAD_HEARTBEAT_SECONDS", 10)
+UPLOAD_STALE_SECONDS = env_int("UPLOAD_STALE_SECONDS", 300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": UPLOAD_STALE_SECONDS,
+    # Look for unacknowledged tasks past their timeout every few seconds, not every 100.
+    "unacked_restore_interval": max(1, min(10, UPLOAD_STALE_SECONDS // 10)),
+    "unacked_restore_throttle": 1,
+}
+CELERY_BEAT_SCHEDULE["upload-sweep"] = {
+    "task": "students.tasks.upload_sweep_task",
+    "schedule": max(UPLOAD_STALE_SECONDS // 5, 5),
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -245,6 +307,42 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not (DEBUG or TESTING)
 SECURE_HSTS_PRELOAD = not (DEBUG or TESTING)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, so
+# no inline <script>, event-handler attribute or style attribute runs. json_script blocks
+# (type="application/json") are data, not scripts, and need no exception. Chart.js and htmx
+# set sizes through element.style (CSSOM), which style-src does not govern. Redoc, DRF's
+# browsable API and the admin allow inline styles (phdsupport/api/urls.py, phdsupport/middleware.py).
+# img-src data: is for the SVG icons Swagger UI and the admin embed as data: URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Sign-in throttling (django-axes, attempts kept in the database so every process shares them):
+# five failures for one username from one address lock that pair for 15 minutes. Keyed on the
+# pair, so nobody can lock another person out by guessing their username from elsewhere, and
+# another person at the same address (a university's NAT) still signs in.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "phdsupport.views.sign_in_locked"
+AXES_CLIENT_IP_CALLABLE = "phdsupport.views.client_address"
+# Behind reverse proxies that each append to X-Forwarded-For, set TRUSTED_PROXY_COUNT to how
+# many there are; the client is then that many entries from the right. Without it the header is
+# ignored (anyone can send one) and the peer address is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Uploads: an XLSX is a zip, so cap both the upload and what it unpacks to.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

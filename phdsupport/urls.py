@@ -4,11 +4,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from phdsupport import views
-
 urlpatterns = [
     path("", include("dashboards.home_urls")),
-    path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
@@ -17,6 +15,7 @@ urlpatterns = [
     path("students/reports/", include("reports.urls")),
     path("students/", include("careers.urls")),
     path("students/", include("students.urls")),
+    path("enrolment/", include("enrolment.urls")),
     path("api/v1/", include("phdsupport.api.urls")),
     path("admin/", admin.site.urls),
 ]

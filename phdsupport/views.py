@@ -1,39 +1,73 @@
-from django.contrib.auth import views as auth_views
+import logging
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
-LOGIN_FAILURE_LIMIT = 5
-LOGIN_LOCK_SECONDS = 15 * 60
-LOGIN_LOCKED = _(
-    "ログインの失敗が続いたため、15分間ログインできません。 / Too many failed sign-ins; try again in 15 minutes."
-)
+logger = logging.getLogger(__name__)
 
-
-def _failure_keys(request) -> list[str]:
-    username = (request.POST.get("username") or "").strip().lower()
-    address = request.META.get("REMOTE_ADDR", "")
-    return [f"login-fail:user:{username}", f"login-fail:ip:{address}"]
+# Matches AXES_FAILURE_LIMIT and AXES_COOLOFF_TIME in settings.
+SIGN_IN_LOCKED = _("ログインの失敗が続いたため、このユーザー名ではこの端末から15分間ログインできません。")
 
 
-class ThrottledLoginView(auth_views.LoginView):
-    """Django's login, refused for 15 minutes after five failures for one username or address."""
+def client_address(request) -> str:
+    """The client's address for django-axes: the peer, or behind TRUSTED_PROXY_COUNT proxies the
+    entry they appended to X-Forwarded-For.
 
-    template_name = "registration/login.html"
+    Each trusted proxy appends the address it received the request from, so the client is the
+    n-th entry from the right; entries further left came from the client and prove nothing.
+    (django-ipware's strict mode answers None when the header has fewer entries than proxies.)
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [item.strip() for item in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if item.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
 
-    def post(self, request, *args, **kwargs):
-        if any((cache.get(key) or 0) >= LOGIN_FAILURE_LIMIT for key in _failure_keys(request)):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, LOGIN_LOCKED)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
-        for key in _failure_keys(self.request):
-            cache.add(key, 0, LOGIN_LOCK_SECONDS)
-            cache.incr(key)
-        return super().form_invalid(form)
+def sign_in_locked(request, original_response=None, credentials=None):
+    """django-axes' lockout answer: the sign-in page again, saying why, with 429."""
+    form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
+    context = {"form": form, "locked_message": SIGN_IN_LOCKED, "next": request.POST.get("next", "")}
+    return render(request, "registration/login.html", context, status=429)
 
-    def form_valid(self, form):
-        cache.delete_many(_failure_keys(self.request))
-        return super().form_valid(form)
+
+@never_cache
+def healthz(request):
+    """For the container HEALTHCHECK and load balancers: 200 when the database and the cache
+    answer, 503 otherwise. No sign-in, no details beyond which part failed. Served by
+    HealthCheckMiddleware, ahead of the host check and the HTTPS redirect."""
+    checks = {"database": _database_answers(), "cache": _cache_answers()}
+    healthy = all(checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **{k: "ok" if v else "error" for k, v in checks.items()}},
+        status=200 if healthy else 503,
+    )
+
+
+def _database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.exception("healthz: the database does not answer")
+        return False
+
+
+def _cache_answers() -> bool:
+    key = f"healthz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "1", 10)
+        answered = cache.get(key) == "1"
+        cache.delete(key)
+        return answered
+    except Exception:
+        logger.exception("healthz: the cache does not answer")
+        return False

@@ -1,6 +1,8 @@
 from celery import current_app
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from programs.models import LivingCostFloor, Program, StipendRule, Target
 
@@ -13,7 +15,7 @@ def facts_rebuild_after_commit() -> None:
     transaction.on_commit(lambda: current_app.tasks[FACTS_REBUILD_TASK].delay())
 
 
-class RecountsFacts(admin.ModelAdmin):
+class RecountsFacts(SimpleHistoryAdmin):
     """An edit of reference data recounts the derived facts once it is saved."""
 
     def save_model(self, request, obj, form, change):
@@ -45,7 +47,7 @@ class ProgramAdmin(RecountsFacts):
     search_fields = ("code", "name_ja", "name_en")
     inlines = [StipendRuleInline]
 
-    @admin.display(description="生活費相当額（最新・年額）")
+    @admin.display(description=_("生活費相当額（最新・年額）"))
     def current_living_cost(self, obj: Program) -> str:
         rule = obj.rules.order_by("-effective_from").first()
         return f"¥{rule.annual_living_cost:,}" if rule else "—"
@@ -70,6 +72,6 @@ class LivingCostFloorAdmin(RecountsFacts):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(SimpleHistoryAdmin):
     list_display = ("fiscal_year", "kind", "program", "headcount", "is_planned", "source")
     list_filter = ("kind",)

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport.history import audited_history
+
 
 class Audience(models.TextChoices):
     DOCTORAL = "doctoral", _("博士後期課程学生")
@@ -24,6 +26,8 @@ class Program(models.Model):
         help_text=_("同じ月に他の重複受給不可の事業と併給できない"),
     )
     display_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+
+    history = audited_history()
 
     class Meta:
         ordering = ["display_order", "code"]
@@ -53,6 +57,8 @@ class StipendRule(models.Model):
     )
     note = models.CharField(_("備考・出典"), max_length=300, blank=True)
 
+    history = audited_history()
+
     class Meta:
         ordering = ["program", "effective_from"]
         verbose_name = _("支給額ルール")
@@ -76,6 +82,8 @@ class LivingCostFloor(models.Model):
     annual_amount = models.PositiveIntegerField(_("年額（円）"))
     source = models.CharField(_("出典"), max_length=300, blank=True)
 
+    history = audited_history()
+
     class Meta:
         ordering = ["effective_from"]
         verbose_name = _("生活費相当額の基準")
@@ -98,6 +106,8 @@ class Target(models.Model):
     headcount = models.PositiveIntegerField(_("人数"))
     is_planned = models.BooleanField(_("計画値"), default=False)
     source = models.CharField(_("出典"), max_length=300, blank=True)
+
+    history = audited_history()
 
     class Meta:
         ordering = ["fiscal_year", "kind"]

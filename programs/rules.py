@@ -33,18 +33,13 @@ class RuleViolation(Exception):
 
 
 # Error messages live next to the rules so tests can assert their exact text.
-END_BEFORE_START = _("終了日が開始日より前です。 / The end date is before the start date.")
-TERM_EXCEEDED = _(
-    "終了日が支援期間（{term}年{extra}）を超えています。最長 {max_end} まで。 / "
-    "The end date is past the program's term; the latest allowed is {max_end}."
-)
-EXCLUSIVE_OVERLAP = _(
-    "{other} と同じ月に重複して受給できません（{month}）。 / "
-    "This award overlaps {other} in {month}; these programs are exclusive."
-)
+END_BEFORE_START = _("終了日が開始日より前です。")
+TERM_EXCEEDED = _("終了日が支援期間（{term}年{extra}）を超えています。最長 {max_end} まで。")
+EXCLUSIVE_OVERLAP = _("{other} と同じ月に重複して受給できません（{month}）。")
+SUSPENSION_OUTSIDE_AWARD = _("休止の開始日が支援期間（{start}〜{end}）の外です。")
+NO_RULE_AMOUNT = _("{day} には {program} の支給額ルールがありません。生活費相当額を入力してください。")
 POSTDOC_FOR_STUDENT = _(
-    "{program} は博士号取得者向けの事業です。在籍中の博士課程学生には登録できません。 / "
-    "{program} is for doctoral degree holders and cannot be given to an enrolled student."
+    "{program} は博士号取得者向けの事業です。在籍中の博士課程学生には登録できません。"
 )
 
 
@@ -176,8 +171,33 @@ class Suspension:
 
 
 @dataclass(frozen=True)
+class Enrolment:
+    """One record's time in the doctoral course: from `entry` to `leaving` (None: still enrolled)."""
+
+    entry: date
+    leaving: date | None = None
+
+    def includes(self, month: Month) -> bool:
+        """DOMAIN.md (Enrolment): "from the month of `entry_date` to the month of completion or
+        withdrawal"."""
+        return month_index(self.entry) <= month and (self.leaving is None or month <= month_index(self.leaving))
+
+
+def enrolled_months(enrolments: Sequence[Enrolment] | None, months: Iterable[Month]) -> list[Month]:
+    """The months (of `months`) in which the person is enrolled in the doctoral course at any of
+    their records; None means no enrolment limit (rule tests that are not about enrolment)."""
+    if enrolments is None:
+        return list(months)
+    return [m for m in months if any(e.includes(m) for e in enrolments)]
+
+
+@dataclass(frozen=True)
 class AwardTerms:
-    """What the rules need of one award (fetched from the database by students.facts)."""
+    """What the rules need of one award (fetched from the database by students.facts).
+
+    `annual_living_cost` is the base amount: in force from the start until the first dated
+    amount change in `amount_changes` (DOMAIN.md: Amounts in force).
+    """
 
     award_id: int
     program: str
@@ -187,21 +207,54 @@ class AwardTerms:
     end: date
     suspensions: tuple[Suspension, ...] = ()
     is_exclusive: bool = False
+    amount_changes: tuple[RateVersion, ...] = ()
+
+    def annual_amount(self, month: Month) -> int:
+        """DOMAIN.md (Amounts in force): "Each month is paid at the amount in force on its first
+        day"; the base amount holds until the first change."""
+        if not self.amount_changes:
+            return self.annual_living_cost
+        return _amount_at(self.annual_living_cost, self.amount_changes, month_start(month))
+
+    @cached_property
+    def pays_living_cost(self) -> bool:
+        return self.annual_living_cost > 0 or any(c.annual_yen > 0 for c in self.amount_changes)
 
     def suspended_months(self) -> set[Month]:
-        """Months that fall entirely within a suspension (DOMAIN.md: Living-cost rate)."""
+        """Award months that fall entirely within a suspension (DOMAIN.md: Living-cost rate: "an
+        open suspension (no end date yet) runs on, past the award's end")."""
+        return set(self._suspended)
+
+    @cached_property
+    def _suspended(self) -> frozenset[Month]:
         months: set[Month] = set()
+        own = self.held_months()
+        if not own:
+            return frozenset()
         for suspension in self.suspensions:
-            months |= months_fully_within(suspension.start, suspension.end, until=self.end)
-        return months
+            months |= months_fully_within(suspension.start, suspension.end, until=month_end(own[-1]))
+        return frozenset(months & set(own))
+
+    def held_months(self) -> range:
+        """Calendar months the award touches, suspended ones included (a suspended award is still
+        held: DOMAIN.md Exclusive programs)."""
+        return period_months(self.start, self.end)
 
     @cached_property
     def _active(self) -> frozenset[Month]:
         # Computed once per award: counting asks for it for every fiscal year and month.
-        return frozenset(set(period_months(self.start, self.end)) - self.suspended_months())
+        return frozenset(set(self.held_months()) - self._suspended)
 
     def active_months(self) -> frozenset[Month]:
         return self._active
+
+
+def _amount_at(base: int, changes: Sequence[RateVersion], day: date) -> int:
+    current = base
+    for change in sorted(changes, key=lambda c: c.effective_from):
+        if change.effective_from <= day:
+            current = change.annual_yen
+    return current
 
 
 @dataclass(frozen=True)
@@ -221,18 +274,29 @@ def _floor_at(floors: tuple[FloorVersion, ...], month: Month) -> int | None:
 
 
 def living_cost_rates(awards: Iterable[AwardTerms]) -> dict[Month, int]:
-    """Living-cost rate per month: the sum of annual living-cost amounts of awards active then.
+    """Living-cost rate per month: "the sum of the annual living-cost amounts in force that month
+    of that student's awards active in that month" (DOMAIN.md).
 
-    DOMAIN.md: research cost, career-development cost and KAKENHI never count, and the
-    programs' audience is doctoral students, so postdoctoral awards add nothing.
+    Research cost, career-development cost and KAKENHI never count, and the programs' audience
+    is doctoral students, so postdoctoral awards add nothing.
     """
     rates: dict[Month, int] = {}
     for award in awards:
         if award.audience != DOCTORAL:
             continue
         for month in award.active_months():
-            rates[month] = rates.get(month, 0) + award.annual_living_cost
+            rates[month] = rates.get(month, 0) + award.annual_amount(month)
     return rates
+
+
+@dataclass(frozen=True)
+class FloorBand:
+    """For every what-if floor X with `above` < X ≤ `up_to`, the student counts and is attributed
+    to `program` (the attribution only changes where X passes a monthly rate)."""
+
+    above: int
+    up_to: int
+    program: str
 
 
 @dataclass(frozen=True)
@@ -240,33 +304,68 @@ class YearOutcome:
     """One student's (or person's) standing in one fiscal year."""
 
     fiscal_year: int
-    peak_rate: int
+    peak_rate: int  # highest living-cost rate over the enrolled months of the year
     counts: bool
     program: str | None  # attributed program when `counts`
     qualifying_months: int
-    peak_program: str | None = None  # attribution among the awards active in the peak months
+    bands: tuple[FloorBand, ...] = ()
 
 
-def year_outcome(awards: Sequence[AwardTerms], fy: int, floors: Sequence[FloorVersion]) -> YearOutcome:
+def attributed_program(
+    awards: Sequence[AwardTerms], qualifying: Iterable[Month], enrolled: Sequence[Month]
+) -> str | None:
+    """DOMAIN.md (Program breakdown): "among the awards active in at least one month where the
+    rate reached the floor, the one paying the largest living-cost amount within that FY (its
+    monthly amounts over its active enrolled months of the FY); ties: the award that started
+    first, then the lower id"."""
+    months = set(qualifying)
+    candidates = [a for a in awards if a.audience == DOCTORAL and not months.isdisjoint(a.active_months())]
+    if not candidates:
+        return None
+    # Monthly amounts are annual / 12, so comparing sums of annual amounts compares the amounts exactly.
+    return min(
+        candidates,
+        key=lambda a: (-sum(a.annual_amount(m) for m in enrolled if m in a.active_months()), a.start, a.award_id),
+    ).program
+
+
+def year_outcome(
+    awards: Sequence[AwardTerms],
+    fy: int,
+    floors: Sequence[FloorVersion],
+    enrolments: Sequence[Enrolment] | None = None,
+) -> YearOutcome:
     """Whether a student counts toward the target in FY `fy`, and which program gets them.
 
-    DOMAIN.md: counted when the living-cost rate reaches the floor in force in at least one
-    month of the fiscal year; attributed to the program with the largest living-cost amount
-    among the awards that made them count (ties: the award that started first).
+    DOMAIN.md (Counted toward the target): "a doctoral student ... whose living-cost rate reaches
+    the floor in force in at least one enrolled month of FY y"; attribution by
+    `attributed_program`. The bands answer "What-if floor X (X ≥ ¥1): the same definition with X
+    in place of the floor in force, attribution included".
     """
     doctoral = [a for a in awards if a.audience == DOCTORAL]
-    rates = living_cost_rates(doctoral)
-    months = fiscal_year_months(fy)
-    peak = max((rates.get(m, 0) for m in months), default=0)
-    qualifying = [m for m in months if (floor := floor_in_force(floors, m)) is not None and rates.get(m, 0) >= floor]
-    peak_months = [m for m in months if peak > 0 and rates.get(m, 0) == peak]
-    at_peak = [a for a in doctoral if a.annual_living_cost > 0 and any(m in a.active_months() for m in peak_months)]
-    peak_program = attributed_award(at_peak).program if at_peak else None
+    enrolled = enrolled_months(enrolments, fiscal_year_months(fy))
+    all_rates = living_cost_rates(doctoral)
+    rates = {m: all_rates.get(m, 0) for m in enrolled}
+    peak = max(rates.values(), default=0)
+    qualifying = [m for m in enrolled if (floor := floor_in_force(floors, m)) is not None and rates[m] >= floor]
+    bands: list[FloorBand] = []
+    below = 0
+    for level in sorted({r for r in rates.values() if r > 0}):
+        program = attributed_program(doctoral, [m for m in enrolled if rates[m] >= level], enrolled) or ""
+        if bands and bands[-1].program == program:
+            bands[-1] = FloorBand(bands[-1].above, level, program)
+        else:
+            bands.append(FloorBand(below, level, program))
+        below = level
     if not qualifying:
-        return YearOutcome(fy, peak, False, None, 0, peak_program)
-    contributing = [a for a in doctoral if any(m in a.active_months() for m in qualifying)]
-    chosen = attributed_award(contributing)
-    return YearOutcome(fy, peak, True, chosen.program, len(qualifying), peak_program)
+        return YearOutcome(fy, peak, False, None, 0, tuple(bands))
+    chosen = attributed_program(doctoral, qualifying, enrolled)
+    return YearOutcome(fy, peak, True, chosen, len(qualifying), tuple(bands))
+
+
+def what_if(outcome: YearOutcome, floor: int) -> str | None:
+    """The program a student counts for under a what-if floor (None: not counted)."""
+    return next((b.program for b in outcome.bands if b.above < floor <= b.up_to), None)
 
 
 def concurrent_pairs(awards: Sequence[AwardTerms], fy: int) -> set[tuple[str, str]]:
@@ -274,7 +373,7 @@ def concurrent_pairs(awards: Sequence[AwardTerms], fy: int) -> set[tuple[str, st
 
     The Ministry of Finance (May 2022) asked to see who receives several supports at once.
     """
-    paying = [a for a in awards if a.annual_living_cost > 0]
+    paying = [a for a in awards if a.pays_living_cost]
     months = set(fiscal_year_months(fy))
     pairs: set[tuple[str, str]] = set()
     for i, first in enumerate(paying):
@@ -285,16 +384,24 @@ def concurrent_pairs(awards: Sequence[AwardTerms], fy: int) -> set[tuple[str, st
     return pairs
 
 
-def attributed_award(awards: Sequence[AwardTerms]) -> AwardTerms:
-    """Largest living-cost amount; ties go to the award that started first (then lowest id)."""
-    return min(awards, key=lambda a: (-a.annual_living_cost, a.start, a.award_id))
-
-
 def fiscal_years_touched(awards: Iterable[AwardTerms]) -> set[int]:
     years: set[int] = set()
     for award in awards:
         years.update(range(fiscal_year(award.start), fiscal_year(award.end) + 1))
     return years
+
+
+def award_twelfths(award: AwardTerms, months: Iterable[Month]) -> int:
+    """Twelve times what the award pays over `months` (active months only), not yet truncated:
+    DOMAIN.md (Monthly amount) "A period's amount is the sum of its months' amounts, truncated
+    below ¥1 once, at the end (never per piece, never per fiscal year and then summed)"."""
+    active = award.active_months()
+    return sum(award.annual_amount(m) for m in months if m in active)
+
+
+def yen(twelfths: int) -> int:
+    """Truncate a sum of twelfths below ¥1, once, at the end (DOMAIN.md: Yen)."""
+    return twelfths // 12
 
 
 # --- Validation ---------------------------------------------------------------------------
@@ -305,19 +412,58 @@ def check_dates(start: date, end: date) -> None:
         raise RuleViolation(END_BEFORE_START, field="end_date", code="end_before_start")
 
 
+def period_end(start: date, months: int) -> date:
+    """Last day of a period of `months` calendar months counted from `start`.
+
+    DOMAIN.md (Term limits): "the term ends on the day before the same date N years after the
+    start; where that month has no such day, on the month's last day (Civil Code art. 143:
+    2024-02-29 + 3 years ends 2027-02-28)".
+    """
+    index = month_index(start) + months
+    year, mon = index // 12, index % 12 + 1
+    last_day = calendar.monthrange(year, mon)[1]
+    if start.day > last_day:
+        return date(year, mon, last_day)
+    return date(year, mon, start.day) - timedelta(days=1)
+
+
 def latest_end(start: date, term_years: int, suspended_months: int) -> date:
-    """Last day an award may run: the term from its start, pushed out by suspended months."""
-    return add_months(start, term_years * 12 + suspended_months) - timedelta(days=1)
+    """Last day an award may run: the term from its start, pushed out by suspended months
+    (DOMAIN.md: Term limits)."""
+    return period_end(start, term_years * 12 + suspended_months)
+
+
+def term_suspended_months(start: date, end: date, suspensions: Iterable[Suspension]) -> int:
+    """Months that extend the term: DOMAIN.md (Term limits) "Suspension extends it by the number
+    of months wholly within a suspension that lie inside the award", the award taken as it will
+    be (`start`, `end`), never as it was."""
+    inside = set(period_months(start, end))
+    months: set[Month] = set()
+    for suspension in suspensions:
+        months |= months_fully_within(suspension.start, suspension.end, until=month_end(max(inside, default=0)))
+    return len(months & inside)
+
+
+def check_suspensions_inside(start: date, end: date, suspensions: Iterable[Suspension]) -> None:
+    """DOMAIN.md (Term limits): "a suspension may not start before the award or after its end"."""
+    for suspension in suspensions:
+        if not start <= suspension.start <= end:
+            raise RuleViolation(
+                SUSPENSION_OUTSIDE_AWARD.format(start=start.isoformat(), end=end.isoformat()),
+                field="start_date",
+                code="suspension_outside",
+            )
 
 
 def check_term(*, start: date, end: date, term_years: int | None, suspended_months: int = 0) -> None:
-    """DOMAIN.md (Term limits): an award may not run past the program's term, extensions for
-    suspension excepted, which push the end out by the suspended months."""
+    """DOMAIN.md (Term limits): "an award may not run past the program's term ... Suspension
+    extends it by the number of months wholly within a suspension that lie inside the award";
+    callers pass `suspended_months` from `term_suspended_months` for the award as it will be."""
     if term_years is None:
         return
     limit = latest_end(start, term_years, suspended_months)
     if end > limit:
-        extra = f"＋休止{suspended_months}か月" if suspended_months else ""
+        extra = _("＋休止{months}か月").format(months=suspended_months) if suspended_months else ""
         raise RuleViolation(
             TERM_EXCEEDED.format(term=term_years, extra=extra, max_end=limit.isoformat()),
             field="end_date",
@@ -326,18 +472,24 @@ def check_term(*, start: date, end: date, term_years: int | None, suspended_mont
 
 
 def exclusive_conflict(candidate: AwardTerms, others: Iterable[AwardTerms]) -> tuple[AwardTerms, Month] | None:
-    """First other exclusive award active in a month the candidate is active (DOMAIN.md:
-    Exclusive programs), with that month; None when there is no conflict."""
+    """First other exclusive award held in a calendar month the candidate holds, with that month.
+
+    DOMAIN.md (Exclusive programs): "one person (every record sharing an e-Rad number) may not
+    hold two of them in the same calendar month, suspended months included (a suspended award is
+    still held)". `others` are the awards of every record of the person. None: no conflict."""
     if not candidate.is_exclusive:
         return None
     mine: frozenset[Month] | None = None  # computed only when another exclusive award is there
     for other in others:
         if other.award_id == candidate.award_id or not other.is_exclusive:
             continue
-        if other.end < candidate.start or other.start > candidate.end:
+        # Calendar months, not days: a hand-over on 10 and 20 June shares June.
+        if month_index(other.end) < month_index(candidate.start) or month_index(other.start) > month_index(
+            candidate.end
+        ):
             continue
-        mine = candidate.active_months() if mine is None else mine
-        shared = mine & other.active_months()
+        mine = frozenset(candidate.held_months()) if mine is None else mine
+        shared = mine.intersection(other.held_months())
         if shared:
             return other, min(shared)
     return None

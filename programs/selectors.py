@@ -10,11 +10,12 @@ def program_list() -> list[Program]:
 
 
 def stipend_rule_in_force(*, program: Program, day: date) -> StipendRule | None:
-    """The version of a program's amounts in force on `day` (the latest effective on or before)."""
-    return (
-        StipendRule.objects.filter(program=program, effective_from__lte=day).order_by("-effective_from").first()
-        or StipendRule.objects.filter(program=program).order_by("effective_from").first()
-    )
+    """The version of a program's amounts in force on `day` (the latest effective on or before).
+
+    None before the first version: DOMAIN.md (Amounts in force) "A date before the first rule
+    version of a program has no rule: the university must enter the amount".
+    """
+    return StipendRule.objects.filter(program=program, effective_from__lte=day).order_by("-effective_from").first()
 
 
 def floor_in_force(*, day: date) -> int | None:

@@ -13,7 +13,7 @@ class ReportEventInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(SimpleHistoryAdmin):
     """Read-only: reports move only through reports.services (submit, return, accept, reopen)."""
 
     list_display = ("university", "program", "fiscal_year", "state")

@@ -1,8 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport.validation import DATE_VALIDATORS, MULTILINE_VALIDATORS
 from programs.models import Program
 from students.forms import DATE
+
+MAX_REPORT_TEXT = 20_000  # as the API allows (reports.api.serializers)
 
 
 class ReportPrepareForm(forms.Form):
@@ -13,17 +16,30 @@ class ReportPrepareForm(forms.Form):
 class DeadlineForm(forms.Form):
     program = forms.ModelChoiceField(Program.objects.all(), to_field_name="code", label=_("支援事業"))
     fiscal_year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    due_date = forms.DateField(label=_("提出期限"), widget=DATE)
+    due_date = forms.DateField(label=_("提出期限"), widget=DATE, validators=DATE_VALIDATORS)
 
 
 class ReportTextForm(forms.Form):
-    comments = forms.CharField(label=_("所見・補足"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    comments = forms.CharField(
+        label=_("所見・補足"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=MAX_REPORT_TEXT,
+        validators=MULTILINE_VALIDATORS,
+    )
     career_activities = forms.CharField(
         label=_("キャリア開発の取組（インターンシップ・海外渡航など）"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
+        max_length=MAX_REPORT_TEXT,
+        validators=MULTILINE_VALIDATORS,
     )
 
 
 class ReportCommentForm(forms.Form):
-    comment = forms.CharField(label=_("コメント"), widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("コメント"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_REPORT_TEXT,
+        validators=MULTILINE_VALIDATORS,
+    )

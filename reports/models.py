@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+from django.utils.translation import pgettext_lazy
 
-from phdsupport.history import history_user
+from phdsupport.history import audited_history
+from phdsupport.validation import DATE_VALIDATORS, MULTILINE_VALIDATORS
 from programs.models import Program
 from reports.managers import ReportQuerySet
 from students.models import University
@@ -21,14 +22,17 @@ class Report(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="reports", verbose_name=_("支援事業"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     state = models.CharField(_("状態"), max_length=16, choices=State.choices, default=State.DRAFT)
-    comments = models.TextField(_("所見・補足"), blank=True)
-    career_activities = models.TextField(_("キャリア開発の取組（インターンシップ・海外渡航など）"), blank=True)
-    officer_comment = models.TextField(_("担当官のコメント"), blank=True)
+    comments = models.TextField(_("所見・補足"), blank=True, validators=MULTILINE_VALIDATORS)
+    career_activities = models.TextField(
+        _("キャリア開発の取組（インターンシップ・海外渡航など）"), blank=True, validators=MULTILINE_VALIDATORS
+    )
+    officer_comment = models.TextField(_("担当官のコメント"), blank=True, validators=MULTILINE_VALIDATORS)
     figures = models.JSONField(_("報告時の数値"), default=dict)
     version = models.PositiveIntegerField(_("版"), default=1)
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
+    history = audited_history(excluded_fields=["updated_at"])  # texts, figures and states, by whom
     objects = ReportQuerySet.as_manager()
 
     class Meta:
@@ -54,13 +58,13 @@ class ReportEvent(models.Model):
         SUBMIT = "submit", _("提出")
         RETURN = "return", _("差戻し")
         ACCEPT = "accept", _("受理")
-        REOPEN = "reopen", _("再開")
+        REOPEN = "reopen", pgettext_lazy("report", "再開")  # not an award's resumption
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=16, choices=Action.choices)
     from_state = models.CharField(max_length=16)
     to_state = models.CharField(max_length=16)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, validators=MULTILINE_VALIDATORS)
     acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -78,8 +82,8 @@ class ReportDeadline(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="deadlines", verbose_name=_("支援事業"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    due_date = models.DateField(_("提出期限"))
-    history = HistoricalRecords(get_user=history_user)  # who moved a deadline, and when
+    due_date = models.DateField(_("提出期限"), validators=DATE_VALIDATORS)
+    history = audited_history()  # who moved a deadline, and when
 
     class Meta:
         ordering = ["-fiscal_year", "program"]

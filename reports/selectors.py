@@ -46,8 +46,11 @@ def report_figures(*, university: University, program: Program, fiscal_year: int
         )
         year = next(y for y in award_year_amounts(award, events) if y.fiscal_year == fiscal_year)
         figures["months_paid"] += year.months
-        figures["living_cost_paid"] += year.living_cost
-        figures["research_cost_paid"] += year.research_cost
+        # Twelfths, truncated once below (DOMAIN.md: "never per piece").
+        figures["living_cost_paid"] += year.living_twelfths
+        figures["research_cost_paid"] += year.research_twelfths
+    figures["living_cost_paid"] = rules.yen(figures["living_cost_paid"])
+    figures["research_cost_paid"] = rules.yen(figures["research_cost_paid"])
     students = {a.student for a in awards}
     in_year = [s for s in students if s.completion_date and fy_start <= s.completion_date <= fy_end]
     figures["completions"] = sum(1 for s in in_year if s.status == Student.Status.COMPLETED)
@@ -87,15 +90,16 @@ def report_statuses(
     """Every university that must report on a program for a fiscal year (it had an award of that
     program in that year), with the state of its report; late ones first, then by name."""
     fy_start, fy_end = rules.fiscal_year_bounds(fiscal_year)
-    awards = Award.objects.filter(start_date__lte=fy_end, end_date__gte=fy_start)
+    # No ordering: the default (by student) would turn DISTINCT over pairs into one row per award.
+    awards = Award.objects.filter(start_date__lte=fy_end, end_date__gte=fy_start).order_by()
     reports = Report.objects.filter(fiscal_year=fiscal_year)
     if program_ids is not None:
         awards = awards.filter(program_id__in=list(program_ids))
         reports = reports.filter(program_id__in=list(program_ids))
     if university_id is not None:
-        awards = awards.filter(student__university_id=university_id)
+        awards = awards.filter(university_id=university_id)
         reports = reports.filter(university_id=university_id)
-    pairs = set(awards.values_list("student__university_id", "program_id").distinct())
+    pairs = set(awards.values_list("university_id", "program_id").distinct())
     by_pair = {(r.university_id, r.program_id): r for r in reports}
     pairs |= set(by_pair)
     names = dict(University.objects.filter(pk__in={u for u, _p in pairs}).values_list("pk", "name_ja"))

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from phdsupport import access
+from phdsupport.history import recorded_as
 from programs import rules
 from programs.models import Program
 from reports.models import Report, ReportDeadline, ReportEvent
@@ -25,20 +26,12 @@ from reports.selectors import report_figures
 from students.models import University
 from students.services import year_lock, year_unlock
 
-WRONG_STATE = _(
-    "この報告は今の状態（{state}）ではこの操作ができません。 / Not possible in the report's state ({state})."
-)
-NOT_CERTIFIER = _(
-    "報告を提出できるのは本学の提出権限を持つ担当者だけです。 / Only your university's certifying staff may submit."
-)
-NOT_OFFICER = _("この事業の担当官だけができる操作です。 / Only this program's officer may do this.")
-COMMENT_REQUIRED = _("理由・コメントを入力してください。 / Enter a comment.")
-DEADLINE_TOO_EARLY = _(
-    "提出期限は年度の終わり（{end}）より後の日にしてください。 / The deadline must fall after the fiscal year ends ({end})."
-)
-YEAR_NOT_OVER = _(
-    "年度が終わる（{end}）までは提出できません。 / The report can be submitted once the fiscal year ends ({end})."
-)
+WRONG_STATE = _("この報告は今の状態（{state}）ではこの操作ができません。")
+NOT_CERTIFIER = _("報告を提出できるのは本学の提出権限を持つ担当者だけです。")
+NOT_OFFICER = _("この事業の担当官だけができる操作です。")
+COMMENT_REQUIRED = _("理由・コメントを入力してください。")
+DEADLINE_TOO_EARLY = _("提出期限は年度の終わり（{end}）より後の日にしてください。")
+YEAR_NOT_OVER = _("年度が終わる（{end}）までは提出できません。")
 
 
 
@@ -61,7 +54,14 @@ def _recorded(user: Any) -> Any:
     return user if getattr(user, "pk", None) else None
 
 
+def _clean_fields(instance: Any, *names: str) -> None:
+    """The model's field validation (lengths, refused characters) for the fields a write sets."""
+    instance.clean_fields(exclude=[f.name for f in instance._meta.fields if f.name not in names])
+
+
 def _move(report: Report, *, action: str, to_state: str, acting_user: Any, comment: str = "") -> Report:
+    _clean_fields(ReportEvent(comment=comment), "comment")  # keyed "comment", as the forms name it
+    _clean_fields(report, "officer_comment")
     ReportEvent.objects.create(
         report=report,
         action=action,
@@ -74,6 +74,7 @@ def _move(report: Report, *, action: str, to_state: str, acting_user: Any, comme
     report.version += 1
     if action == ReportEvent.Action.SUBMIT:
         report.submitted_at = timezone.now()
+    report._history_user = _recorded(acting_user)
     report.save(update_fields=["state", "version", "figures", "officer_comment", "submitted_at", "updated_at"])
     return report
 
@@ -90,12 +91,14 @@ def _locked_for_update(report: Report, expected: str) -> Report:
 @transaction.atomic
 def report_prepare(*, university: University, program: Program, fiscal_year: int, acting_user: Any) -> Report:
     """The draft for a university, program and year, its figures refreshed from the data."""
-    report, _created = Report.objects.get_or_create(university=university, program=program, fiscal_year=fiscal_year)
+    with recorded_as(_recorded(acting_user)):
+        report, _created = Report.objects.get_or_create(university=university, program=program, fiscal_year=fiscal_year)
     if report.state == Report.State.DRAFT:
         figures = report_figures(university=university, program=program, fiscal_year=fiscal_year)
         if figures != report.figures:  # a new version only when the data moved (ETag, updated_since)
             report.figures = figures
             report.version += 1
+            report._history_user = _recorded(acting_user)
             report.save(update_fields=["figures", "version", "updated_at"])
     return report
 
@@ -108,7 +111,9 @@ def report_update_text(*, report: Report, acting_user: Any, comments: str, caree
     current = _locked_for_update(report, Report.State.DRAFT)
     if (current.comments, current.career_activities) != (comments, career_activities):
         current.comments, current.career_activities = comments, career_activities
+        _clean_fields(current, "comments", "career_activities")
         current.version += 1
+        current._history_user = _recorded(acting_user)
         current.save(update_fields=["comments", "career_activities", "version", "updated_at"])
     return current
 
@@ -179,6 +184,7 @@ def deadline_set(*, program: Program, fiscal_year: int, due_date: date, acting_u
     if deadline.due_date == due_date:
         return deadline
     deadline.due_date = due_date
+    _clean_fields(deadline, "due_date")
     deadline._history_user = _recorded(acting_user)
     deadline.save()
     return deadline

@@ -1,12 +1,14 @@
 """Pages of annual reports (実績報告) and of each university's list of what to fix."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from phdsupport import access
@@ -20,16 +22,16 @@ from reports.models import Report, ReportDeadline
 from students.forms import add_service_errors
 
 FIGURE_LABELS = [
-    ("students", "支援を受けた学生（人）"),
-    ("awards", "支援件数"),
-    ("awards_started", "うち年度内に開始"),
-    ("awards_ended", "うち年度内に終了"),
-    ("suspensions", "年度内の休止（件）"),
-    ("months_paid", "支給月数（延べ）"),
-    ("living_cost_paid", "生活費相当額の支給額（円）"),
-    ("research_cost_paid", "研究費の支給額（円）"),
-    ("completions", "修了者（人）"),
-    ("withdrawals", "退学者（人）"),
+    ("students", gettext_noop("支援を受けた学生（人）")),
+    ("awards", gettext_noop("支援件数")),
+    ("awards_started", gettext_noop("うち年度内に開始")),
+    ("awards_ended", gettext_noop("うち年度内に終了")),
+    ("suspensions", gettext_noop("年度内の休止（件）")),
+    ("months_paid", gettext_noop("支給月数（延べ）")),
+    ("living_cost_paid", gettext_noop("生活費相当額の支給額（円）")),
+    ("research_cost_paid", gettext_noop("研究費の支給額（円）")),
+    ("completions", gettext_noop("修了者（人）")),
+    ("withdrawals", gettext_noop("退学者（人）")),
 ]
 
 
@@ -262,12 +264,14 @@ def report_reopen(request, pk):
 @login_required
 def report_print(request, pk):
     report = _report_for(request, pk)
+    with translation.override(settings.LANGUAGE_CODE):  # the printed report to the agency is Japanese only
+        figures = _figures(report)
     return render(
         request,
         "reports/print.html",
         {
             "report": report,
-            "figures": _figures(report),
+            "figures": figures,
             "fy_label": rules.fiscal_year_label_ja(report.fiscal_year),
             "submitted_event": report.events.filter(action="submit").select_related("acting_user").last(),
             "today": timezone.localdate(),
@@ -279,19 +283,19 @@ def report_print(request, pk):
 def report_xlsx(request, pk):
     report = _report_for(request, pk)
     rows = [
-        ["大学", report.university.name_ja],
-        ["支援事業", f"{report.program.code} {report.program.name_ja}"],
-        ["年度", rules.fiscal_year_label_ja(report.fiscal_year)],
-        ["状態", report.get_state_display()],
-        ["提出日時", timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M") if report.submitted_at else ""],
+        [_("大学"), report.university.name_ja],
+        [_("支援事業"), f"{report.program.code} {report.program.name_ja}"],
+        [_("年度"), fiscal_year_label(report.fiscal_year)],
+        [_("状態"), report.get_state_display()],
+        [_("提出日時"), timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M") if report.submitted_at else ""],
         ["", ""],
         *[[label, value] for label, value in _figures(report)],
         ["", ""],
-        ["所見・補足", report.comments],
-        ["キャリア開発の取組", report.career_activities],
-        ["担当官のコメント", report.officer_comment],
+        [_("所見・補足"), report.comments],
+        [_("キャリア開発の取組"), report.career_activities],
+        [_("担当官のコメント"), report.officer_comment],
     ]
-    content = table_xlsx(["項目", "値"], rows, "実績報告")
+    content = table_xlsx([_("項目"), _("値")], rows, _("実績報告"))
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = (
         f'attachment; filename="report-{report.program.code}-FY{report.fiscal_year}-{report.university_id}.xlsx"'

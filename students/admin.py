@@ -103,7 +103,7 @@ class AwardEventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ("user", "role", "university")
     list_filter = ("role",)
     raw_id_fields = ("university",)

@@ -1,8 +1,14 @@
 """The derived per-student-per-fiscal-year facts (DESIGN.md flow step 3).
 
 Fetch, then calculate (STYLE.md): rows are read into `programs.rules` dataclasses, the
-rules decide, and the rows are replaced. An incremental refresh and a full rebuild run the
+rules decide, and the rows are upserted. An incremental refresh and a full rebuild run the
 same code on the same inputs, so they cannot disagree.
+
+Concurrency: every refresh takes a transaction-scoped advisory lock per person (PostgreSQL;
+a no-op on SQLite) before it reads, and writes by upsert, deleting only rows that no longer
+exist. A rebuild is a sequence of such refreshes in short batches, each its own transaction,
+so a write beside a rebuild waits at most one batch and never fails on a duplicate row, and
+whichever of the two takes a person's lock last reads the other's committed rows.
 """
 
 from __future__ import annotations
@@ -10,16 +16,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from programs import rules
 from programs.models import LivingCostFloor
-from students.models import FactsVersion, Student, StudentYearFact, StudentYearOverlap
+from students.models import (
+    FactsVersion,
+    Student,
+    StudentYearBand,
+    StudentYearFact,
+    StudentYearOverlap,
+)
 from students.selectors import award_terms
 
-REBUILD_BATCH = 2000
+REBUILD_BATCH = 500  # a write beside a rebuild waits for at most one batch
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,12 @@ class StudentRecord:
     field: str
     is_international: bool
     is_working_adult: bool
+    entry_date: date
+    completion_date: date | None
+
+    @property
+    def enrolment(self) -> rules.Enrolment:
+        return rules.Enrolment(self.entry_date, self.completion_date)
 
     @property
     def person_key(self) -> str:
@@ -56,40 +75,67 @@ def fetch_records(student_ids: Iterable[int]) -> dict[int, StudentRecord]:
         "field",
         "is_international",
         "is_working_adult",
+        "entry_date",
+        "completion_date",
     )
     return {row[0]: StudentRecord(*row) for row in rows}
 
 
 def with_person_peers(student_ids: Iterable[int]) -> set[int]:
     """The given students plus every other record of the same persons (shared e-Rad number)."""
-    ids = set(student_ids)
-    erads = set(Student.objects.filter(pk__in=ids).exclude(erad_number="").values_list("erad_number", flat=True))
+    return _persons(set(student_ids))[0]
+
+
+def _persons(ids: set[int]) -> tuple[set[int], set[str]]:
+    """(the students with every record of their persons, the lock keys of those persons)."""
+    rows = list(Student.objects.filter(pk__in=ids).values_list("pk", "erad_number"))
+    erads = {erad for _pk, erad in rows if erad}
     if erads:
-        ids |= set(Student.objects.filter(erad_number__in=erads).values_list("pk", flat=True))
-    return ids
+        rows += list(Student.objects.filter(erad_number__in=erads).values_list("pk", "erad_number"))
+    everyone = ids | {pk for pk, _erad in rows}
+    # A record is locked under its id and its e-Rad number, so a write that moves it from one
+    # person to another waits for both.
+    keys = {f"s:{pk}" for pk in everyone} | {f"e:{erad}" for erad in erads}
+    return everyone, keys
+
+
+def _lock(keys: set[str]) -> None:
+    """Transaction-scoped advisory locks, taken in one global order (hash, then key) so two
+    transactions never wait for each other in a circle. A no-op off PostgreSQL."""
+    if not keys or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(h)) FROM ("
+            " SELECT hashtextextended(k, 0) AS h FROM unnest(%s::text[]) AS k ORDER BY 1 OFFSET 0"
+            ") AS ordered",
+            [sorted(keys)],
+        )
 
 
 def compute_facts(
     records: dict[int, StudentRecord],
     terms: dict[int, list[rules.AwardTerms]],
     floors: list[rules.FloorVersion],
-) -> tuple[list[StudentYearFact], list[StudentYearOverlap]]:
+) -> tuple[list[StudentYearFact], list[StudentYearOverlap], list[StudentYearBand]]:
     """Fact rows for complete persons: every record of each person must be in `records`."""
     persons: dict[str, list[StudentRecord]] = defaultdict(list)
     for record in records.values():
         persons[record.person_key].append(record)
     facts: list[StudentYearFact] = []
     overlaps: list[StudentYearOverlap] = []
+    bands: list[StudentYearBand] = []
     for person_records in persons.values():
+        person_enrolments = [r.enrolment for r in person_records]
         person_awards = [a for r in person_records for a in terms.get(r.student_id, [])]
         record_years = {r.student_id: rules.fiscal_years_touched(terms.get(r.student_id, [])) for r in person_records}
         for fy in sorted(set().union(*record_years.values())):
-            person = rules.year_outcome(person_awards, fy, floors)
+            person = rules.year_outcome(person_awards, fy, floors, person_enrolments)
             outcomes = {
                 # A person with one record (most people) needs no second computation.
                 r.student_id: person
                 if len(person_records) == 1
-                else rules.year_outcome(terms[r.student_id], fy, floors)
+                else rules.year_outcome(terms[r.student_id], fy, floors, [r.enrolment])
                 for r in person_records
                 if fy in record_years[r.student_id]
             }
@@ -122,8 +168,6 @@ def compute_facts(
                         person_peak_rate=person.peak_rate,
                         person_counts=person.counts,
                         person_program=person.program or "",
-                        peak_program=outcome.peak_program or "",
-                        person_peak_program=person.peak_program or "",
                         has_multiple_support=bool(pairs),
                         founder=record.founder,
                         national_group=record.national_group,
@@ -132,7 +176,24 @@ def compute_facts(
                         is_working_adult=record.is_working_adult,
                     )
                 )
-    return facts, overlaps
+                single = len(person_records) == 1
+                for is_person, source in ((False, outcome), (True, person)):
+                    if is_person and (single or student_id != representative):
+                        continue
+                    bands.extend(
+                        StudentYearBand(
+                            student_id=student_id,
+                            university_id=record.university_id,
+                            fiscal_year=fy,
+                            is_person=is_person,
+                            national=is_person or single,
+                            above=band.above,
+                            up_to=band.up_to,
+                            program=band.program,
+                        )
+                        for band in source.bands
+                    )
+    return facts, overlaps, bands
 
 
 def facts_version() -> str:
@@ -151,23 +212,53 @@ def _bump_version() -> None:
     transaction.on_commit(bump)
 
 
-def _write(facts: list[StudentYearFact], overlaps: list[StudentYearOverlap]) -> None:
-    StudentYearFact.objects.bulk_create(facts, batch_size=2000)
-    StudentYearOverlap.objects.bulk_create(overlaps, batch_size=2000)
+def _upsert(model: type, rows: list, unique: list[str], ids: set[int]) -> None:
+    """Insert or update `rows`, then delete the students' rows that are no longer there."""
+    update = [f.name for f in model._meta.concrete_fields if f.name != "id" and f.name not in unique]
+    if rows:
+        model.objects.bulk_create(
+            rows, batch_size=1000, update_conflicts=True, unique_fields=unique, update_fields=update
+        )
+    wanted = {tuple(getattr(row, f"{name}_id" if name == "student" else name) for name in unique) for row in rows}
+    stale = [
+        pk
+        for pk, *key in model.objects.filter(student_id__in=ids).values_list("pk", "student_id", *unique[1:])
+        if tuple(key) not in wanted
+    ]
+    if stale:
+        model.objects.filter(pk__in=stale).delete()
+
+
+def _refresh_locked(ids: set[int], floors: list[rules.FloorVersion]) -> int:
+    """Inside a transaction: lock the persons of `ids`, read, compute and upsert their rows."""
+    ids, keys = _persons(ids)
+    _lock(keys)
+    while True:  # an e-Rad number may have changed before the lock was ours
+        again, more = _persons(ids)
+        if again <= ids and more <= keys:
+            break
+        _lock(more - keys)
+        ids, keys = ids | again, keys | more
+    facts, overlaps, bands = compute_facts(fetch_records(ids), award_terms(ids), floors)
+    _upsert(StudentYearFact, facts, ["student", "fiscal_year"], ids)
+    _upsert(StudentYearOverlap, overlaps, ["student", "fiscal_year", "program_a", "program_b"], ids)
+    _upsert(StudentYearBand, bands, ["student", "fiscal_year", "is_person", "up_to"], ids)
+    _bump_version()
+    return len(facts)
 
 
 def facts_refresh(*, student_ids: Iterable[int]) -> int:
-    """Recompute the facts of the given students (and their person peers); returns rows written."""
-    ids = with_person_peers(student_ids)
+    """Recompute the facts of the given students (and their person peers); returns rows written.
+
+    Callers pass every student whose person may have changed: after an e-Rad number changes,
+    the record and its old partners (DOMAIN.md: "Changing or clearing a number re-counts both
+    the old and the new person at once").
+    """
+    ids = set(student_ids)
     if not ids:
         return 0
     with transaction.atomic():
-        facts, overlaps = compute_facts(fetch_records(ids), award_terms(ids), floor_versions())
-        StudentYearFact.objects.filter(student_id__in=ids).delete()
-        StudentYearOverlap.objects.filter(student_id__in=ids).delete()
-        _write(facts, overlaps)
-        _bump_version()
-    return len(facts)
+        return _refresh_locked(ids, floor_versions())
 
 
 def _person_batches(batch_size: int) -> Iterator[list[int]]:
@@ -191,15 +282,12 @@ def _person_batches(batch_size: int) -> Iterator[list[int]]:
 
 
 def facts_rebuild(*, batch_size: int = REBUILD_BATCH) -> int:
-    """Rebuild every fact row from the awards; must equal what incremental refreshes gave."""
+    """Rebuild every fact row from the awards, batch by batch, each batch its own short
+    transaction under the same per-person locks as a write (DESIGN.md flow step 3). Must end
+    equal to what incremental refreshes give, however many writes run beside it."""
     floors = floor_versions()
     written = 0
-    with transaction.atomic():
-        StudentYearFact.objects.all().delete()
-        StudentYearOverlap.objects.all().delete()
-        for ids in _person_batches(batch_size):
-            facts, overlaps = compute_facts(fetch_records(ids), award_terms(ids), floors)
-            _write(facts, overlaps)
-            written += len(facts)
-        _bump_version()
+    for ids in _person_batches(batch_size):
+        with transaction.atomic():
+            written += _refresh_locked(set(ids), floors)
     return written

@@ -18,6 +18,19 @@ class ProgramCodeFilter(django_filters.ModelChoiceFilter):
     """A program named by its code (SPRING, JSPS_DC1, …)."""
 
 
+FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR = 2000, 2100  # the years a filter may name (EARLIEST..LATEST_DATE within)
+
+
+@extend_schema_field({"type": "integer", "minimum": FIRST_FISCAL_YEAR, "maximum": LAST_FISCAL_YEAR})
+class FiscalYearFilter(django_filters.NumberFilter):
+    """A fiscal year (FY2025 = April 2025 to March 2026), bounded, and documented so in OpenAPI."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", FIRST_FISCAL_YEAR)
+        kwargs.setdefault("max_value", LAST_FISCAL_YEAR)
+        super().__init__(*args, **kwargs)
+
+
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 time turned to UTC first: PostgreSQL refuses offsets past ±15:59."""
 
@@ -34,9 +47,7 @@ class StudentFilterSet(django_filters.FilterSet):
     program = ProgramCodeFilter(
         queryset=Program.objects.all(), to_field_name="code", method="with_program", label=_("支援事業")
     )
-    fiscal_year = django_filters.NumberFilter(
-        method="supported_in", label=_("支援を受けた年度"), min_value=2000, max_value=2100
-    )
+    fiscal_year = FiscalYearFilter(method="supported_in", label=_("支援を受けた年度"))
     updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）"))
     ordering = django_filters.OrderingFilter(
         fields=(
@@ -46,6 +57,19 @@ class StudentFilterSet(django_filters.FilterSet):
             ("updated_at", "updated_at"),
             ("status", "status"),
         ),
+        # Both directions named here: django-filter's "(descending)" has no Japanese.
+        field_labels={
+            "student_number": _("学籍番号"),
+            "-student_number": _("学籍番号（降順）"),
+            "entry_date": _("入学日"),
+            "-entry_date": _("入学日（新しい順）"),
+            "family_name": _("姓"),
+            "-family_name": _("姓（降順）"),
+            "updated_at": _("更新日時"),
+            "-updated_at": _("更新日時（新しい順）"),
+            "status": _("在籍状況"),
+            "-status": _("在籍状況（降順）"),
+        },
         label=_("並び順"),
     )
 
@@ -79,7 +103,7 @@ class AwardFilterSet(django_filters.FilterSet):
     program = ProgramCodeFilter(queryset=Program.objects.all(), to_field_name="code", label=_("支援事業"))
     status = django_filters.ChoiceFilter(choices=Award.Status.choices, label=_("状態"))
     student_number = django_filters.CharFilter(field_name="student__student_number", label=_("学籍番号"))
-    fiscal_year = django_filters.NumberFilter(method="active_in", label=_("年度"), min_value=2000, max_value=2100)
+    fiscal_year = FiscalYearFilter(method="active_in", label=_("年度"))
     updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("更新日時（以降）"))
 
     class Meta:

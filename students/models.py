@@ -2,10 +2,10 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from phdsupport.access import Role
-from phdsupport.history import history_user
+from phdsupport.history import audited_history
+from phdsupport.validation import DATE_VALIDATORS, TERM_VALIDATORS, TEXT_VALIDATORS
 from programs.models import Program
 from students.managers import (
     AwardEventQuerySet,
@@ -88,28 +88,30 @@ class Student(models.Model):
     university = models.ForeignKey(
         University, on_delete=models.PROTECT, related_name="students", verbose_name=_("大学")
     )
-    student_number = models.CharField(_("学籍番号"), max_length=32)
+    student_number = models.CharField(_("学籍番号"), max_length=32, validators=TEXT_VALIDATORS)
     erad_number = models.CharField(
         _("研究者番号"),
         max_length=8,
         blank=True,
         db_index=True,
-        validators=[RegexValidator(r"^\d{8}$", _("研究者番号は8桁の数字です。 / The e-Rad number has 8 digits."))],
+        validators=[RegexValidator(r"^\d{8}$", _("研究者番号は8桁の数字です。"))],
     )
-    family_name = models.CharField(_("姓"), max_length=100, blank=True)
-    given_name = models.CharField(_("名"), max_length=100, blank=True)
+    family_name = models.CharField(_("姓"), max_length=100, blank=True, validators=TEXT_VALIDATORS)
+    given_name = models.CharField(_("名"), max_length=100, blank=True, validators=TEXT_VALIDATORS)
     field = models.CharField(_("学系"), max_length=32, choices=Field.choices)
-    entry_date = models.DateField(_("博士後期課程入学日"))
-    standard_term_years = models.PositiveSmallIntegerField(_("標準修業年限（年）"), default=3)
+    entry_date = models.DateField(_("博士後期課程入学日"), validators=DATE_VALIDATORS)
+    standard_term_years = models.PositiveSmallIntegerField(
+        _("標準修業年限（年）"), default=3, validators=TERM_VALIDATORS
+    )
     status = models.CharField(_("在籍状況"), max_length=16, choices=Status.choices, default=Status.ENROLLED)
-    completion_date = models.DateField(_("修了・退学日"), null=True, blank=True)
+    completion_date = models.DateField(_("修了・退学日"), null=True, blank=True, validators=DATE_VALIDATORS)
     is_international = models.BooleanField(_("留学生"), default=False)
     is_working_adult = models.BooleanField(_("社会人学生"), default=False)
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+    history = audited_history(excluded_fields=["updated_at"])
     objects = StudentQuerySet.as_manager()
 
     class Meta:
@@ -120,10 +122,16 @@ class Student(models.Model):
             models.UniqueConstraint(
                 fields=["university", "student_number"],
                 name="student_number_unique_per_university",
-                violation_error_message=_(
-                    "この学籍番号は既に登録されています。 / This student number is already registered."
-                ),
-            )
+                violation_error_message=_("この学籍番号は既に登録されています。"),
+            ),
+            # DOMAIN.md (A person): "a student is recorded once per university (unique university +
+            # e-Rad number where one is given)".
+            models.UniqueConstraint(
+                fields=["university", "erad_number"],
+                condition=~models.Q(erad_number=""),
+                name="student_erad_unique_per_university",
+                violation_error_message=_("この研究者番号の学生はこの大学に既に登録されています。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,8 +159,8 @@ class Award(models.Model):
         University, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False, verbose_name=_("大学")
     )
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="awards", verbose_name=_("支援事業"))
-    start_date = models.DateField(_("支援開始日"))
-    end_date = models.DateField(_("支援終了日"))
+    start_date = models.DateField(_("支援開始日"), validators=DATE_VALIDATORS)
+    end_date = models.DateField(_("支援終了日"), validators=DATE_VALIDATORS)
     annual_living_cost = models.PositiveIntegerField(_("生活費相当額（年額・円）"))
     annual_research_cost = models.PositiveIntegerField(_("研究費（年額・円）"), default=0)
     status = models.CharField(_("状態"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
@@ -161,7 +169,7 @@ class Award(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "university"], get_user=history_user)
+    history = audited_history(excluded_fields=["updated_at", "university"])
     objects = AwardQuerySet.as_manager()
 
     class Meta:
@@ -172,7 +180,7 @@ class Award(models.Model):
             models.UniqueConstraint(
                 fields=["student", "program", "start_date"],
                 name="award_unique_student_program_start",
-                violation_error_message=_("同じ学生・事業・開始日の支援が既にあります。 / This award already exists."),
+                violation_error_message=_("同じ学生・事業・開始日の支援が既にあります。"),
             ),
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
@@ -203,19 +211,23 @@ class AwardEvent(models.Model):
         EXTENSION = "extension", _("延長")
         TERMINATION = "termination", _("中途終了")
         COMPLETION = "completion", _("修了による終了")
+        AMOUNT_CHANGE = "amount_change", _("支給額の変更")
 
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="events", verbose_name=_("支援"))
     kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
-    start_date = models.DateField(_("開始日・発生日"))
-    end_date = models.DateField(_("終了日"), null=True, blank=True)
-    reason = models.CharField(_("理由"), max_length=500, blank=True)
+    start_date = models.DateField(_("開始日・発生日"), validators=DATE_VALIDATORS)
+    end_date = models.DateField(_("終了日"), null=True, blank=True, validators=DATE_VALIDATORS)
+    reason = models.CharField(_("理由"), max_length=500, blank=True, validators=TEXT_VALIDATORS)
     previous_end_date = models.DateField(_("変更前の支援終了日"), null=True, blank=True)
+    # An amount change: the annual living-cost amount in force from `start_date` (DOMAIN.md:
+    # Amounts in force); the award's own amount is the one from its start until the first change.
+    annual_living_cost = models.PositiveIntegerField(_("変更後の生活費相当額（年額・円）"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("登録者")
     )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = audited_history()
     objects = AwardEventQuerySet.as_manager()
 
     class Meta:
@@ -239,6 +251,8 @@ class Membership(models.Model):
     can_certify = models.BooleanField(
         _("報告の提出権限"), default=False, help_text=_("大学担当者のうち、実績報告を提出（証明）できる人")
     )
+
+    history = audited_history(m2m_fields=[programs])  # who gave whom which role
 
     class Meta:
         verbose_name = _("利用者の役割")
@@ -274,9 +288,6 @@ class StudentYearFact(models.Model):
     person_peak_rate = models.PositiveIntegerField()
     person_counts = models.BooleanField()
     person_program = models.CharField(max_length=32, blank=True)
-    # Attribution among the awards active at the peak: what-if floors use these.
-    peak_program = models.CharField(max_length=32, blank=True)
-    person_peak_program = models.CharField(max_length=32, blank=True)
     has_multiple_support = models.BooleanField(default=False)
     founder = models.CharField(max_length=16)
     national_group = models.PositiveSmallIntegerField(null=True)
@@ -295,6 +306,35 @@ class StudentYearFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} FY{self.fiscal_year}"
+
+
+class StudentYearBand(models.Model):
+    """Derived: what-if floors. For a student (or, `is_person`, the person the representative
+    record carries) in a fiscal year, every what-if floor X with `above` < X ≤ `up_to` counts
+    them and attributes them to `program` (DOMAIN.md: What-if floor). The attribution only
+    changes where X passes a monthly rate, so a few rows answer every X ≥ ¥1 exactly."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="year_bands")
+    university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    is_person = models.BooleanField()
+    # Serves the national figures: the person's own bands, or the record's bands where the
+    # person has one record (most people), so those are not stored twice.
+    national = models.BooleanField(default=False)
+    above = models.PositiveIntegerField()
+    up_to = models.PositiveIntegerField()
+    program = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("試算用の基準額帯")
+        verbose_name_plural = _("試算用の基準額帯")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "fiscal_year", "is_person", "up_to"], name="band_one_per_level")
+        ]
+        indexes = [models.Index(fields=["fiscal_year", "national", "up_to"], name="band_year_level")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} FY{self.fiscal_year} ({self.above}, {self.up_to}] {self.program}"
 
 
 class StudentYearOverlap(models.Model):
@@ -356,6 +396,13 @@ class UploadJob(models.Model):
     processed_rows = models.PositiveIntegerField(default=0)
     result = models.JSONField(default=dict)
     message = models.TextField(blank=True)
+    # The run doing the check or apply beats here; silent longer than UPLOAD_STALE_SECONDS, it is dead.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Each run (a first delivery, a redelivery taking over, a retry) claims the job by raising this;
+    # only the run holding the current attempt may report progress or finish the job.
+    attempt = models.PositiveIntegerField(default=0)
+    # For a failed job, the state a retry starts again from (checking or applying); empty: no retry.
+    retry_state = models.CharField(max_length=16, blank=True)
 
     objects = UploadJobQuerySet.as_manager()
 
@@ -375,6 +422,10 @@ class UploadJob(models.Model):
     def is_running(self) -> bool:
         return self.state in (self.State.CHECKING, self.State.APPLYING)
 
+    @property
+    def can_retry(self) -> bool:
+        return self.state == self.State.FAILED and bool(self.retry_state)
+
 
 class ApiKey(models.Model):
     """A key for a university's system (scope read or write) or a ministry system (aggregates).
@@ -387,7 +438,7 @@ class ApiKey(models.Model):
         WRITE = "write", _("読み書き")
         MINISTRY = "ministry", _("省庁（集計のみ）")
 
-    name = models.CharField(_("名前"), max_length=100)
+    name = models.CharField(_("名前"), max_length=100, validators=TEXT_VALIDATORS)
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
     university = models.ForeignKey(University, on_delete=models.CASCADE, null=True, blank=True, related_name="api_keys")
@@ -396,6 +447,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(_("発行日時"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最終使用日時"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("失効日時"), null=True, blank=True)
+
+    # Issue and revocation, by whom; use is in last_used_at (written without history).
+    history = audited_history(excluded_fields=["key_hash", "last_used_at"])
 
     class Meta:
         ordering = ["-created_at"]
@@ -427,6 +481,7 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_one_per_owner_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_at")]  # the hourly purge
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key}"

@@ -20,22 +20,28 @@ from students.models import Award, AwardEvent, Student
 def award_terms(
     student_ids: Iterable[int] | None = None, *, university_id: int | None = None
 ) -> dict[int, list[rules.AwardTerms]]:
-    """Each student's awards as rule inputs, suspensions attached, keyed by student id.
+    """Each student's awards as rule inputs, suspensions and dated amount changes attached, keyed by student id.
 
     The one fetch of `rules.AwardTerms` from rows: the facts, the services' checks and the
     upload planner all read awards through it. Give the students, or a whole university
     (an upload checks against all of its awards at once).
     """
     awards = Award.objects.all()
-    events = AwardEvent.objects.filter(kind=AwardEvent.Kind.SUSPENSION)
+    events = AwardEvent.objects.filter(kind__in=[AwardEvent.Kind.SUSPENSION, AwardEvent.Kind.AMOUNT_CHANGE])
     if student_ids is not None:
         ids = list(student_ids)
         awards, events = awards.filter(student_id__in=ids), events.filter(award__student_id__in=ids)
     if university_id is not None:
         awards, events = awards.filter(university_id=university_id), events.filter(award__university_id=university_id)
     suspensions: dict[int, list[rules.Suspension]] = defaultdict(list)
-    for award_id, start, end in events.values_list("award_id", "start_date", "end_date"):
-        suspensions[award_id].append(rules.Suspension(start, end))
+    changes: dict[int, list[rules.RateVersion]] = defaultdict(list)
+    for award_id, kind, start, end, amount in events.values_list(
+        "award_id", "kind", "start_date", "end_date", "annual_living_cost"
+    ):
+        if kind == AwardEvent.Kind.SUSPENSION:
+            suspensions[award_id].append(rules.Suspension(start, end))
+        elif amount is not None:
+            changes[award_id].append(rules.RateVersion(start, amount))
     terms: dict[int, list[rules.AwardTerms]] = defaultdict(list)
     for row in awards.values_list(
         "pk",
@@ -58,13 +64,18 @@ def award_terms(
                 end=end,
                 suspensions=tuple(suspensions.get(award_id, ())),
                 is_exclusive=exclusive,
+                amount_changes=tuple(sorted(changes.get(award_id, ()), key=lambda c: c.effective_from)),
             )
         )
     return terms
 
 
 def award_terms_of(
-    award: Award, suspensions: Iterable[rules.Suspension] = (), *, award_id: int | None = None
+    award: Award,
+    suspensions: Iterable[rules.Suspension] = (),
+    *,
+    award_id: int | None = None,
+    amount_changes: Iterable[rules.RateVersion] = (),
 ) -> rules.AwardTerms:
     """An award as it will be (unsaved, or changed and not yet written) as rule input; an
     unsaved one is award 0, or `award_id` (an upload tells its new awards apart by row)."""
@@ -78,11 +89,21 @@ def award_terms_of(
         end=award.end_date,
         suspensions=tuple(suspensions),
         is_exclusive=program.is_exclusive,
+        amount_changes=tuple(sorted(amount_changes, key=lambda c: c.effective_from)),
     )
 
 
 def suspensions_of(events: Iterable[AwardEvent]) -> tuple[rules.Suspension, ...]:
     return tuple(rules.Suspension(e.start_date, e.end_date) for e in events if e.kind == AwardEvent.Kind.SUSPENSION)
+
+
+def amount_changes_of(events: Iterable[AwardEvent]) -> tuple[rules.RateVersion, ...]:
+    """The award's dated amounts (AwardEvent kind amount_change), oldest first."""
+    return tuple(
+        rules.RateVersion(e.start_date, e.annual_living_cost)
+        for e in sorted(events, key=lambda e: e.start_date)
+        if e.kind == AwardEvent.Kind.AMOUNT_CHANGE and e.annual_living_cost is not None
+    )
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -95,6 +116,10 @@ class YearAmounts:
     months: int
     living_cost: int
     research_cost: int
+    # Twelve times the exact amounts: totals over several years or awards add these and truncate
+    # once (DOMAIN.md Monthly amount: "never per piece, never per fiscal year and then summed").
+    living_twelfths: int = 0
+    research_twelfths: int = 0
 
 
 @dataclass
@@ -103,26 +128,34 @@ class AwardTimeline:
     events: list[AwardEvent]
     years: list[YearAmounts] = field(default_factory=list)
 
+    @property
+    def total_living_cost(self) -> int:
+        return rules.yen(sum(y.living_twelfths for y in self.years))
+
+    @property
+    def total_research_cost(self) -> int:
+        return rules.yen(sum(y.research_twelfths for y in self.years))
+
 
 def award_year_amounts(award: Award, events: list[AwardEvent]) -> list[YearAmounts]:
-    """Months and amounts paid per fiscal year by the rules (suspended months removed)."""
-    skip = award_terms_of(award, suspensions_of(events)).suspended_months()
+    """Months and amounts due per fiscal year by the rules: suspended months removed, each month
+    at the amount in force on its first day, each year's amount truncated once."""
+    terms = award_terms_of(award, suspensions_of(events), amount_changes=amount_changes_of(events))
+    active = terms.active_months()
     years = []
     for fy in range(rules.fiscal_year(award.start_date), rules.fiscal_year(award.end_date) + 1):
-        fy_start, fy_end = rules.fiscal_year_bounds(fy)
-        start, end = max(award.start_date, fy_start), min(award.end_date, fy_end)
-        months = len([m for m in rules.period_months(start, end) if m not in skip])
+        months = [m for m in rules.fiscal_year_months(fy) if m in active]
+        living = rules.award_twelfths(terms, months)
+        research = award.annual_research_cost * len(months)
         years.append(
             YearAmounts(
                 fiscal_year=fy,
                 label=rules.fiscal_year_label(fy),
-                months=months,
-                living_cost=rules.amount_for_period(
-                    [rules.RateVersion(award.start_date, award.annual_living_cost)], start, end, skip=skip
-                ),
-                research_cost=rules.amount_for_period(
-                    [rules.RateVersion(award.start_date, award.annual_research_cost)], start, end, skip=skip
-                ),
+                months=len(months),
+                living_cost=rules.yen(living),
+                research_cost=rules.yen(research),
+                living_twelfths=living,
+                research_twelfths=research,
             )
         )
     return years
@@ -151,6 +184,13 @@ class HistoryEntry:
 ACTIONS = {"+": gettext_lazy("作成"), "~": gettext_lazy("変更"), "-": gettext_lazy("削除")}
 
 
+def _who(record: Any) -> str:
+    """The person, and the API key when the change came through the API."""
+    person = str(record.history_user or "—")
+    key = getattr(record, "history_api_key", "")
+    return f"{person} ({_('APIキー {prefix}').format(prefix=key)})" if key else person
+
+
 def _entries(records: list[Any], subject: str) -> list[HistoryEntry]:
     entries = []
     ordered = sorted(records, key=lambda r: r.history_date)
@@ -166,7 +206,7 @@ def _entries(records: list[Any], subject: str) -> list[HistoryEntry]:
         entries.append(
             HistoryEntry(
                 record.history_date,
-                str(record.history_user or "—"),
+                _who(record),
                 subject,
                 ACTIONS.get(record.history_type, record.history_type),
                 changes,
@@ -175,8 +215,12 @@ def _entries(records: list[Any], subject: str) -> list[HistoryEntry]:
     return entries
 
 
-def student_history(student: Student) -> list[HistoryEntry]:
-    """Who changed what and when, for the student, their awards and events, newest first."""
+HISTORY_SHOWN = 200
+
+
+def student_history(student: Student, limit: int = HISTORY_SHOWN) -> list[HistoryEntry]:
+    """Who changed what and when, for the student, their awards and events, newest first (the
+    newest `limit`: a record edited by a nightly sync for years would otherwise fill the page)."""
     entries = _entries(list(student.history.select_related("history_user")), f"{_('学生')} {student.student_number}")
     award_records = Award.history.filter(student_id=student.pk).select_related("history_user", "program")
     by_award: dict[int, list[Any]] = {}
@@ -190,4 +234,4 @@ def student_history(student: Student) -> list[HistoryEntry]:
         by_event.setdefault(record.id, []).append(record)
     for records in by_event.values():
         entries += _entries(records, f"{_('異動')} {records[0].get_kind_display()} {records[0].start_date}")
-    return sorted(entries, key=lambda e: e.when, reverse=True)
+    return sorted(entries, key=lambda e: e.when, reverse=True)[:limit]

@@ -17,7 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport.history import recorded_as
 from programs import rules
+from programs.labels import fiscal_year_label
 from programs.models import Program
 from programs.selectors import stipend_rule_in_force
 from students.facts import facts_refresh
@@ -26,23 +28,17 @@ from students.selectors import award_terms, award_terms_of
 
 MAX_ANNUAL_YEN = 10_000_000  # no program pays more than this a year; anything above is a typo
 
-AMOUNT_OUT_OF_RANGE = _(
-    "金額は0円以上{max}円以下の整数で入力してください。 / Enter a whole yen amount from 0 to {max}."
-)
-STALE_UPDATE = _(
-    "他の利用者が先に更新しました。再読み込みしてからやり直してください。 / "
-    "Someone else changed this record first. Reload and try again."
-)
-NO_OPEN_SUSPENSION = _("再開する休止がありません。 / There is no open suspension to end.")
-ALREADY_SUSPENDED = _("既に休止中です。 / The award is already suspended.")
-EVENT_DATE_OUTSIDE = _(
-    "日付が支援期間（{start}〜{end}）の外です。 / The date is outside the award period ({start} to {end})."
-)
-EXTENSION_NOT_LATER = _(
-    "延長後の終了日は現在の終了日（{end}）より後にしてください。 / The new end must be after {end}."
-)
-END_REQUIRED = _("終了日を入力してください。 / Enter the end date.")
-AWARD_CLOSED = _("終了した支援は変更できません。 / This award has ended and cannot be changed.")
+AMOUNT_OUT_OF_RANGE = _("金額は0円以上{max}円以下の整数で入力してください。")
+STALE_UPDATE = _("他の利用者が先に更新しました。再読み込みしてからやり直してください。")
+NO_OPEN_SUSPENSION = _("再開する休止がありません。")
+ALREADY_SUSPENDED = _("既に休止中です。")
+EVENT_DATE_OUTSIDE = _("日付が支援期間（{start}〜{end}）の外です。")
+EXTENSION_NOT_LATER = _("延長後の終了日は現在の終了日（{end}）より後にしてください。")
+END_REQUIRED = _("終了日を入力してください。")
+AWARD_CLOSED = _("終了した支援は変更できません。")
+DUPLICATE_AWARD = _("この学生には同じ事業・同じ開始日の支援が既にあります。")
+AMOUNT_REQUIRED = _("変更後の生活費相当額（年額）を入力してください。")
+NO_SPECIAL_ALLOWANCE = _("{day} に {program} の特別手当の規定はありません。")
 
 STUDENT_FIELDS = (
     "student_number",
@@ -83,16 +79,11 @@ def locked_for_update(model: type, pk: int, expected_version: int | None) -> Any
 
 # --- Year locks ---------------------------------------------------------------------------
 
-LOCKED = _(
-    "{fy_ja}の {program} の実績報告は受理済みのため変更できません。担当官に再開を依頼してください。 / "
-    "The {program} report for {fy} has been accepted; ask the program officer to reopen it."
-)
+LOCKED = _("{fy}の {program} の実績報告は受理済みのため変更できません。担当官に再開を依頼してください。")
 
 
 def locked_message(fiscal_year: int, program_code: str) -> str:
-    return str(LOCKED).format(
-        fy_ja=rules.fiscal_year_label_ja(fiscal_year), fy=rules.fiscal_year_label(fiscal_year), program=program_code
-    )
+    return str(LOCKED).format(fy=fiscal_year_label(fiscal_year), program=program_code)
 
 
 LockedYears = Mapping[tuple[int, int], str]  # (program id, fiscal year) → program code
@@ -181,6 +172,9 @@ def student_create(*, university: University, acting_user: Any, **data: Any) -> 
     _student_validate(student)
     student._history_user = acting_user
     student.save()
+    if student.erad_number:
+        # A new record of a known person adds its enrolled months to the person (DOMAIN.md: A person).
+        facts_refresh(student_ids=[student.pk])
     return student
 
 
@@ -192,29 +186,63 @@ def student_update(
     changed = [name for name in STUDENT_FIELDS if name in changes and getattr(current, name) != changes[name]]
     if not changed:
         return current
+    old_partners = _erad_partners(current) if "erad_number" in changed else set()
     for name in changed:
         setattr(current, name, changes[name])
     _student_validate(current)
+    if "erad_number" in changed and current.erad_number:
+        _check_joined_person(current)
     current.version += 1
     current._history_user = acting_user
     current.save()
-    # Breakdown attributes (field, flags, e-Rad number) live on the facts too.
-    facts_refresh(student_ids=[current.pk])
+    # Breakdown attributes (field, flags, e-Rad number) and enrolment live on the facts too.
+    # DOMAIN.md (A person): "Changing or clearing a number re-counts both the old and the new
+    # person at once": the old partners are no longer found through the record.
+    facts_refresh(student_ids={current.pk, *old_partners})
     return current
+
+
+def _check_joined_person(student: Student) -> None:
+    """A new e-Rad number joins the record to another person: their exclusive awards may not
+    share a calendar month (DOMAIN.md Exclusive programs: "whichever way the overlap arises")."""
+    partners = _erad_partners(student)
+    if not partners:
+        return
+    others = [a for awards in award_terms(partners).values() for a in awards]
+    try:
+        for award in award_terms([student.pk]).get(student.pk, []):
+            rules.check_exclusive(award, others)
+    except rules.RuleViolation as violation:
+        raise ValidationError({"erad_number": [ValidationError(violation.message, code=violation.code)]}) from violation
+
+
+def _erad_partners(student: Student) -> set[int]:
+    """Other records of the same person (the same e-Rad number), any university."""
+    if not student.erad_number:
+        return set()
+    others = Student.objects.filter(erad_number=student.erad_number).exclude(pk=student.pk)
+    return set(others.values_list("pk", flat=True))
 
 
 @transaction.atomic
 def student_delete(*, student: Student, acting_user: Any) -> None:
-    student._history_user = acting_user
+    """Delete a student with their awards and events (and, by cascade, what other apps keep
+    about them), each deletion in the history under the acting user.
+
+    Refused when it would remove an award in a year whose report is accepted (the same lock as
+    deleting the award itself).
+    """
+    student = Student.objects.select_for_update().get(pk=student.pk)
     for award in student.awards.all():
-        award._history_user = acting_user
-    peers = set(
-        Student.objects.filter(erad_number=student.erad_number)
-        .exclude(erad_number="")
-        .exclude(pk=student.pk)
-        .values_list("pk", flat=True)
-    )
-    student.delete()
+        check_unlocked(
+            university_id=student.university_id,
+            program_id=award.program_id,
+            periods=[(award.start_date, award.end_date)],
+        )
+    peers = _erad_partners(student)
+    student._history_user = acting_user
+    with recorded_as(acting_user):  # the cascade's awards, events and careers name the user too
+        student.delete()
     if peers:
         facts_refresh(student_ids=peers)
 
@@ -233,6 +261,7 @@ def award_check(
     student_is_enrolled: bool,
     others: Iterable[rules.AwardTerms],
     own_suspensions: Iterable[rules.Suspension] = (),
+    own_amount_changes: Iterable[rules.RateVersion] = (),
     locked: LockedYears,
     before: tuple[int, date, date] | None = None,
     exclude: Iterable[str] = (),
@@ -243,8 +272,9 @@ def award_check(
     same codes whichever path writes: the services read the inputs for one award, an upload
     reads them once for thousands of rows.
 
-    `others`: the student's other awards (`students.selectors.award_terms`); `own_suspensions`:
-    the award's recorded suspensions; `locked`: the university's `locked_years`; `before`:
+    `others`: the person's other awards (every record sharing the e-Rad number, any university;
+    `students.selectors.award_terms`); `own_suspensions`: the award's recorded suspensions,
+    which count in the term only where they lie inside the award as it will be; `locked`: the university's `locked_years`; `before`:
     (program id, start, end) of the award as it was, whose years must be unlocked too;
     `exclude`: fields the caller has already refused (an upload cell that could not be read).
     """
@@ -266,7 +296,7 @@ def award_check(
     program = award.program
     start, end = award.start_date, award.end_date
     if isinstance(start, date) and isinstance(end, date):
-        candidate = award_terms_of(award, own_suspensions)
+        candidate = award_terms_of(award, own_suspensions, amount_changes=own_amount_changes)
         checks = [
             lambda: rules.check_audience(
                 program=program.code, audience=program.audience, student_is_enrolled=student_is_enrolled
@@ -275,11 +305,12 @@ def award_check(
         ]
         if start <= end:  # the term and the months held mean nothing for an award ending before it starts
             checks += [
+                lambda: rules.check_suspensions_inside(start, end, candidate.suspensions),
                 lambda: rules.check_term(
                     start=start,
                     end=end,
                     term_years=program.term_years,
-                    suspended_months=len(candidate.suspended_months()),
+                    suspended_months=rules.term_suspended_months(start, end, candidate.suspensions),
                 ),
                 lambda: rules.check_exclusive(candidate, others),
             ]
@@ -301,15 +332,16 @@ def award_check(
 def _award_validate(
     award: Award, *, before: tuple[int, date, date] | None = None, locked: LockedYears | None = None
 ) -> None:
-    """award_check with the award's inputs read from the database, then the database
-    constraints (one award per student, program and start date)."""
-    terms = award_terms([award.student_id]).get(award.student_id, []) if award.student_id else []
-    own = next((t.suspensions for t in terms if award.pk and t.award_id == award.pk), ())
+    """award_check with the award's inputs read from the database (the person's awards across
+    every record sharing the e-Rad number), then one award per student, program and start date."""
+    terms = person_awards(award.student) if award.student_id else []
+    own = next((t for t in terms if award.pk and t.award_id == award.pk), None)
     award_check(
         award,
         student_is_enrolled=award.student.is_enrolled,
         others=[t for t in terms if t.award_id != award.pk],
-        own_suspensions=own,
+        own_suspensions=own.suspensions if own else (),
+        own_amount_changes=own.amount_changes if own else (),
         locked=locked_years(
             university_id=award.university_id or award.student.university_id,
             program_ids={award.program_id, *(before[:1] if before else ())},
@@ -318,14 +350,28 @@ def _award_validate(
         else locked,
         before=before,
     )
+    duplicate = Award.objects.filter(
+        student_id=award.student_id, program_id=award.program_id, start_date=award.start_date
+    )
+    if award.student_id and duplicate.exclude(pk=award.pk).exists():
+        raise ValidationError({"start_date": [ValidationError(DUPLICATE_AWARD, code="duplicate_award")]})
     award.validate_constraints()
 
 
+def person_awards(student: Student) -> list[rules.AwardTerms]:
+    """Every award of the person: all records sharing the student's e-Rad number, any university
+    (DOMAIN.md Exclusive programs: "one person (every record sharing an e-Rad number)")."""
+    ids = {student.pk} | _erad_partners(student)
+    return [a for awards in award_terms(ids).values() for a in awards]
+
+
 def award_defaults(*, program: Program, start_date: date) -> dict[str, int]:
-    """The amounts the program's rule gives on the start date (pre-filled in forms)."""
+    """The amounts the program's rule gives on the start date (pre-filled in forms); empty before
+    the program's first rule version (DOMAIN.md Amounts in force: "A date before the first rule
+    version of a program has no rule: the university must enter the amount")."""
     rule = stipend_rule_in_force(program=program, day=start_date)
     if rule is None:
-        return {"annual_living_cost": 0, "annual_research_cost": 0}
+        return {}
     return {"annual_living_cost": rule.annual_living_cost, "annual_research_cost": rule.annual_research_cost}
 
 
@@ -342,6 +388,9 @@ def award_create(
     is_reserved: bool = False,
 ) -> Award:
     defaults = award_defaults(program=program, start_date=start_date)
+    if annual_living_cost is None and not defaults:
+        message = rules.NO_RULE_AMOUNT.format(day=start_date.isoformat(), program=program.code)
+        raise ValidationError({"annual_living_cost": [ValidationError(message, code="no_rule")]})
     award = Award(
         student=student,
         university_id=student.university_id,
@@ -349,7 +398,9 @@ def award_create(
         start_date=start_date,
         end_date=end_date,
         annual_living_cost=defaults["annual_living_cost"] if annual_living_cost is None else annual_living_cost,
-        annual_research_cost=defaults["annual_research_cost"] if annual_research_cost is None else annual_research_cost,
+        annual_research_cost=(
+            defaults.get("annual_research_cost", 0) if annual_research_cost is None else annual_research_cost
+        ),
         is_reserved=is_reserved,
     )
     _award_validate(award)
@@ -385,11 +436,27 @@ def award_delete(*, award: Award, acting_user: Any) -> None:
         periods=[(award.start_date, award.end_date)],
     )
     award._history_user = acting_user
-    award.delete()
+    with recorded_as(acting_user):  # and its events, deleted by the cascade
+        award.delete()
     facts_refresh(student_ids=[student_id])
 
 
 # --- Award events -------------------------------------------------------------------------
+
+
+def _with_special_allowance(award: Award, day: date) -> int:
+    """The award's amount in force on `day` plus the program rule's final-year special allowance
+    (DOMAIN.md: the DC allowance, ¥360,000 a year, "applies from FY2024 (a rule version with that
+    effective date)"); refused where the rule in force has none."""
+    rule = stipend_rule_in_force(program=award.program, day=day)
+    if rule is None or not rule.annual_special_allowance:
+        message = NO_SPECIAL_ALLOWANCE.format(day=day.isoformat(), program=award.program.code)
+        raise ValidationError({"start_date": [ValidationError(message, code="no_special_allowance")]})
+    changes = award.events.filter(
+        kind=AwardEvent.Kind.AMOUNT_CHANGE, start_date__lte=day, annual_living_cost__isnull=False
+    )
+    latest = changes.order_by("-start_date", "-pk").values_list("annual_living_cost", flat=True).first()
+    return (award.annual_living_cost if latest is None else latest) + rule.annual_special_allowance
 
 
 def _outside(award: Award, day: date) -> ValidationError:
@@ -411,17 +478,21 @@ def award_event_create(
     acting_user: Any,
     end_date: date | None = None,
     reason: str = "",
+    annual_living_cost: int | None = None,
+    special_allowance: bool = False,
 ) -> AwardEvent:
-    """Record a suspension, resumption, extension, early termination or completion.
+    """Record a suspension, resumption, extension, early termination, completion or amount change.
 
     Events never erase what was paid (DOMAIN.md: Suspension and recovery): the award's end
     moves, and the event keeps the end it had before.
     """
     award = Award.objects.select_for_update().select_related("program", "student").get(pk=award.pk)
     if kind not in AwardEvent.Kind.values:
-        raise ValidationError({"kind": [ValidationError(_("不明な種別です。 / Unknown kind."), code="invalid_choice")]})
+        raise ValidationError({"kind": [ValidationError(_("不明な種別です。"), code="invalid_choice")]})
     if award.status in (Award.Status.COMPLETED, Award.Status.TERMINATED) and kind != AwardEvent.Kind.EXTENSION:
         raise ValidationError({"__all__": [ValidationError(AWARD_CLOSED, code="closed")]})
+    if kind == AwardEvent.Kind.AMOUNT_CHANGE and special_allowance:
+        annual_living_cost = _with_special_allowance(award, start_date)
     event = AwardEvent(
         award=award,
         kind=kind,
@@ -430,6 +501,7 @@ def award_event_create(
         reason=reason,
         created_by=acting_user if getattr(acting_user, "pk", None) else None,
         previous_end_date=award.end_date,
+        annual_living_cost=annual_living_cost if kind == AwardEvent.Kind.AMOUNT_CHANGE else None,
     )
     open_suspension = award.events.filter(kind=AwardEvent.Kind.SUSPENSION, end_date__isnull=True).first()
     # Any event changes what the award pays from its date on: those years must not be locked.
@@ -473,6 +545,16 @@ def award_event_create(
         _award_validate(extended, locked={})
         award.end_date = end_date
         award.status = Award.Status.ACTIVE if award.status != Award.Status.SUSPENDED else award.status
+    elif kind == AwardEvent.Kind.AMOUNT_CHANGE:
+        # DOMAIN.md (Amounts in force): a dated event; months from the first one starting on or
+        # after `start_date` are paid at the new amount. The award's own amount stays the base.
+        if not award.start_date <= start_date <= award.end_date:
+            raise _outside(award, start_date)
+        if annual_living_cost is None:
+            raise ValidationError({"annual_living_cost": [ValidationError(AMOUNT_REQUIRED, code="required")]})
+        if not _amount_is_valid(annual_living_cost):
+            message = AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}")
+            raise ValidationError({"annual_living_cost": [ValidationError(message, code="amount_range")]})
     else:  # termination or completion: the award ends on the event's date
         if not award.start_date <= start_date <= award.end_date:
             raise _outside(award, start_date)

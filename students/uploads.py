@@ -1,81 +1,298 @@
-"""Running an upload job: check, then apply; inline for small files, on the worker for large ones."""
+"""Running an upload job: check, then apply; on the worker when a broker is configured, inline otherwise.
+
+With a broker the web request only stores the file and queues the check: the worker reads it
+(the row count comes from there). A run claims its job (attempt + 1) and beats on the job
+(heartbeat_at) on every progress report and, from a thread, at least every
+UPLOAD_HEARTBEAT_SECONDS. A run silent for UPLOAD_STALE_SECONDS is dead (its process was
+killed): the sweeper marks the job failed with a retry offered, and a redelivered task takes
+it over. Only the run holding the current attempt may finish the job, and the apply finishes
+it inside the transaction that writes the rows, so an upload lands exactly once.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from students.imports import ASYNC_THRESHOLD, ImportResult, UploadRejected, import_apply, import_check, read_table
+from students.imports import ImportResult, UploadRejected, check_upload_size, import_apply, import_check, read_table
 from students.models import University, UploadJob
+
+logger = logging.getLogger(__name__)
+RUNNING = (UploadJob.State.CHECKING, UploadJob.State.APPLYING)
+
+STALLED = _(
+    "処理が{seconds}秒以上応答しなかったため中断しました（処理していたプロセスが停止したとみられます）。"
+    "何も書き込んでいません。「再実行」でやり直せます。"
+)
+CANNOT_RETRY = _("このアップロードは再実行できません。")
+
+
+class Busy(Exception):
+    """Another run of this job still beats; look again in `wait` seconds."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(wait)
+        self.wait = wait
+
+
+class _Superseded(Exception):
+    """This run lost the job (taken over or marked failed); what it wrote is rolled back."""
+
+
+def _queued() -> bool:
+    """A broker is configured (tasks are not run eagerly): the worker does the reading."""
+    from phdsupport.celery import app
+
+    return not app.conf.task_always_eager
 
 
 def upload_create(*, university: University, filename: str, content: bytes, acting_user: Any) -> UploadJob:
-    """Store the file and start checking it; raises UploadRejected for an unreadable file."""
-    rows = read_table(content, filename).count
+    """Store the file and start checking it; raises UploadRejected for a file refused at once.
+
+    Queued, only the size is checked here and a file the worker cannot read becomes a rejected
+    job; inline, an unreadable file is refused before a job is kept (as the form shows it).
+    """
+    check_upload_size(content)
+    queued = _queued()
+    rows = 0 if queued else read_table(content, filename).count
     job = UploadJob.objects.create(
         university=university, created_by=acting_user, filename=filename[:255], content=content, total_rows=rows
     )
-    if rows >= ASYNC_THRESHOLD:
+    if queued:
         from students.tasks import upload_check_task
 
         transaction.on_commit(lambda: upload_check_task.delay(job.pk))
-    else:
-        upload_check(job_id=job.pk)
+        return job
+    return upload_check(job_id=job.pk)
+
+
+# --- Claims, heartbeats, finishing ---------------------------------------------------------
+
+
+def _stale_before() -> Any:
+    return timezone.now() - timedelta(seconds=settings.UPLOAD_STALE_SECONDS)
+
+
+def _claim(job_id: int, state: str) -> UploadJob | None:
+    """Take the job for this run if it is in `state` and nobody runs it (or its run went silent).
+
+    None: the job has moved on (finished, failed, retried), so there is nothing to do. Raises Busy
+    while another run still beats (a task redelivered while the first delivery still runs).
+    """
+    job = UploadJob.objects.select_related("university").filter(pk=job_id).first()
+    if job is None or job.state != state:
+        return None
+    now = timezone.now()
+    if job.heartbeat_at is not None and job.heartbeat_at >= _stale_before():
+        stale_in = (job.heartbeat_at - _stale_before()).total_seconds()
+        raise Busy(wait=max(1.0, stale_in + 1))
+    # Compare and swap on the attempt: of two runs claiming together, one wins.
+    claimed = (
+        UploadJob.objects.filter(pk=job_id, state=state, attempt=job.attempt)
+        .filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=_stale_before()))
+        .update(attempt=job.attempt + 1, heartbeat_at=now, processed_rows=0)
+    )
+    if not claimed:
+        return _claim(job_id, state)
+    if job.heartbeat_at is not None:  # a run of this state began before and went silent
+        logger.warning("upload job %s: attempt %s takes over %s", job_id, job.attempt + 1, state)
+    job.attempt, job.heartbeat_at, job.processed_rows = job.attempt + 1, now, 0
     return job
 
 
-def _progress(job_id: int):
+def _held(job: UploadJob):
+    return UploadJob.objects.filter(pk=job.pk, attempt=job.attempt, state=job.state)
+
+
+def _progress(job: UploadJob) -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
-        UploadJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
+        _held(job).update(processed_rows=done, total_rows=total, heartbeat_at=timezone.now())
 
     return report
 
 
-def upload_check(*, job_id: int) -> UploadJob:
-    job = UploadJob.objects.select_related("university").get(pk=job_id)
+class _Beat:
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.writing = threading.Event()
+        self.gate = threading.Lock()  # a beat in flight finishes before the writes begin
+
+    @contextmanager
+    def paused_on_sqlite(self) -> Iterator[None]:
+        """SQLite has one writer: a beat waiting on the apply's transaction would hold a read lock
+        that the commit waits for (and lock every reader out meanwhile), so it pauses instead."""
+        if connection.vendor == "sqlite":
+            with self.gate:
+                self.writing.set()
+        try:
+            yield
+        finally:
+            self.writing.clear()
+
+
+@contextmanager
+def _beating(job: UploadJob) -> Iterator[_Beat]:
+    """Beat from a thread while the run works (a long statement or the apply's writes report nothing)."""
+    state = _Beat()
+    stop = state.stop
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.UPLOAD_HEARTBEAT_SECONDS):
+                with state.gate:
+                    if state.writing.is_set():
+                        continue
+                    try:
+                        _held(job).update(heartbeat_at=timezone.now())
+                    except DatabaseError as error:  # SQLite: another process writes; beat again later
+                        logger.info("upload job %s: heartbeat skipped (%s)", job.pk, error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"upload-{job.pk}-heartbeat", daemon=True)
+    thread.start()
     try:
-        plan = import_check(
-            university=job.university, content=bytes(job.content), filename=job.filename, progress=_progress(job.pk)
-        )
-        job.result = plan.result.as_dict()
-        job.state = UploadJob.State.CHECKED if plan.result.ok else UploadJob.State.REJECTED
-    except UploadRejected as error:
-        job.state, job.message = UploadJob.State.REJECTED, " ".join(error.messages)
-    job.processed_rows = job.total_rows
-    job.save(update_fields=["result", "state", "message", "processed_rows"])
-    return job
+        yield state
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def _finish(job: UploadJob, **fields: Any) -> bool:
+    """Record the run's outcome if the run still holds the job."""
+    return bool(_held(job).update(heartbeat_at=timezone.now(), processed_rows=F("total_rows"), **fields))
+
+
+def _fail(job: UploadJob, error: Exception) -> None:
+    _held(job).update(state=UploadJob.State.FAILED, retry_state=job.state, message=f"{type(error).__name__}: {error}")
+
+
+def _fresh(job_id: int) -> UploadJob:
+    return UploadJob.objects.select_related("university").get(pk=job_id)
+
+
+# --- Check and apply ----------------------------------------------------------------------
+
+
+def upload_check(*, job_id: int) -> UploadJob:
+    """Read and check the stored file (nothing written but the job); a no-op once the check is done."""
+    job = _claim(job_id, UploadJob.State.CHECKING)
+    if job is None:
+        return _fresh(job_id)
+    with _beating(job):
+        try:
+            plan = import_check(
+                university=job.university, content=bytes(job.content), filename=job.filename, progress=_progress(job)
+            )
+        except UploadRejected as error:
+            _finish(job, state=UploadJob.State.REJECTED, message=" ".join(error.messages))
+        except Exception as error:  # the page must not wait forever on a job that died
+            _fail(job, error)
+            raise
+        else:
+            state = UploadJob.State.CHECKED if plan.result.ok else UploadJob.State.REJECTED
+            _finish(job, state=state, result=plan.result.as_dict())
+    return _fresh(job_id)
 
 
 def upload_apply_start(*, job: UploadJob, acting_user: Any) -> UploadJob:
-    if job.state != UploadJob.State.CHECKED:
-        raise ValidationError("この アップロードは反映できる状態ではありません。 / This upload cannot be applied now.")
-    UploadJob.objects.filter(pk=job.pk).update(state=UploadJob.State.APPLYING, processed_rows=0)
-    if job.total_rows >= ASYNC_THRESHOLD:
+    started = UploadJob.objects.filter(pk=job.pk, state=UploadJob.State.CHECKED).update(
+        state=UploadJob.State.APPLYING, processed_rows=0, heartbeat_at=None, message=""
+    )
+    if not started:  # also a second click while the first apply runs
+        raise ValidationError(str(_("この アップロードは反映できる状態ではありません。")))
+    return _run_apply(job, acting_user)
+
+
+def _run_apply(job: UploadJob, acting_user: Any) -> UploadJob:
+    if _queued():
         from students.tasks import upload_apply_task
 
-        transaction.on_commit(lambda: upload_apply_task.delay(job.pk, acting_user.pk))
+        user_id = getattr(acting_user, "pk", None)
+        transaction.on_commit(lambda: upload_apply_task.delay(job.pk, user_id))
         job.refresh_from_db()
         return job
     return upload_apply(job_id=job.pk, acting_user=acting_user)
 
 
 def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
-    """Check again against the data as it is now, then apply all or nothing."""
-    job = UploadJob.objects.select_related("university").get(pk=job_id)
-    if job.state == UploadJob.State.APPLIED:  # a redelivered task: the work is already done
-        return job
-    plan = import_check(
-        university=job.university, content=bytes(job.content), filename=job.filename, progress=_progress(job.pk)
+    """Check again against the data as it is now, then apply all or nothing, exactly once.
+
+    A redelivered task finds the job applied (or failed, or retried) and does nothing; one that
+    finds the job applying with a silent run takes it over: the dead run wrote nothing, since
+    its transaction never committed.
+    """
+    job = _claim(job_id, UploadJob.State.APPLYING)
+    if job is None:
+        return _fresh(job_id)
+    with _beating(job) as beat:
+        try:
+            plan = import_check(
+                university=job.university, content=bytes(job.content), filename=job.filename, progress=_progress(job)
+            )
+            if plan.result.ok:
+                with beat.paused_on_sqlite(), transaction.atomic():
+                    result: ImportResult = import_apply(plan=plan, acting_user=acting_user)
+                    # In the transaction that writes: the rows and "applied" commit together or not at all.
+                    if not _finish(job, state=UploadJob.State.APPLIED, result=result.as_dict()):
+                        raise _Superseded
+            else:  # the data changed since the check: nothing is written, the new errors are shown
+                _finish(job, state=UploadJob.State.REJECTED, result=plan.result.as_dict())
+        except _Superseded:
+            logger.warning("upload job %s: attempt %s lost the job; rolled back", job.pk, job.attempt)
+        except UploadRejected as error:
+            _finish(job, state=UploadJob.State.REJECTED, message=" ".join(error.messages))
+        except Exception as error:  # nothing was written (one transaction); say so on the page
+            _fail(job, error)
+            raise
+    return _fresh(job_id)
+
+
+# --- Stuck jobs: the sweeper and retry ------------------------------------------------------
+
+
+def upload_sweep() -> int:
+    """Mark failed every running job whose run went silent (its process was killed); retry offered."""
+    stale = _stale_before()
+    swept = 0
+    for state in RUNNING:
+        silent = UploadJob.objects.filter(state=state, heartbeat_at__lt=stale)
+        if silent.exists():
+            message = str(STALLED.format(seconds=settings.UPLOAD_STALE_SECONDS))
+            swept += silent.update(state=UploadJob.State.FAILED, retry_state=state, message=message)
+    if swept:
+        logger.warning("upload sweep: %s silent job(s) marked failed", swept)
+    return swept
+
+
+def upload_retry(*, job: UploadJob, acting_user: Any) -> UploadJob:
+    """Run a failed job's check or apply again (the apply checks again first, as always)."""
+    state = job.retry_state
+    moved = (
+        UploadJob.objects.filter(pk=job.pk, state=UploadJob.State.FAILED, retry_state__in=RUNNING).update(
+            state=state, retry_state="", heartbeat_at=None, processed_rows=0, message=""
+        )
+        if state
+        else 0
     )
-    if plan.result.ok:
-        result: ImportResult = import_apply(plan=plan, acting_user=acting_user)
-        job.state = UploadJob.State.APPLIED
-    else:  # the data changed since the check: nothing is written, the new errors are shown
-        result = plan.result
-        job.state = UploadJob.State.REJECTED
-    job.result = result.as_dict()
-    job.processed_rows = job.total_rows
-    job.save(update_fields=["result", "state", "processed_rows"])
-    return job
+    if not moved:
+        raise ValidationError(str(CANNOT_RETRY))
+    if state == UploadJob.State.APPLYING:
+        return _run_apply(job, acting_user)
+    if _queued():
+        from students.tasks import upload_check_task
+
+        transaction.on_commit(lambda: upload_check_task.delay(job.pk))
+        return _fresh(job.pk)
+    return upload_check(job_id=job.pk)

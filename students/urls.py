@@ -16,6 +16,7 @@ urlpatterns = [
     path("uploads/", views.upload_new, name="uploads"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload"),
     path("uploads/<int:pk>/apply/", views.upload_apply, name="upload_apply"),
+    path("uploads/<int:pk>/retry/", views.upload_retry, name="upload_retry"),
     path("uploads/template.<str:fmt>", views.upload_template, name="upload_template"),
     path("export.<str:fmt>", views.export, name="export"),
     path("api-keys/", views.api_keys, name="api_keys"),

@@ -1,9 +1,11 @@
+import contextlib
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -143,7 +145,7 @@ def award_edit(request, pk):
         "is_reserved": award.is_reserved,
         "version": award.version,
     }
-    form = AwardForm(request.POST or None, initial=initial)
+    form = AwardForm(request.POST or None, initial=initial, updating=True)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         if data["annual_living_cost"] is None:
@@ -212,6 +214,9 @@ def program_defaults(request, code):
     amounts = services.award_defaults(program=program, start_date=start)
     return JsonResponse(
         {
+            # Before the program's first rule version there is no amount: the form stays empty.
+            "annual_living_cost": None,
+            "annual_research_cost": None,
             **amounts,
             "floor": floor_in_force(day=start),
             "term_years": program.term_years,
@@ -243,13 +248,17 @@ def upload_new(request):
         {
             "form": form,
             "jobs": UploadJob.objects.for_user(request.user).defer("content")[:10],
-            "threshold": imports.ASYNC_THRESHOLD,
+            "limits": imports.upload_limits(),
         },
     )
 
 
 @login_required
 def upload_detail(request, pk):
+    # A job whose worker died shows as failed, with a retry, even without beat running. (SQLite:
+    # another upload's apply may hold the write lock; then the next view sweeps.)
+    with contextlib.suppress(OperationalError):
+        uploads.upload_sweep()
     job = get_object_or_404(UploadJob.objects.for_user(request.user).defer("content"), pk=pk)
     template = "students/_upload_status.html" if request.headers.get("HX-Request") else "students/upload_detail.html"
     return render(request, template, {"job": job, "result": job.result})
@@ -262,6 +271,18 @@ def upload_apply(request, pk):
     access.require_staff_university(request.user)
     try:
         uploads.upload_apply_start(job=job, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("students:upload", pk=job.pk)
+
+
+@login_required
+@require_POST
+def upload_retry(request, pk):
+    job = get_object_or_404(UploadJob.objects.for_user(request.user).defer("content"), pk=pk)
+    access.require_staff_university(request.user)
+    try:
+        uploads.upload_retry(job=job, acting_user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("students:upload", pk=job.pk)

@@ -12,6 +12,7 @@ from django.urls.converters import IntConverter
 
 from careers.models import CareerOutcome
 from dashboards.models import Publication
+from enrolment import services as enrolment_services
 from programs.models import Program
 from reports.models import Report
 from students import services
@@ -26,6 +27,7 @@ NOT_TENANT_OBJECTS = {
     "dashboards:publication": "national published figures; staff get 403 as for every national page",
     "students:program_defaults": "a program code, public reference data",
     "api:university-detail": "the list of universities is public reference data (names, founder, adoption)",
+    "enrolment:snapshot": "a published national indicator; staff get 403 as for every national page",
 }
 
 
@@ -86,9 +88,32 @@ def objects_of_a(reference, university_a, staff_a):
         "students:award_event": award.pk,
         "students:upload": job.pk,
         "students:upload_apply": job.pk,
+        "students:upload_retry": job.pk,
         "students:api_key_revoke": key.pk,
         "dashboards:university": university_a.pk,
+        **enrolment_objects(university_a, staff_a),
         **api_objects(student, award),
+    }
+
+
+def enrolment_objects(university, staff):
+    statistic = enrolment_services.statistic_create(
+        university=university,
+        acting_user=staff,
+        fiscal_year=2024,
+        field="engineering",
+        admission_capacity=10,
+        entrants=10,
+        enrolled=30,
+        degrees_conferred=5,
+        completions_within_term=4,
+        standard_term_years=3,
+    )
+    return {
+        "enrolment:edit": statistic.pk,
+        "enrolment:university": university.pk,
+        "enrolment:lock": university.pk,
+        "api:enrolment-statistic-detail": statistic.pk,
     }
 
 

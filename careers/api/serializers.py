@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from careers.models import CareerOutcome
+from phdsupport.api.fields import TextField
 from students.api.serializers import StudentNamedSerializer
 
 
@@ -27,5 +28,5 @@ class CareerWriteSerializer(StudentNamedSerializer):
     survey_point = serializers.ChoiceField(choices=CareerOutcome.SurveyPoint.choices)
     destination = serializers.ChoiceField(choices=CareerOutcome.Destination.choices)
     sector = serializers.ChoiceField(choices=CareerOutcome.Sector.choices, required=False, allow_blank=True)
-    employer = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    employer = TextField(required=False, allow_blank=True, max_length=200)
+    country = TextField(required=False, allow_blank=True, max_length=2)

@@ -14,7 +14,13 @@ MOVED_MODELS = ['careeroutcome', 'historicalcareeroutcome']
 
 def move_content_types(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="students", model__in=MOVED_MODELS).update(app_label="careers")
+    for model in MOVED_MODELS:
+        moved = ContentType.objects.filter(app_label="students", model=model)
+        if moved.exists():
+            # A content type made for the new app before this ran (an empty one, with only its
+            # default permissions) gives way to the old one, which admin history points at.
+            ContentType.objects.filter(app_label="careers", model=model).delete()
+            moved.update(app_label="careers")
 
 
 class Migration(migrations.Migration):

@@ -1,5 +1,5 @@
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +14,7 @@ from students.api.auth import AggregateAccess
 
 class HeadcountQuery(serializers.Serializer):
     fiscal_year = serializers.IntegerField(required=False, min_value=2019, max_value=2040)
-    floor = serializers.IntegerField(required=False, min_value=0, max_value=10_000_000)
+    floor = serializers.IntegerField(required=False, min_value=1, max_value=10_000_000)
 
 
 class HeadcountApi(APIView):
@@ -23,7 +23,7 @@ class HeadcountApi(APIView):
     permission_classes = [AggregateAccess]
 
     @extend_schema(
-        parameters=[OpenApiParameter("fiscal_year", int), OpenApiParameter("floor", int)],
+        parameters=[HeadcountQuery],
         responses=inline_serializer(
             "Headcount",
             {

@@ -8,7 +8,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils.translation import get_language
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
@@ -17,26 +18,21 @@ PROBLEM_JSON = "application/problem+json"
 
 class PreconditionFailed(exceptions.APIException):
     status_code = 412
-    default_detail = (
-        "他の利用者が先に更新しました（If-Match が一致しません）。 / The resource changed (If-Match does not match)."
-    )
+    default_detail = _("他の利用者が先に更新しました（If-Match が一致しません）。")
     default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    # RFC 6585: an update without If-Match could overwrite a change it never saw.
+    status_code = 428
+    default_detail = _("更新・削除には If-Match ヘッダー（読み取った ETag）が必要です。")
+    default_code = "precondition_required"
 
 
 class IdempotencyConflict(exceptions.APIException):
     status_code = 422
-    default_detail = (
-        "同じ Idempotency-Key が別の内容で使われています。 / This Idempotency-Key was used with a different body."
-    )
+    default_detail = _("同じ Idempotency-Key が別の内容で使われています。")
     default_code = "idempotency_key_reused"
-
-
-def localise(message: str) -> str:
-    """Our messages read 'Japanese / English': keep the side for the request's language."""
-    if " / " not in message:
-        return message
-    japanese, english = message.split(" / ", 1)
-    return english if get_language() == "en" else japanese
 
 
 def _flatten(data: Any, field: str | None = None) -> list[dict[str, str]]:
@@ -45,7 +41,7 @@ def _flatten(data: Any, field: str | None = None) -> list[dict[str, str]]:
     if isinstance(data, list):
         return [e for item in data for e in _flatten(item, field)]
     name = None if field in (None, "non_field_errors", "__all__", "detail") else field
-    return [{"field": name, "code": getattr(data, "code", "invalid"), "message": localise(str(data))}]
+    return [{"field": name, "code": getattr(data, "code", "invalid"), "message": str(data)}]
 
 
 def problem_exception_handler(exc, context):
@@ -75,9 +71,7 @@ def problem_exception_handler(exc, context):
         "status": status,
         "detail": errors[0]["message"]
         if len(errors) == 1
-        else localise(
-            "入力に誤りがあります。 / The request has errors." if status == 400 else HTTPStatus(status).description
-        ),
+        else (gettext("入力に誤りがあります。") if status == 400 else HTTPStatus(status).description),
         "errors": errors,
     }
     response.data = body

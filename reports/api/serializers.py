@@ -2,6 +2,7 @@ from datetime import date
 
 from rest_framework import serializers
 
+from phdsupport.api.fields import TextField
 from programs.models import Program
 from reports.models import Report
 from reports.selectors import deadline_for
@@ -39,5 +40,5 @@ class ReportSerializer(serializers.ModelSerializer):
 class ReportPrepareSerializer(serializers.Serializer):
     program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
     fiscal_year = serializers.IntegerField(min_value=2000, max_value=2100)
-    comments = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
-    career_activities = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    comments = TextField(multiline=True, required=False, allow_blank=True, max_length=20_000)
+    career_activities = TextField(multiline=True, required=False, allow_blank=True, max_length=20_000)

@@ -14,7 +14,13 @@ MOVED_MODELS = ['report', 'reportevent', 'reportdeadline', 'historicalreportdead
 
 def move_content_types(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="students", model__in=MOVED_MODELS).update(app_label="reports")
+    for model in MOVED_MODELS:
+        moved = ContentType.objects.filter(app_label="students", model=model)
+        if moved.exists():
+            # A content type made for the new app before this ran (an empty one, with only its
+            # default permissions) gives way to the old one, which admin history points at.
+            ContentType.objects.filter(app_label="reports", model=model).delete()
+            moved.update(app_label="reports")
 
 
 def lock_accepted_years(apps, schema_editor):

@@ -22,8 +22,8 @@
     if (!response.ok) return;
     const data = await response.json();
     floor = data.floor || floor;
-    if (overwrite || !living.value) living.value = data.annual_living_cost;
-    if (overwrite || !research.value) research.value = data.annual_research_cost;
+    if (overwrite || !living.value) living.value = data.annual_living_cost ?? "";
+    if (overwrite || !research.value) research.value = data.annual_research_cost ?? "";
     check();
   }
   program.addEventListener("change", () => fill(true));

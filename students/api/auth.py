@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 
@@ -54,7 +55,9 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
             return None
         key = api_key_check(header[7:].strip())
         if key is None:
-            raise exceptions.AuthenticationFailed("APIキーが無効です。 / The API key is invalid or revoked.")
+            raise exceptions.AuthenticationFailed(_("APIキーが無効です。"))
+        # History rows written for this request name the key (phdsupport.history.history_api_key).
+        request._request.history_api_key = key.prefix
         return ApiPrincipal(key), key
 
     def authenticate_header(self, request):
@@ -82,7 +85,7 @@ class RowAccess(permissions.BasePermission):
     Ministry keys and viewers get 403 here: they see aggregates only.
     """
 
-    message = "この操作の権限がありません。 / This key or user may not do this."
+    message = _("この操作の権限がありません。")
 
     def has_permission(self, request, view):
         user = request.user

@@ -1,9 +1,11 @@
-
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from phdsupport.api.fields import PlausibleDateField, TermYearsField, TextField
 from programs.models import Program
 from students.models import Award, AwardEvent, Field, Student, University
-from students.services import MAX_ANNUAL_YEN
+from students.services import AMOUNT_OUT_OF_RANGE, MAX_ANNUAL_YEN
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -76,15 +78,15 @@ class StudentSerializer(serializers.ModelSerializer):
 class StudentWriteSerializer(serializers.Serializer):
     """Input only: types are checked here, every rule in students.services."""
 
-    student_number = serializers.CharField(max_length=32)
-    erad_number = serializers.CharField(max_length=8, required=False, allow_blank=True)
-    family_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    given_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    student_number = TextField(max_length=32)
+    erad_number = TextField(max_length=8, required=False, allow_blank=True)
+    family_name = TextField(max_length=100, required=False, allow_blank=True)
+    given_name = TextField(max_length=100, required=False, allow_blank=True)
     field = serializers.ChoiceField(choices=Field.choices)
-    entry_date = serializers.DateField()
-    standard_term_years = serializers.IntegerField(required=False, min_value=1, max_value=10)
+    entry_date = PlausibleDateField()
+    standard_term_years = TermYearsField(required=False)
     status = serializers.ChoiceField(choices=Student.Status.choices, required=False)
-    completion_date = serializers.DateField(required=False, allow_null=True)
+    completion_date = PlausibleDateField(required=False, allow_null=True)
     is_international = serializers.BooleanField(required=False)
     is_working_adult = serializers.BooleanField(required=False)
 
@@ -118,47 +120,105 @@ class StudentNamedSerializer(serializers.Serializer):
     student = serializers.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, help_text="student id, or give student_number"
     )
-    student_number = serializers.CharField(required=False, max_length=32)
+    student_number = TextField(required=False, max_length=32)
 
 
 class AmountField(serializers.IntegerField):
-    # Integer yen. The range is published in the schema but checked by students.services, so
-    # that the API refuses an amount with the code a form or an upload row gets (amount_range).
+    # Integer yen. The range is the services' (MAX_ANNUAL_YEN), refused with their message and
+    # code (amount_range), so the API answers as a form or an upload row does.
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.min_value, self.max_value = 0, MAX_ANNUAL_YEN  # read by drf-spectacular only
 
+    def out_of_range(self, data) -> serializers.ValidationError | None:
+        """The services' refusal of an amount outside their range (message and code amount_range)."""
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError:
+            return None  # not a whole number: the field's own error says so
+        if 0 <= value <= MAX_ANNUAL_YEN:
+            return None
+        return serializers.ValidationError(AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}"), code="amount_range")
+
 
 class AwardWriteSerializer(StudentNamedSerializer):
     program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = PlausibleDateField()
+    end_date = PlausibleDateField()
     annual_living_cost = AmountField(required=False, help_text="integer yen; omitted: the program's rule")
     annual_research_cost = AmountField(required=False)
     is_reserved = serializers.BooleanField(required=False)
+
+    def to_internal_value(self, data):
+        # Amounts in range are the services' check, run with all their others (every error at
+        # once); when another field is refused here first, a bad amount is named beside it.
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            detail = dict(error.detail) if isinstance(error.detail, dict) else {}
+            for name in ("annual_living_cost", "annual_research_cost"):
+                if name in detail or not isinstance(data, dict) or data.get(name) is None:
+                    continue
+                refusal = self.fields[name].out_of_range(data[name])
+                if refusal is not None:
+                    detail[name] = refusal.detail
+            raise serializers.ValidationError(detail or error.detail) from error
 
 
 class AwardEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AwardEvent
-        fields = ["id", "kind", "start_date", "end_date", "reason", "previous_end_date", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "start_date",
+            "end_date",
+            "reason",
+            "previous_end_date",
+            "annual_living_cost",
+            "created_at",
+        ]
 
 
 class AwardEventWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AwardEvent.Kind.choices)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(required=False, allow_null=True)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    start_date = PlausibleDateField()
+    end_date = PlausibleDateField(required=False, allow_null=True)
+    reason = TextField(required=False, allow_blank=True, max_length=500)
+    # kind "amount_change": the annual living-cost amount in force from start_date
+    annual_living_cost = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10_000_000)
+    # kind "amount_change": add the program's final-year special allowance (DC, from FY2024)
+    special_allowance = serializers.BooleanField(required=False, default=False)
+
+
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}], "nullable": True})
+class BulkValueField(serializers.Field):
+    """One value of a bulk item: text, a number, yes/no or null. A list or an object where a
+    value belongs is refused here (the planner reads cells, as in a file)."""
+
+    default_error_messages = {"invalid": _("文字列・数値・真偽値のいずれかで入力してください。")}
+
+    def to_internal_value(self, data):
+        if data is not None and not isinstance(data, str | int | float | bool):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
 
 
 class BulkSerializer(serializers.Serializer):
-    students = serializers.ListField(child=serializers.DictField(), required=False, default=list)
-    awards = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    students = serializers.ListField(
+        child=serializers.DictField(child=BulkValueField(allow_null=True)), required=False, default=list
+    )
+    awards = serializers.ListField(
+        child=serializers.DictField(child=BulkValueField(allow_null=True)), required=False, default=list
+    )
 
     def validate(self, attrs):
         if len(attrs["students"]) + len(attrs["awards"]) > 10_000:
-            raise serializers.ValidationError("一度に送れるのは10,000件までです。 / At most 10,000 items at once.")
+            raise serializers.ValidationError(_("一度に送れるのは10,000件までです。"))
         return attrs
 
 

@@ -9,19 +9,21 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from phdsupport.api.errors import IdempotencyConflict, PreconditionFailed
+from phdsupport.api.errors import IdempotencyConflict, PreconditionFailed, PreconditionRequired
 from programs.models import Program
 from students import imports, services
 from students.api import serializers as s
 from students.api.auth import AggregateAccess, RowAccess, acting_user, university_of
+from students.api.idempotency import idempotency_lock
 from students.filters import AwardFilterSet, StudentFilterSet
 from students.models import ApiKey, Award, IdempotencyRecord, Student, University
 
@@ -39,9 +41,12 @@ def etag_of(obj) -> str:
     return f'"{obj._meta.model_name}-{obj.pk}-v{obj.version}"'
 
 
-def check_if_match(request, obj) -> int:
-    """412 when If-Match names another version; returns the version the write expects."""
+def check_if_match(request, obj, *, required: bool = False) -> int:
+    """412 when If-Match names another version, 428 when it is `required` and missing (an update
+    or delete must say which version it read); returns the version the write expects."""
     expected = request.headers.get("If-Match")
+    if required and not (expected and expected.strip()):
+        raise PreconditionRequired()
     if expected and expected.strip() not in ("*", etag_of(obj)):
         raise PreconditionFailed()
     return obj.version
@@ -63,11 +68,12 @@ def idempotent(request, handler) -> Response:
             raise IdempotencyConflict()
         return Response(record.response, status=record.status, headers={"Idempotent-Replayed": "true"})
 
-    earlier = replay()
-    if earlier is not None:
-        return earlier
     try:
         with transaction.atomic():
+            idempotency_lock(owner=owner, key=key[:255])  # a concurrent twin waits, then replays
+            earlier = replay()
+            if earlier is not None:
+                return earlier
             response = handler()
             if response.status_code < 500:
                 IdempotencyRecord.objects.create(
@@ -187,7 +193,7 @@ class ServiceWritesMixin:
 
     def update(self, request, pk=None, partial=False):
         obj = self.get_object()
-        expected = check_if_match(request, obj)
+        expected = check_if_match(request, obj, required=True)
         data = self.write_serializer_class(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         values = {k: v for k, v in data.validated_data.items() if k not in self.fixed_fields}
@@ -199,17 +205,27 @@ class ServiceWritesMixin:
 
     def destroy(self, request, pk=None):
         obj = self.get_object()
-        check_if_match(request, obj)
+        check_if_match(request, obj, required=True)
         self.delete_object(request, obj)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of the version read (or *). Missing: 428; another version: 412.",
+)
 
 
 def write_schema(read, write):
     """The OpenAPI description of ServiceWritesMixin's methods for one resource."""
     return extend_schema_view(
         create=extend_schema(request=write, responses={201: read}),
-        update=extend_schema(request=write, responses=read),
-        partial_update=extend_schema(request=write, responses=read),
+        update=extend_schema(request=write, responses=read, parameters=[IF_MATCH]),
+        partial_update=extend_schema(request=write, responses=read, parameters=[IF_MATCH]),
+        destroy=extend_schema(parameters=[IF_MATCH]),
     )
 
 
@@ -356,8 +372,6 @@ def _bulk_rows(keys: list[str], students: list[dict], awards: list[dict]) -> tup
 
 
 def _bulk_problem(errors, origins: list[dict]) -> dict:
-    from phdsupport.api.errors import localise
-
     award_columns = {imports.LABEL_OF[key] for key in imports.AWARD_KEYS}
     items = []
     for error in errors:
@@ -371,14 +385,14 @@ def _bulk_problem(errors, origins: list[dict]) -> dict:
                 "index": origin[collection],
                 "field": error.field or None,
                 "code": error.code,
-                "message": localise(error.message),
+                "message": str(error.message),
             }
         )
     return {
         "type": "about:blank",
         "title": "Bad Request",
         "status": 400,
-        "detail": localise("入力に誤りがあります。 / The request has errors."),
+        "detail": gettext("入力に誤りがあります。"),
         "errors": items,
     }
 
@@ -394,6 +408,4 @@ def student_of(request, values: dict) -> Student:
         return get_object_or_404(students, student_number=number)
     from rest_framework.exceptions import ValidationError
 
-    raise ValidationError(
-        {"student": ["student か student_number を指定してください。 / Give student or student_number."]}
-    )
+    raise ValidationError({"student": [gettext("student か student_number を指定してください。")]})

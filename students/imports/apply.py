@@ -26,7 +26,7 @@ def import_apply(*, plan: ImportPlan, acting_user: Any) -> ImportResult:
     rows never holds all its model and history objects at once; still all or nothing.
     """
     if plan.result.errors:
-        raise ValidationError(_("エラーのあるファイルは反映できません。 / A file with errors cannot be applied."))
+        raise ValidationError(_("エラーのあるファイルは反映できません。"))
     user = acting_user if getattr(acting_user, "pk", None) else None
     awards_of: dict[str, list[AwardPlan]] = defaultdict(list)
     for item in plan.awards:
@@ -47,6 +47,15 @@ def _apply_chunk(plan: ImportPlan, numbers: list[str], awards_of: dict[str, list
     bulk_create_with_history(new_students, Student, batch_size=1000, default_user=user, default_change_reason="upload")
     by_number = {s.student_number: s for s in new_students}
     changed_students = []
+    # Records that shared a number being changed or cleared: their person is re-counted too.
+    old_erads = {
+        item.instance.erad_number
+        for _n, item in items
+        if item.instance is not None
+        and item.changed
+        and item.instance.erad_number
+        and item.instance.erad_number != item.values.get("erad_number")
+    }
     for number, item in items:
         if item.instance is not None:
             by_number[number] = item.instance
@@ -89,5 +98,7 @@ def _apply_chunk(plan: ImportPlan, numbers: list[str], awards_of: dict[str, list
     touched = {s.pk for s in [*new_students, *changed_students]} | {
         a.student_id for a in [*new_awards, *changed_awards]
     }
+    if old_erads:
+        touched |= set(Student.objects.filter(erad_number__in=old_erads).values_list("pk", flat=True))
     if touched:
         facts_refresh(student_ids=touched)

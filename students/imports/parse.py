@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -19,8 +20,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport.validation import printable
 from students.models import Field, Student
 
 # key, Japanese header, English header
@@ -46,7 +49,23 @@ COLUMNS: list[tuple[str, str, str]] = [
 STUDENT_KEYS = [key for key, *_ in COLUMNS[:11]]
 AWARD_KEYS = [key for key, *_ in COLUMNS[11:]]
 HEADER_TO_KEY = {name: key for key, ja, en in COLUMNS for name in (ja, en, key)}
-LABEL_OF = {key: ja for key, ja, _en in COLUMNS}
+
+
+class ColumnLabels(dict):
+    """A column's name in messages, in the active language: its Japanese or its English header."""
+
+    def __getitem__(self, key: str) -> str:
+        ja, en = super().__getitem__(key)
+        return en if get_language() == "en" else ja
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+LABEL_OF = ColumnLabels({key: (ja, en) for key, ja, en in COLUMNS})
 REQUIRED_STUDENT = {"student_number", "field", "entry_date"}
 ASYNC_THRESHOLD = 10_000  # rows; larger files are checked and applied by the Celery worker
 
@@ -54,24 +73,24 @@ TRUE_WORDS = {"1", "true", "yes", "y", "はい", "○", "〇", "有", "該当"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "いいえ", "×", "無", "-", "非該当"}
 
 
-# Messages (Japanese first, English too)
-NOT_A_TABLE = _(
-    "CSV（UTF-8 / Shift_JIS）または XLSX のファイルを選んでください。 / Choose a CSV (UTF-8 or Shift_JIS) or XLSX file."
-)
-TOO_LARGE = _("ファイルが大きすぎます（上限 {limit} MB）。 / The file is too large (limit {limit} MB).")
-MISSING_HEADERS = _("必須の列がありません: {columns} / Required columns are missing: {columns}")
-UNKNOWN_HEADER = _("不明な列です: {column} / Unknown column: {column}")
-REQUIRED = _("必須です。 / Required.")
-BAD_DATE = _("日付は 2025-04-01 の形式で入力してください。 / Enter a date like 2025-04-01.")
-BAD_INT = _("整数で入力してください。 / Enter a whole number.")
-BAD_BOOL = _("「はい」か「いいえ」（1 / 0）で入力してください。 / Enter yes or no (1 / 0).")
-BAD_CHOICE = _("選択肢にない値です: {value} / Not one of the choices: {value}")
+# Messages (Japanese msgids; English in locale/en)
+NOT_A_TABLE = _("CSV（UTF-8 / Shift_JIS）または XLSX のファイルを選んでください。")
+TOO_LARGE = _("ファイルが大きすぎます（上限 {limit} MB）。")
+MISSING_HEADERS = _("必須の列がありません: {columns}")
+UNKNOWN_HEADER = _("不明な列です: {column}")
+# Translators: between the names of columns in a list
+LIST_SEPARATOR = _("、")
+REQUIRED = _("必須です。")
+BAD_DATE = _("日付は 2025-04-01 の形式で入力してください。")
+BAD_INT = _("整数で入力してください。")
+BAD_BOOL = _("「はい」か「いいえ」（1 / 0）で入力してください。")
+BAD_CHOICE = _("選択肢にない値です: {value}")
 
 
 @dataclass(frozen=True)
 class RowError:
     row: int  # 1-based row number as the user sees it (header = row 1)
-    column: str  # the column's Japanese header
+    column: str  # the column's header in the active language
     message: str
     field: str = ""  # the column's key (API field name)
     code: str = "invalid"  # the error code, the same as the services' ValidationError gives
@@ -94,7 +113,10 @@ class ImportResult:
 
     def as_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "errors"}
-        data["errors"] = [e.__dict__ for e in self.errors]
+        # Messages quote cells and headers; a NUL or lone surrogate in one cannot be stored as JSON.
+        data["errors"] = [
+            {k: printable(v) if isinstance(v, str) else v for k, v in e.__dict__.items()} for e in self.errors
+        ]
         return data
 
 
@@ -111,6 +133,47 @@ class UploadRejected(ValidationError):
 
 
 # --- Reading ------------------------------------------------------------------------------
+# Caps on what an upload may make a process hold or do (issue #12, item 4), all enforced while
+# streaming, so no file is ever held parsed in full: the file's size; data rows (counted as
+# they are read, blank ones too); cells per row and characters per cell; for an XLSX (a zip)
+# the number of parts and each part's unpacked size: sharedStrings.xml (openpyxl loads it whole
+# even in read-only mode; its strings are counted too), the sheets (read streaming) and every
+# other part (loaded whole: styles, workbook) separately. The zip
+# reader never unpacks more than a part declares, so the declared sizes are the real bounds.
+# Values come from settings (UPLOAD_MAX_*); the upload pages state them (upload_limits()).
+
+FILE_TOO_LARGE = _("ファイルが大きすぎます（上限 {limit} MB）。")
+TOO_MANY_ROWS = _("行が多すぎます（上限 {limit} 行）。ファイルを分けてアップロードしてください。")
+TOO_MANY_CELLS = _("{row}行目のセルが多すぎます（上限 1行 {limit} 列）。")
+CELL_TOO_LONG = _("{row}行目に長すぎるセルがあります（上限 1セル {limit} 文字）。")
+ROW_TOO_LONG = _("{row}行目が長すぎます（上限 1行 {columns} 列、1セル {chars} 文字）。")
+XLSX_PART_TOO_LARGE = _("XLSX の中身（{part}）を展開すると大きすぎます（上限 {limit} MB）。")
+XLSX_TOO_MANY_PARTS = _("XLSX の中のファイルが多すぎます（上限 {limit} 個）。")
+XLSX_TOO_MANY_STRINGS = _("XLSX の共有文字列（sharedStrings.xml）が多すぎます（上限 {limit} 個）。")
+XLSX_MAX_PARTS = 1000  # a workbook saved by Excel has a few dozen parts
+SHARED_STRINGS_PART = "xl/sharedStrings.xml"
+SHEET_PARTS = "xl/worksheets/"
+SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?si[\s/>]")  # <si>, <x:si ...>
+
+
+def upload_limits() -> dict[str, int]:
+    """The caps in the units the upload pages state them in."""
+    return {
+        "file_mb": settings.UPLOAD_MAX_BYTES // 2**20,
+        "rows": settings.UPLOAD_MAX_ROWS,
+        "columns": settings.UPLOAD_MAX_COLUMNS,
+        "cell_chars": settings.UPLOAD_MAX_CELL_CHARS,
+        "shared_strings_mb": settings.UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES // 2**20,
+        "shared_strings": settings.UPLOAD_MAX_XLSX_SHARED_STRINGS,
+        "sheet_mb": settings.UPLOAD_MAX_XLSX_SHEET_BYTES // 2**20,
+        "part_mb": settings.UPLOAD_MAX_XLSX_PART_BYTES // 2**20,
+    }
+
+
+def check_upload_size(content: bytes) -> None:
+    """The one cap checked before anything is read (also by the web process when a worker reads)."""
+    if len(content) > settings.UPLOAD_MAX_BYTES:
+        raise UploadRejected(FILE_TOO_LARGE.format(limit=settings.UPLOAD_MAX_BYTES // 2**20))
 
 
 @dataclass(frozen=True)
@@ -124,8 +187,7 @@ class Table:
 
 def read_table(content: bytes, filename: str = "") -> Table:
     """A CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932) or XLSX file's headers and data rows."""
-    if len(content) > settings.UPLOAD_MAX_BYTES:
-        raise UploadRejected(TOO_LARGE.format(limit=settings.UPLOAD_MAX_BYTES // 2**20))
+    check_upload_size(content)
     if content[:4] == b"PK\x03\x04":
         return _read_xlsx(content)
     if filename.lower().endswith((".xlsx", ".xls")):
@@ -151,36 +213,112 @@ def read_table(content: bytes, filename: str = "") -> Table:
     return Table([h.strip() for h in headers], count - 1, data)
 
 
+def _capped(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    """Rows with trailing empty cells dropped, refused past the row, cell and length caps."""
+    max_rows, max_columns = settings.UPLOAD_MAX_ROWS, settings.UPLOAD_MAX_COLUMNS
+    max_chars = settings.UPLOAD_MAX_CELL_CHARS
+    for number, row in enumerate(rows, start=1):  # row 1 is the header
+        if number - 1 > max_rows:
+            raise UploadRejected(TOO_MANY_ROWS.format(limit=f"{max_rows:,}"))
+        cells = list(row)
+        while cells and cells[-1] in (None, ""):
+            cells.pop()
+        if len(cells) > max_columns:
+            raise UploadRejected(TOO_MANY_CELLS.format(row=number, limit=max_columns))
+        if any(isinstance(cell, str) and len(cell) > max_chars for cell in cells):
+            raise UploadRejected(CELL_TOO_LONG.format(row=number, limit=max_chars))
+        yield cells
+
+
 def _csv_rows(content: bytes, encoding: str) -> Iterator[list[str]]:
-    return csv.reader(io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline=""))
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
+    max_columns, max_chars = settings.UPLOAD_MAX_COLUMNS, settings.UPLOAD_MAX_CELL_CHARS
+    # csv builds a whole row before we see it: bound the characters it may read for one row,
+    # so a line of a million commas is refused before it becomes a list of a million cells.
+    row_budget = max_columns * (max_chars + 3) + 2
+    state = {"row": 1, "read": 0}
+
+    def lines() -> Iterator[str]:
+        while line := text.readline(row_budget + 1):
+            state["read"] += len(line)
+            if state["read"] > row_budget:
+                raise UploadRejected(ROW_TOO_LONG.format(row=state["row"], columns=max_columns, chars=max_chars))
+            yield line
+
+    def rows() -> Iterator[list[str]]:
+        for row in csv.reader(lines()):
+            yield row
+            state["row"] += 1
+            state["read"] = 0
+
+    return _capped(rows())
+
+
+def _check_xlsx_parts(content: bytes) -> None:
+    """Refuse a zip whose directory or unpacked parts exceed the caps, before openpyxl opens it."""
+    # The directory's entry count, from the end record, before zipfile reads every entry.
+    end = content.rfind(b"PK\x05\x06", max(0, len(content) - 65_557))
+    entries = int.from_bytes(content[end + 10 : end + 12], "little") if end >= 0 else 0
+    if entries > XLSX_MAX_PARTS:
+        raise UploadRejected(XLSX_TOO_MANY_PARTS.format(limit=XLSX_MAX_PARTS))
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    parts = archive.infolist()
+    if len(parts) > XLSX_MAX_PARTS:
+        raise UploadRejected(XLSX_TOO_MANY_PARTS.format(limit=XLSX_MAX_PARTS))
+    for part in parts:
+        if part.filename == SHARED_STRINGS_PART:
+            limit = settings.UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES
+        elif part.filename.startswith(SHEET_PARTS):
+            limit = settings.UPLOAD_MAX_XLSX_SHEET_BYTES
+        else:
+            limit = settings.UPLOAD_MAX_XLSX_PART_BYTES
+        if part.file_size > limit:
+            raise UploadRejected(XLSX_PART_TOO_LARGE.format(part=part.filename[:100], limit=limit // 2**20))
+    if sum(part.file_size for part in parts) > settings.UPLOAD_MAX_UNCOMPRESSED_BYTES:
+        raise UploadRejected(FILE_TOO_LARGE.format(limit=settings.UPLOAD_MAX_UNCOMPRESSED_BYTES // 2**20))
+    shared = next((part for part in parts if part.filename == SHARED_STRINGS_PART), None)
+    if shared is not None:
+        _count_shared_strings(archive, shared)
+
+
+def _count_shared_strings(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
+    """openpyxl keeps every shared string as an object (about 170 bytes each, even a short one):
+    count them in one streamed pass (1 MB at a time) and refuse past the cap before it loads them."""
+    limit, count, tail = settings.UPLOAD_MAX_XLSX_SHARED_STRINGS, 0, b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(2**20):
+            data = tail + chunk
+            # A tag lying wholly in the carried-over tail was counted with the previous chunk.
+            count += sum(1 for match in SHARED_STRING_TAG.finditer(data) if match.end() > len(tail))
+            if count > limit:
+                raise UploadRejected(XLSX_TOO_MANY_STRINGS.format(limit=f"{limit:,}"))
+            tail = data[-32:]
 
 
 def _read_xlsx(content: bytes) -> Table:
     from openpyxl import load_workbook
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        # An XLSX is a zip: refuse one that would unpack to more than the cap (zip bombs).
-        if sum(info.file_size for info in archive.infolist()) > settings.UPLOAD_MAX_UNCOMPRESSED_BYTES:
-            raise UploadRejected(TOO_LARGE.format(limit=settings.UPLOAD_MAX_UNCOMPRESSED_BYTES // 2**20))
-        load_workbook(io.BytesIO(content), read_only=True, data_only=True).close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise UploadRejected(NOT_A_TABLE) from error
-
     def all_rows() -> Iterator[list[Any]]:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
-            for row in workbook.worksheets[0].iter_rows(values_only=True):
-                yield list(row)
+            sheet = workbook.worksheets[0]
+            # Row widths from the cells present, not from the sheet's stated dimension (which
+            # may claim 16,384 columns and so pad every row to that).
+            sheet.reset_dimensions()
+            yield from _capped(sheet.iter_rows(values_only=True))
         finally:
             workbook.close()
 
     headers, last, index = None, 0, 0
-    for index, row in enumerate(all_rows()):
-        if index == 0:
-            headers = row
-        elif any(cell not in (None, "") for cell in row):
-            last = index
+    try:
+        _check_xlsx_parts(content)
+        for index, row in enumerate(all_rows()):
+            if index == 0:
+                headers = row
+            elif any(cell not in (None, "") for cell in row):
+                last = index
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as error:
+        raise UploadRejected(NOT_A_TABLE) from error
     if headers is None:
         raise UploadRejected(NOT_A_TABLE)
 
@@ -193,6 +331,9 @@ def _read_xlsx(content: bytes) -> Table:
             yield row
 
     return Table([str(h or "").strip() for h in headers], last, data)
+
+
+# --- End of reading -----------------------------------------------------------------------
 
 
 # --- Parsing cells ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from typing import Any
@@ -21,12 +21,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport.validation import field_errors
 from programs import rules
 from programs.models import Program, StipendRule
 from students.imports.parse import (
     AWARD_KEYS,
     HEADER_TO_KEY,
     LABEL_OF,
+    LIST_SEPARATOR,
     MISSING_HEADERS,
     PARSERS,
     REQUIRED,
@@ -43,17 +45,12 @@ from students.models import Award, Student, University
 from students.selectors import award_terms, award_terms_of
 from students.services import LockedYears, award_check, locked_years, student_check
 
-CONFLICTING_STUDENT = _(
-    "同じ学籍番号の行で学生の情報が食い違っています（{row}行目）。 / Student details differ from row {row}."
-)
-DUPLICATE_AWARD = _("同じ支援（事業・開始日）が{row}行目にもあります。 / The same award is also on row {row}.")
-UNKNOWN_STUDENT = _(
-    "この学籍番号の学生がいません。学生も一緒に送ってください。 / No student has this number; send the student too."
-)
-AWARD_INCOMPLETE = _(
-    "支援の列（事業・開始日・終了日）をすべて入力してください。 / Fill in program, start and end date."
-)
-UNKNOWN_PROGRAM = _("不明な支援事業です: {value} / Unknown program: {value}")
+CONFLICTING_STUDENT = _("同じ学籍番号の行で学生の情報が食い違っています（{row}行目）。")
+DUPLICATE_AWARD = _("同じ支援（事業・開始日）が{row}行目にもあります。")
+UNKNOWN_STUDENT = _("この学籍番号の学生がいません。学生も一緒に送ってください。")
+AWARD_INCOMPLETE = _("支援の列（事業・開始日・終了日）をすべて入力してください。")
+UNKNOWN_PROGRAM = _("不明な支援事業です: {value}")
+DUPLICATE_ERAD = _("この研究者番号は{where}の学生と重複しています（同じ大学に同じ人は一度だけ登録します）。")
 
 STUDENT_VALUE_KEYS = STUDENT_KEYS[1:]  # what a row says about a student besides the number
 AWARD_KEY_SET = frozenset(AWARD_KEYS)
@@ -147,7 +144,7 @@ def import_check(
     ]
     missing = [LABEL_OF[k] for k in ["student_number", "field", "entry_date"] if k not in keys]
     if missing:
-        raise UploadRejected(MISSING_HEADERS.format(columns="、".join(missing)))
+        raise UploadRejected(MISSING_HEADERS.format(columns=str(LIST_SEPARATOR).join(missing)))
     plan = plan_rows(university=university, keys=keys, raw_rows=table.rows(), total=table.count, progress=progress)
     plan.result.errors[:0] = unknown
     return plan
@@ -230,6 +227,7 @@ def plan_rows(
             continue
         _plan_award(plan, programs, defaults, existing_awards, award_rows, row_number, values, unreadable)
 
+    _check_erad_numbers(plan)
     _check_awards(plan, locked_years(university_id=university.pk))
     errors.sort(key=lambda e: (e.row, e.column))
     _count(plan)
@@ -273,7 +271,7 @@ def _plan_student(
 def _plan_award(
     plan: ImportPlan,
     programs: dict[str, Program],
-    defaults: dict[str, Callable[[date], tuple[int, int]]],
+    defaults: dict[str, Callable[[date], tuple[int, int] | None]],
     existing_awards: dict[tuple[int, int, date], Award],
     award_rows: dict[tuple[str, str, date], int],
     row: int,
@@ -289,6 +287,10 @@ def _plan_award(
     if not all(award_values[k] for k in needed):
         if not any(k in unreadable for k in needed):
             errors.append(RowError(row, LABEL_OF["program"], str(AWARD_INCOMPLETE), "program", "required"))
+        return
+    date_errors = field_errors(Award, award_values, ("start_date", "end_date"))  # plausible dates
+    if date_errors:
+        errors.extend(RowError(row, LABEL_OF[k], m, k) for k, m in date_errors)
         return
     program = programs.get(award_values["program"])
     if program is None:
@@ -306,8 +308,17 @@ def _plan_award(
     instance = existing_awards.get((student.pk, program.pk, award_values["start_date"])) if student else None
     # Empty amounts keep the award's amounts, or take the program's rule for a new award.
     amounts = defaults.get(program.code)
-    rule_amounts = amounts(award_values["start_date"]) if amounts else (0, 0)
-    for amount_key, fallback in zip(("annual_living_cost", "annual_research_cost"), rule_amounts, strict=True):
+    rule_amounts = amounts(award_values["start_date"]) if amounts else None
+    if rule_amounts is None and instance is None and award_values["annual_living_cost"] is None:
+        if "annual_living_cost" not in unreadable:
+            # DOMAIN.md (Amounts in force): before the program's first rule version the
+            # university must enter the amount (as award_create refuses it).
+            message = str(rules.NO_RULE_AMOUNT.format(day=award_values["start_date"].isoformat(), program=program.code))
+            errors.append(RowError(row, LABEL_OF["annual_living_cost"], message, "annual_living_cost", "no_rule"))
+        return
+    for amount_key, fallback in zip(
+        ("annual_living_cost", "annual_research_cost"), rule_amounts or (0, 0), strict=True
+    ):
         if award_values[amount_key] is None:
             award_values[amount_key] = getattr(instance, amount_key) if instance else fallback
     award_values["is_reserved"] = bool(award_values["is_reserved"])
@@ -325,6 +336,7 @@ def _check_awards(plan: ImportPlan, locked: LockedYears) -> None:
 
     One student at a time, so that a file of 100,000 rows never holds all its awards as models."""
     existing = award_terms(university_id=plan.university.pk)
+    elsewhere = _awards_of_other_records(plan)
     by_student: dict[str, list[AwardPlan]] = defaultdict(list)
     for item in plan.awards:
         by_student[item.student_number].append(item)
@@ -340,8 +352,12 @@ def _check_awards(plan: ImportPlan, locked: LockedYears) -> None:
         for item in items:
             own = recorded.pop(item.instance.pk, None) if item.instance is not None else None
             staged.append((item, own))
-        # The student's other awards: the file's as it leaves them, the rest as recorded.
-        others: list[rules.AwardTerms] = list(recorded.values())
+        # The person's other awards: the file's as it leaves them, the rest as recorded, and
+        # those of the person's other records (the same e-Rad number; exclusive programs are per person).
+        others: list[rules.AwardTerms] = [
+            *recorded.values(),
+            *elsewhere.get(student.values.get("erad_number") or "", ()),
+        ]
         if len(staged) > 1:
             others += [own if _unchanged(item) else _terms(item, own) for item, own in staged]
         for item, own in staged:
@@ -364,15 +380,59 @@ def _check_awards(plan: ImportPlan, locked: LockedYears) -> None:
                     student_is_enrolled=enrolled,
                     others=[t for t in others if t.award_id != _award_id(item)],
                     own_suspensions=own.suspensions if own else (),
+                    own_amount_changes=own.amount_changes if own else (),
                     locked=locked,
                     before=before,
                     exclude=item.unreadable,
                 )
             except ValidationError as error:
-                found = row_errors(item.row, error, default="program")
+                found = [
+                    # A recorded suspension left outside the award is the award's fault as a whole:
+                    # shown under the program's column, as the upload has always shown it.
+                    replace(e, column=LABEL_OF["program"]) if e.code == "suspension_outside" else e
+                    for e in row_errors(item.row, error, default="program")
+                ]
                 errors.extend(found)
             if key is not None:
                 answers[key] = [(e.column, e.message, e.field, e.code) for e in found]
+
+
+def _check_erad_numbers(plan: ImportPlan) -> None:
+    """One record per person per university (DOMAIN.md: A person): after the file, an e-Rad
+    number may be on one student of the university only."""
+    final = dict(
+        Student.objects.filter(university=plan.university)
+        .exclude(erad_number="")
+        .values_list("student_number", "erad_number")
+    )
+    final.update({number: item.values.get("erad_number") or "" for number, item in plan.students.items()})
+    holders: dict[str, list[str]] = defaultdict(list)
+    for number, erad in sorted(final.items()):
+        if erad:
+            holders[erad].append(number)
+    for number, item in plan.students.items():
+        erad = item.values.get("erad_number") or ""
+        others = [n for n in holders.get(erad, []) if n != number]
+        if erad and others:
+            message = str(DUPLICATE_ERAD.format(where=others[0]))
+            plan.result.errors.append(
+                RowError(item.row, LABEL_OF["erad_number"], message, "erad_number", "duplicate_erad")
+            )
+
+
+def _awards_of_other_records(plan: ImportPlan) -> dict[str, list[rules.AwardTerms]]:
+    """e-Rad number → the awards of that person's records outside this file's students."""
+    erads = {item.values.get("erad_number") for item in plan.students.values()} - {None, ""}
+    if not erads:
+        return {}
+    planned = {item.instance.pk for item in plan.students.values() if item.instance is not None}
+    records = dict(
+        Student.objects.filter(erad_number__in=erads).exclude(pk__in=planned).values_list("pk", "erad_number")
+    )
+    by_erad: dict[str, list[rules.AwardTerms]] = defaultdict(list)
+    for student_id, awards in award_terms(records).items():
+        by_erad[records[student_id]].extend(awards)
+    return by_erad
 
 
 def _unchanged(item: AwardPlan) -> bool:
@@ -391,22 +451,28 @@ def _award(item: AwardPlan) -> Award:
 
 
 def _terms(item: AwardPlan, own: rules.AwardTerms | None) -> rules.AwardTerms:
-    return award_terms_of(_award(item), own.suspensions if own else (), award_id=_award_id(item))
+    return award_terms_of(
+        _award(item),
+        own.suspensions if own else (),
+        award_id=_award_id(item),
+        amount_changes=own.amount_changes if own else (),
+    )
 
 
-def _rule_defaults() -> dict[str, Callable[[date], tuple[int, int]]]:
-    """Program code → function giving the rule's amounts on a start date (one query)."""
+def _rule_defaults() -> dict[str, Callable[[date], tuple[int, int] | None]]:
+    """Program code → function giving the rule's amounts on a start date (one query); None
+    before the program's first rule version."""
     versions: dict[str, list[StipendRule]] = defaultdict(list)
     for rule in StipendRule.objects.select_related("program").order_by("effective_from"):
         versions[rule.program.code].append(rule)
 
-    def make(rules_of: list[StipendRule]) -> Callable[[date], tuple[int, int]]:
-        def amounts(day: date) -> tuple[int, int]:
-            current = rules_of[0]
+    def make(rules_of: list[StipendRule]) -> Callable[[date], tuple[int, int] | None]:
+        def amounts(day: date) -> tuple[int, int] | None:
+            current = None
             for rule in rules_of:
                 if rule.effective_from <= day:
                     current = rule
-            return current.annual_living_cost, current.annual_research_cost
+            return None if current is None else (current.annual_living_cost, current.annual_research_cost)
 
         return amounts
 

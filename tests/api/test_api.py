@@ -46,7 +46,7 @@ def ministry_key(reference):
 STUDENT = {"student_number": "API001", "field": "engineering", "entry_date": "2025-04-01", "family_name": "山田"}
 
 
-def test_keys_are_stored_hashed_and_can_be_revoked(write_a):
+def test_keys_are_stored_hashed_and_can_be_revoked(shared_cache, write_a, django_capture_on_commit_callbacks):
     key = ApiKey.objects.get(name="A write")
     secret = write_a.split("_", 2)[2]  # the secret itself may hold "_" (URL-safe base64)
     assert secret
@@ -62,18 +62,19 @@ def test_keys_are_stored_hashed_and_can_be_revoked(write_a):
         assert client_with(write_a).get("/api/v1/students/").status_code == 200
     assert not [q for q in queries.captured_queries if "students_apikey" in q["sql"]]
     # ...and a revoked key is refused from the next request on.
-    api_key_revoke(key=key, acting_user=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        api_key_revoke(key=key, acting_user=None)
     response = client_with(write_a).get("/api/v1/students/")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
 
 
 def test_create_api_key_command(reference, university_a, capsys):
-    call_command("create_api_key", "--university-id", str(university_a.pk), "--scope", "write")
+    call_command("create_api_key", "--university-id", str(university_a.pk), "--scope", "write", "--system")
     secret = capsys.readouterr().out.strip()
     assert secret.startswith("phd_")
     assert client_with(secret).get("/api/v1/programs/").status_code == 200
-    call_command("create_api_key", "--ministry")
+    call_command("create_api_key", "--ministry", "--system")
     assert ApiKey.objects.filter(scope="ministry").count() == 1
 
 
@@ -83,6 +84,7 @@ def test_programs_and_universities(read_a):
     assert [p["code"] for p in programs] == [
         "SPRING",
         "BOOST",
+        "FELLOWSHIP",
         "JSPS_DC1",
         "JSPS_DC2",
         "JSPS_PD",
@@ -111,7 +113,9 @@ def test_create_read_update_delete_student(write_a):
     stale = client.patch(f"/api/v1/students/{student_id}/", {"family_name": "鈴木"}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 412
     assert Student.objects.get().family_name == "佐藤"
-    assert client.delete(f"/api/v1/students/{student_id}/").status_code == 204
+    assert client.delete(f"/api/v1/students/{student_id}/").status_code == 428  # Ref: #12: say which version
+    etag = client.get(f"/api/v1/students/{student_id}/")["ETag"]
+    assert client.delete(f"/api/v1/students/{student_id}/", HTTP_IF_MATCH=etag).status_code == 204
     assert not Student.objects.exists()
 
 
@@ -273,7 +277,12 @@ def test_sync_with_bulk_then_updated_since(write_a):
 def test_headcount_for_university_and_nation(ministry_key, population):
     stats = client_with(ministry_key).get("/api/v1/stats/headcount/", {"fiscal_year": 2025, "floor": 1_800_000}).json()
     assert (stats["fiscal_year"], stats["floor"], stats["target"], stats["headcount"]) == (2025, 1_800_000, 22_500, 4)
-    assert stats["by_program"] == {"SPRING": 3, "JSPS_DC1": 1}
+    # ?floor=1800000 is the floor in force: the same breakdown as the default (s5 to EMERGENT_RA).
+    assert stats["by_program"] == {"SPRING": 2, "JSPS_DC1": 1, "EMERGENT_RA": 1}
+    assert (
+        client_with(ministry_key).get("/api/v1/stats/headcount/", {"fiscal_year": 2025}).json()["by_program"]
+        == (stats["by_program"])
+    )
     assert stats["gross_awards"]["JSPS_PD"] == 1
     key_a = api_key_create(name="pop A", scope="read", university=population["a"], acting_user=None)[1]
     own = client_with(key_a).get("/api/v1/stats/headcount/", {"fiscal_year": 2025}).json()
@@ -333,7 +342,8 @@ def test_docs_and_schema_are_served_without_a_cdn(client, staff_a):
     # for "cdn" in the page: the page embeds a random CSRF token that may spell it.)
     assets = re.findall(r'(?:src|href)="([^"]+)"', docs)
     assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
-    assert all(a.startswith("/static/") for a in assets)
+    # The init script is the page's own ?script address (SpectacularSwaggerSplitView), for the CSP.
+    assert all(a.startswith(("/static/", "/api/v1/docs/?")) for a in assets)
     assert not re.search(r"https?://", docs)
 
 

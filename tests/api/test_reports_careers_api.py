@@ -100,7 +100,8 @@ def test_careers_through_the_api(keys, university_a, university_b):
     assert client_with(keys["other"]).get(f"/api/v1/careers/{career['id']}/").status_code == 404
     assert client_with(keys["other"]).get("/api/v1/careers/").json()["results"] == []
     assert client_with(keys["read"]).delete(f"/api/v1/careers/{career['id']}/").status_code == 403
-    assert client.delete(f"/api/v1/careers/{career['id']}/").status_code == 204
+    assert client.delete(f"/api/v1/careers/{career['id']}/", HTTP_IF_MATCH='"careeroutcome-0-v0"').status_code == 412
+    assert client.delete(f"/api/v1/careers/{career['id']}/", HTTP_IF_MATCH="*").status_code == 204
     assert not CareerOutcome.objects.exists()
 
 

@@ -6,7 +6,7 @@
 | s2      | A          | DC1 ¥2,400,000 (international)           | yes |
 | s3      | A          | EMERGENT_RA ¥1,200,000 alone             | no |
 | s4      | A          | SPRING ¥1,799,999                        | no: one yen short |
-| s5      | B          | EMERGENT_RA ¥1,000,000 + SPRING ¥1,200,000 | yes, attributed SPRING; holds two supports |
+| s5      | B          | EMERGENT_RA ¥1,000,000 + SPRING ¥1,200,000 | yes, attributed EMERGENT_RA (¥1,000,000 in the FY against SPRING's ¥600,000 from October); holds two supports |
 | s6, s7  | A then B   | SPRING, same e-Rad number (a transfer)   | at both universities, once nationally |
 | s8      | B          | JSPS_PD ¥4,344,000 (completed)           | never: postdoctoral |
 | s9      | A          | SPRING suspended the whole fiscal year   | no |

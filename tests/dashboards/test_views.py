@@ -33,8 +33,9 @@ def test_national_page_shows_the_figures(ministry_client):
     assert tables["summary"].rows[2][1] == 4
     assert tables["summary"].rows[3][1] == 22_500
     assert tables["summary"].rows[4][1] == "0.0%"
-    programs = {row[0]: row[1:3] for row in tables["programs"].rows}
-    assert programs["SPRING"] == [3, 6]
+    programs = {row[0]: row[2:4] for row in tables["programs"].rows}
+    assert programs["SPRING"] == [2, 6]  # s5 is attributed to EMERGENT_RA (largest amount in the FY)
+    assert programs["EMERGENT_RA"] == [1, 2]
     assert programs["JSPS_PD"] == ["", 1]
 
 
@@ -67,11 +68,20 @@ def test_floor_control_recounts_the_page(ministry_client):
     assert tables["summary"].rows[2][1] == 1
 
 
-def test_bad_floor_is_refused_with_a_message(ministry_client):
-    response = ministry_client.get("/dashboards/", {"fiscal_year": FY, "floor": -5})
-    assert response.status_code == 200
+@pytest.mark.parametrize("floor", [-5, 0])
+def test_bad_floor_is_refused_with_a_message(ministry_client, floor):
+    # DOMAIN.md (What-if floor): X ≥ ¥1. A refused floor answers 400 with the form's message.
+    response = ministry_client.get("/dashboards/", {"fiscal_year": FY, "floor": floor})
+    assert response.status_code == 400
     assert response.context["form"].errors["floor"]
     assert response.context["scope"].floor is None
+
+
+@pytest.mark.parametrize("floor", [-5, 0])
+def test_headcount_api_refuses_a_floor_below_one_yen(ministry_client, floor):
+    response = ministry_client.get("/api/v1/stats/headcount/", {"fiscal_year": FY, "floor": floor})
+    assert response.status_code == 400
+    assert "floor" in str(response.json())
 
 
 def test_unknown_csv_table_is_404(ministry_client):

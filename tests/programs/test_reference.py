@@ -18,7 +18,7 @@ def test_load_reference_is_idempotent():
     first = counts()
     call_command("load_reference", stdout=io.StringIO())
     assert counts() == first
-    assert first[0] == 8
+    assert first[0] == 9
 
 
 @pytest.mark.parametrize(
@@ -26,6 +26,7 @@ def test_load_reference_is_idempotent():
     [
         ("SPRING", 1_800_000, 3, "doctoral", True),
         ("BOOST", 3_600_000, 3, "doctoral", True),
+        ("FELLOWSHIP", 1_800_000, 3, "doctoral", True),
         ("JSPS_DC1", 2_400_000, 3, "doctoral", True),
         ("JSPS_DC2", 2_400_000, 2, "doctoral", True),
         ("JSPS_PD", 4_344_000, 3, "postdoctoral", False),
@@ -83,11 +84,18 @@ def test_universities_from_the_seeds(reference):
     assert University.objects.filter(national_group=6).count() == 4
 
 
-def test_admin_lists_the_eight_programs_with_amounts(reference, admin_client):
+def test_admin_lists_the_nine_programs_with_amounts(reference, admin_client):
     response = admin_client.get("/admin/programs/program/")
     body = response.content.decode()
     assert response.status_code == 200
-    for code in ("SPRING", "BOOST", "JSPS_DC1", "JSPS_DC2", "JSPS_PD", "JSPS_RPD", "JSPS_CPD", "EMERGENT_RA"):
+    for code in ("SPRING", "BOOST", "FELLOWSHIP", "JSPS_DC1", "JSPS_DC2", "JSPS_PD", "JSPS_RPD", "JSPS_CPD", "EMERGENT_RA"):
         assert code in body
     assert "¥4,344,000" in body
     assert "¥5,352,000" in body
+
+
+def test_fellowship_rule_is_the_floor_the_program_requires_from_fy2021(reference):
+    rule = StipendRule.objects.get(program__code="FELLOWSHIP")
+    assert (str(rule.effective_from), rule.annual_living_cost) == ("2021-04-01", 1_800_000)
+    assert "下限" in rule.note
+    assert "FY2021〜FY2023" in rule.note

@@ -164,7 +164,9 @@ def test_two_awards_of_one_student_add_up_and_attribute_to_the_largest():
     outcome = rules.year_outcome([ra, spring], 2024, FLOOR)
     assert outcome.counts is True
     assert outcome.peak_rate == 2_200_000
-    assert outcome.program == "SPRING"
+    # "the largest living-cost amount within that FY": RA pays 12 × 1,000,000 / 12 = ¥1,000,000,
+    # SPRING 6 × 1,200,000 / 12 = ¥600,000 (a larger annual rate is not a larger amount).
+    assert outcome.program == "EMERGENT_RA"
     assert outcome.qualifying_months == 6
     assert rules.national_breakdown([outcome]).total == 1
 

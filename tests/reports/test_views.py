@@ -4,6 +4,7 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+from django.conf import settings
 from openpyxl import load_workbook
 
 from careers.models import CareerOutcome
@@ -82,7 +83,9 @@ def test_print_page_and_xlsx_carry_the_figures(client, people, university_a, awa
     url = client.post("/students/reports/prepare/", {"program": "SPRING", "fiscal_year": 2025})["Location"]
     printed = client.get(url + "print/").content.decode()
     assert "実績報告書" in printed
-    assert "size: A4" in printed
+    # The A4 layout is a stylesheet of its own (the CSP refuses inline styles). Ref: #12
+    assert "/static/css/report-print.css" in printed
+    assert "size: A4" in (settings.BASE_DIR / "static" / "css" / "report-print.css").read_text()
     assert "令和7年度" in printed
     sheet = load_workbook(io.BytesIO(client.get(url + "report.xlsx").content)).active
     values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)}

@@ -100,7 +100,8 @@ def _by_api(api, student, award):
     if existing is None:
         response = api.post("/api/v1/awards/", {**award, "student": student.pk}, format="json")
     else:
-        response = api.patch(f"/api/v1/awards/{existing.pk}/", award, format="json")
+        etag = api.get(f"/api/v1/awards/{existing.pk}/")["ETag"]
+        response = api.patch(f"/api/v1/awards/{existing.pk}/", award, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 400, response.content
     return _normalised((e["field"], e["code"]) for e in response.json()["errors"])
 

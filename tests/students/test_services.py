@@ -108,7 +108,7 @@ def test_end_before_start_refused(student, staff_a):
             end_date=date(2024, 3, 31),
             acting_user=staff_a,
         )
-    assert errors_of(excinfo)["end_date"] == ["終了日が開始日より前です。 / The end date is before the start date."]
+    assert errors_of(excinfo)["end_date"] == ["終了日が開始日より前です。"]
     assert not Award.objects.exists()
 
 

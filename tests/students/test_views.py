@@ -223,11 +223,3 @@ def test_program_defaults_for_the_form(client, staff_a, reference):
         "term_years": 3,
         "is_postdoctoral": False,
     }
-
-
-def test_login_is_throttled_after_five_failures(client, staff_a):
-    for _ in range(5):
-        assert client.post("/accounts/login/", {"username": "staff_a", "password": "wrong"}).status_code == 200
-    response = client.post("/accounts/login/", {"username": "staff_a", "password": "pass-for-tests-1"})
-    assert response.status_code == 429
-    assert "15分" in response.content.decode()

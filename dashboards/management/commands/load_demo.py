@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from careers.demo import demo_careers
+from enrolment.demo import demo_enrolment
 from programs import rules
 from programs.models import Program
 from reports.demo import demo_reports
@@ -19,7 +20,7 @@ DEMO_ACCOUNTS = [
     ("admin", Membership.Role.ADMINISTRATOR, None, [], True),
     ("staff", Membership.Role.UNIVERSITY_STAFF, "東京大学", [], False),  # certifies reports
     ("staff_kyoto", Membership.Role.UNIVERSITY_STAFF, "京都大学", [], False),
-    ("officer", Membership.Role.PROGRAM_OFFICER, None, ["SPRING", "BOOST", "EMERGENT_RA"], False),
+    ("officer", Membership.Role.PROGRAM_OFFICER, None, ["SPRING", "BOOST", "FELLOWSHIP", "EMERGENT_RA"], False),
     (
         "officer_jsps",
         Membership.Role.PROGRAM_OFFICER,
@@ -60,7 +61,11 @@ class Command(BaseCommand):
             demo_history(today=today)
             careers = demo_careers(today=today, rng=rng)
             reports = demo_reports(today=today, rng=rng)
-            self.stdout.write(f"Synthetic history: {careers:,} career records, {reports:,} reports.")
+            statistics = demo_enrolment(last_year=rules.fiscal_year(today) - 1, rng=rng)
+            self.stdout.write(
+                f"Synthetic history: {careers:,} career records, {reports:,} reports, "
+                f"{statistics:,} enrolment statistics rows."
+            )
             self.stdout.write(
                 f"Synthetic data: {size.students:,} students, {size.awards:,} awards "
                 f"at {size.universities:,} universities (FY2021–FY{last}, scale {scale})."

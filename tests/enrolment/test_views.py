@@ -1,0 +1,227 @@
+"""Pages: the staff's own rows (form, upload), the ministry's coverage and indicator, the
+drill-down with its what-if, locking, published snapshots, CSV and XLSX of every table."""
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from enrolment import rules, services
+from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
+from tests.enrolment.factories import values
+from tests.factories import StudentFactory, UniversityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_add_a_row_and_a_bad_one_is_refused_with_its_reason(client, staff_a, university_a):
+    client.force_login(staff_a)
+    assert client.get("/enrolment/").status_code == 200
+    bad = client.post("/enrolment/", {**values(entrants=-2), "standard_term_years": 3})
+    assert bad.status_code == 200
+    assert "0以上100,000以下の整数で入力してください。" in bad.content.decode()
+    assert not EnrolmentStatistic.objects.exists()
+    good = client.post("/enrolment/", values())
+    assert good.status_code == 302
+    row = EnrolmentStatistic.objects.get()
+    assert row.university == university_a
+    edited = client.post(f"/enrolment/statistics/{row.pk}/edit/", {**values(enrolled=101), "version": 1})
+    assert edited.status_code == 302
+    row.refresh_from_db()
+    assert (row.enrolled, row.version) == (101, 2)
+
+
+def test_staff_upload_page_lists_bad_rows(client, staff_a):
+    client.force_login(staff_a)
+    header = ",".join(services.headers())
+    content = f"{header}\n2024,astrology,30,28,20,5,6,95,25,18,3\n".encode()
+    response = client.post("/enrolment/upload/", {"file": io.BytesIO(content)}, format="multipart")
+    assert "不明な学系です: astrology" in response.content.decode()
+    assert not EnrolmentStatistic.objects.exists()
+    content = f"{header}\n2024,engineering,30,28,20,5,6,95,25,18,3\n".encode()
+    upload = io.BytesIO(content)
+    upload.name = "s.csv"
+    client.post("/enrolment/upload/", {"file": upload})
+    assert EnrolmentStatistic.objects.count() == 1
+
+
+def test_national_pages_are_refused_to_staff_and_the_form_to_the_ministry(client, staff_a, ministry_viewer):
+    client.force_login(staff_a)
+    assert client.get("/enrolment/national/").status_code == 403
+    client.force_login(ministry_viewer)
+    assert client.get("/enrolment/").status_code == 403
+    assert client.get("/enrolment/national/").status_code == 200
+
+
+def test_coverage_counts_over_reported_enrolled(client, population, ministry_viewer):
+    # given: FY2025 counted: nationally 4 (s6/s7 once), at 甲 3, at 乙 2 (see population)
+    a, b = population["a"], population["b"]
+    for university, field, enrolled in (
+        (a, "engineering", 10),
+        (a, "science", 5),
+        (b, "engineering", 4),
+        (b, "humanities", 6),
+    ):
+        services.statistic_create(
+            university=university,
+            acting_user=None,
+            **values(fiscal_year=2025, field=field, enrolled=enrolled, completions_within_term=3, degrees_conferred=3),
+        )
+    client.force_login(ministry_viewer)
+    # when
+    response = client.get("/enrolment/national/", {"fiscal_year": 2025})
+    tables = response.context["tables"]
+    # then: 4 / 25 = 16.0%, 13.9 points below 30%, 5.9 above 10.1%
+    assert tables["coverage"].rows == [["FY2025 (R7)", 4, 25, "16.0%", -14.0, 5.9]]
+    by_university = {row[1]: row[2:5] for row in tables["coverage_universities"].rows}
+    assert by_university == {"甲大学": [3, 15, "20.0%"], "乙大学": [2, 10, "20.0%"]}
+    by_field = {row[0]: row[1:4] for row in tables["coverage_fields"].rows}
+    assert by_field["工学系"] == [2, 14, "14.3%"]
+    assert by_field["人文科学系"] == [1, 6, "16.7%"]
+    csv = client.get("/enrolment/national/", {"fiscal_year": 2025, "format": "csv", "table": "coverage_fields"})
+    assert csv["Content-Type"].startswith("text/csv")
+    assert "工学系,2,14,14.3%" in csv.content.decode("utf-8-sig")
+    xlsx = client.get("/enrolment/national/", {"fiscal_year": 2025, "format": "xlsx", "table": "coverage"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [c.value for c in sheet[2]] == ["FY2025 (R7)", 4, 25, "16.0%", -14.0, 5.9]
+
+
+def _report_window(university, staff, *, completions):
+    """FY2018–FY2022 engineering rows (term 3): the FY2020–FY2022 window with its cohorts."""
+    for year in range(2018, 2023):
+        services.statistic_create(
+            university=university,
+            acting_user=staff,
+            **values(
+                fiscal_year=year,
+                admission_capacity=10,
+                entrants=10,
+                entrants_from_masters=5,
+                entrants_working_adults=1,
+                entrants_international=1,
+                enrolled=30,
+                degrees_conferred=9,
+                completions_within_term=completions,
+            ),
+        )
+
+
+@pytest.fixture
+def group_one(university_a, staff_a):
+    """Three national universities of group ① with on-time completions 4, 6 and 8 a year."""
+    b = UniversityFactory(name_ja="丙大学")
+    c = UniversityFactory(name_ja="丁大学")
+    _report_window(university_a, staff_a, completions=4)
+    _report_window(b, None, completions=6)
+    _report_window(c, None, completions=8)
+    return university_a, b, c
+
+
+def test_indicator_table_ranks_and_bands_the_group(client, group_one, ministry_viewer):
+    client.force_login(ministry_viewer)
+    response = client.get("/enrolment/national/", {"first_year": 2020})
+    rows = {row[1]: row[3:] for row in response.context["tables"]["indicator"].rows}
+    # ratio 1 is 27/30 everywhere (→ 50); ratio 2: 12/30, 18/30, 24/30 → 37.75, 50, 62.25
+    assert rows["丁大学"] == ["50.00", "62.25", "56.12", "1 / 3", "110%"]
+    assert rows["丙大学"] == ["50.00", "50.00", "50.00", "2 / 3", "90%"]
+    assert rows["甲大学"] == ["50.00", "37.75", "43.88", "3 / 3", "75%"]
+    xlsx = client.get("/enrolment/national/", {"first_year": 2020, "format": "xlsx", "table": "indicator"})
+    assert load_workbook(io.BytesIO(xlsx.content)).active.max_row == 4
+
+
+def test_own_staff_see_their_position_and_a_what_if(client, group_one, staff_a):
+    a, _b, _c = group_one
+    client.force_login(staff_a)
+    page = client.get(f"/enrolment/universities/{a.pk}/", {"first_year": 2020})
+    assert page.status_code == 200
+    assert (page.context["result"].rank, page.context["result"].rate) == (3, 75)
+    fields = page.context["tables"]["indicator_fields"].rows
+    assert fields[0][:4] == ["工学系", "FY2018 (R0)、FY2019 (R1)、FY2020 (R2)", 27, 30]
+    # +12 on-time completions in FY2022: 24/30, equal to 丁's → both share 1st place
+    what_if = client.get(f"/enrolment/universities/{a.pk}/", {"first_year": 2020, "field": "engineering", "extra": 12})
+    assert (what_if.context["what_if"].rank, what_if.context["what_if"].rate) == (1, 110)
+    assert "配分率 110%" in what_if.content.decode()
+
+
+def test_another_universitys_staff_get_404_and_officers_lock_a_year(client, group_one, staff_b, program_officer):
+    a, _b, _c = group_one
+    client.force_login(staff_b)
+    assert client.get(f"/enrolment/universities/{a.pk}/").status_code == 404
+    assert (
+        client.post(f"/enrolment/universities/{a.pk}/lock/", {"fiscal_year": 2022, "action": "lock"}).status_code == 404
+    )
+    client.force_login(program_officer)
+    assert (
+        client.post(f"/enrolment/universities/{a.pk}/lock/", {"fiscal_year": 2022, "action": "lock"}).status_code == 302
+    )
+    assert EnrolmentYearLock.objects.filter(university=a, fiscal_year=2022).exists()
+
+
+def test_staff_cannot_lock_their_own_year(client, group_one, staff_a):
+    a, _b, _c = group_one
+    client.force_login(staff_a)
+    assert (
+        client.post(f"/enrolment/universities/{a.pk}/lock/", {"fiscal_year": 2022, "action": "lock"}).status_code == 403
+    )
+
+
+def test_a_published_snapshot_stays_as_published_and_recomputes_from_its_inputs(client, group_one, program_officer):
+    a, _b, _c = group_one
+    client.force_login(program_officer)
+    response = client.post("/enrolment/snapshots/", {"first_year": 2020})
+    snapshot = IndicatorSnapshot.objects.get()
+    assert response.url == f"/enrolment/snapshots/{snapshot.pk}/"
+    before = client.get(response.url).context["table"].rows
+    # a later correction changes the live table, not the published one
+    row = EnrolmentStatistic.objects.get(university=a, fiscal_year=2022)
+    services.statistic_update(statistic=row, acting_user=None, completions_within_term=9)
+    assert client.get(response.url).context["table"].rows == before
+    stored = [rules.StatisticRow(**r) for r in snapshot.rows]
+    infos = {r["university"]: rules.UniversityInfo(r["group"], r["designated"]) for r in snapshot.results}
+    again = {r.university: (r.rank, r.rate) for r in rules.degree_indicator(stored, infos, 2020)}
+    assert again == {r["university"]: (r["rank"], r["rate"]) for r in snapshot.results}
+
+
+def test_product_figures_beside_reported_ones_flag_differences(client, staff_a, university_a):
+    services.statistic_create(
+        university=university_a,
+        acting_user=staff_a,
+        **values(fiscal_year=2024, enrolled=1, completions_within_term=0, degrees_conferred=0),
+    )
+    for number in ("X1", "X2"):
+        StudentFactory(university=university_a, student_number=number, entry_date=date(2023, 4, 1))
+    client.force_login(staff_a)
+    table = client.get("/enrolment/", {"fiscal_year": 2024}).context["own"]
+    assert table.rows == [["工学系", 1, 2, 28, 0, 0, 0, "要確認: 在籍者数"]]
+    csv = client.get("/enrolment/", {"fiscal_year": 2024, "format": "csv", "table": "own_figures"})
+    assert "工学系,1,2,28,0,0,0,要確認: 在籍者数" in csv.content.decode("utf-8-sig")
+
+
+def test_templates_and_exports_download(client, staff_a, university_a):
+    client.force_login(staff_a)
+    assert client.get("/enrolment/template.xlsx").status_code == 200
+    assert client.get("/enrolment/template.csv").content.decode("utf-8-sig").startswith("年度,学系,入学定員")
+    assert client.get("/enrolment/export.pdf").status_code == 404
+
+
+def test_pages_in_english(client, group_one, ministry_viewer, settings):
+    client.force_login(ministry_viewer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/enrolment/national/", {"first_year": 2020})
+    page = response.content.decode()
+    assert "Coverage by field" in page
+    assert "Allocation rate" in page
+    assert "The aim is about 30%; the FY2018 baseline was 10.1%." in page
+
+
+def test_national_page_costs_the_same_queries_for_more_universities(
+    client, group_one, ministry_viewer, django_assert_max_num_queries
+):
+    client.force_login(ministry_viewer)
+    with django_assert_max_num_queries(20) as few:
+        client.get("/enrolment/national/", {"first_year": 2020, "fiscal_year": 2022})
+    for n in range(3):
+        _report_window(UniversityFactory(name_ja=f"追加大学{n}"), None, completions=5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/enrolment/national/", {"first_year": 2020, "fiscal_year": 2022})
