@@ -28,7 +28,7 @@ class HeadcountApi(APIView):
             "Headcount",
             {
                 "fiscal_year": serializers.IntegerField(),
-                "floor": serializers.IntegerField(),
+                "floor": serializers.IntegerField(allow_null=True),  # none in force before the first floor
                 "target": serializers.IntegerField(allow_null=True),
                 "headcount": serializers.IntegerField(),
                 "scope": serializers.CharField(),
