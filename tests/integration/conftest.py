@@ -24,14 +24,29 @@ def _require_redis() -> None:
         pytest.skip(message)
 
 
+def reset_celery_caches() -> None:
+    """Forget the result backend and broker connections the app built under the settings it had.
+
+    An eager task run earlier in the same process (the suite runs in one) leaves the app holding
+    a disabled result backend and a producer pool for no broker; after the settings change the
+    worker's results would be unreadable ("No result backend is configured") and its tasks unsent.
+    """
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_worker_on_redis(transactional_db):
     _require_redis()
     redis.Redis.from_url(REDIS_URL).flushdb()
     saved = {key: app.conf.get(key) for key in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
+    reset_celery_caches()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
             yield worker
     finally:
         app.conf.update(saved)
+        reset_celery_caches()

@@ -25,6 +25,7 @@ from phdsupport.celery import app
 from students import uploads
 from students.models import Award, Student, UploadJob
 from tests.factories import UniversityFactory, user_with_role
+from tests.integration.conftest import reset_celery_caches
 from tests.integration.test_upload_worker import big_file
 
 pytestmark = pytest.mark.integration
@@ -49,8 +50,7 @@ def _use_broker(url: str | None, eager: bool) -> None:
     app.conf.update(broker_url=url, result_backend=url, task_always_eager=eager)
     if app._pool is not None:
         app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
+    reset_celery_caches()
 
 
 def _test_database_url() -> str:
