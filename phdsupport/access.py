@@ -114,6 +114,34 @@ def is_officer_of(user: Any, program_id: int) -> bool:
     return role == Role.ADMINISTRATOR or (role == Role.PROGRAM_OFFICER and program_id in officer_program_ids(user))
 
 
+def is_university_lead(user: Any) -> bool:
+    """A university's lead staff: its staff holding the certifying flag (Membership.can_certify),
+    the people who answer for the university's records. They see who at their university read a
+    student's record, and (issue #17) manage their university's accounts."""
+    grant = grant_of(user)
+    return grant.role == Role.UNIVERSITY_STAFF and grant.can_certify and grant.university_id is not None
+
+
+def read_log_scope(user: Any) -> tuple[bool, int | None]:
+    """Who may search the access log of personal data, and how far: (allowed, university).
+
+    An administrator searches everything (university None); a university's lead staff only the
+    reads of their own university's students by their own university's people; nobody else.
+    """
+    if is_administrator(user):
+        return True, None
+    if is_university_lead(user):
+        return True, grant_of(user).university_id
+    return False, None
+
+
+def require_read_log(user: Any) -> int | None:
+    allowed, university_id = read_log_scope(user)
+    if not allowed:
+        raise PermissionDenied
+    return university_id
+
+
 def can_manage_deadlines(user: Any) -> bool:
     return role_of(user) in (Role.PROGRAM_OFFICER, Role.ADMINISTRATOR)
 
@@ -129,6 +157,7 @@ def navigation(request: Any) -> dict[str, Any]:
             "staff_university_id": grant.university_id if grant.role == Role.UNIVERSITY_STAFF else None,
             "national": grant.role in NATIONAL_ROLES,
             "admin_site": bool(getattr(user, "is_staff", False)),
+            "read_log": read_log_scope(user)[0],
         }
     }
 

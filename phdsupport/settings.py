@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "reports",
     "careers",
     "enrolment",
+    "accounts",
     "dashboards",
 ]
 
@@ -92,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Records the reads of personal data a view declared, before the response leaves (#17).
+    "accounts.middleware.PersonalDataReadMiddleware",
     "phdsupport.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -238,6 +241,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # CELERY_BROKER_TRANSPORT_OPTIONS (the visibility timeout): with the upload jobs' heartbeat below.
 CELERY_TIMEZONE = TIME_ZONE
+# The access log of personal data (accounts.PersonalDataRead) keeps this many days of reads;
+# beat purges older rows daily.
+PERSONAL_DATA_READ_RETENTION_DAYS = env_int("PERSONAL_DATA_READ_RETENTION_DAYS", 3 * 365)
 CELERY_BEAT_SCHEDULE = {
     "nightly-facts-rebuild": {
         "task": "students.tasks.facts_rebuild_task",
@@ -253,6 +259,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("REMINDER_INTERVAL_SECONDS", 24 * 3600),
     },
     # Answers kept for Idempotency-Key replays are forgotten after IDEMPOTENCY_TTL_HOURS.
+    "daily-personal-data-reads-purge": {
+        "task": "accounts.tasks.personal_data_reads_purge_task",
+        "schedule": 24 * 3600,
+    },
     "hourly-idempotency-purge": {
         "task": "students.tasks.idempotency_records_purge_task",
         "schedule": 3600,

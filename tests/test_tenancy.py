@@ -81,6 +81,7 @@ def objects_of_a(reference, university_a, staff_a):
         "api:report-submit": report.pk,
         "api:career-detail": career.pk,
         "students:detail": student.pk,
+        "accounts:student_reads": student.pk,
         "students:edit": student.pk,
         "students:award_create": student.pk,
         "students:award": award.pk,
