@@ -1,4 +1,15 @@
+from urllib.parse import urlencode
+
+import django_otp
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from accounts import second_factor
 from accounts.services import personal_data_reads_record
+from phdsupport import access
+from phdsupport.api.errors import PROBLEM_JSON
 from phdsupport.personal_data import noted_reads
 
 
@@ -18,3 +29,48 @@ class PersonalDataReadMiddleware:
         if notes and response.status_code < 400:
             personal_data_reads_record(request=request, notes=notes)
         return response
+
+
+NO_SECOND_FACTOR_SESSION_KEY = "accounts_no_second_factor"
+
+
+class SecondFactorMiddleware:
+    """Sends a signed-in person who has not passed their second factor to pass it (or, for a role
+    that must have one, to enrol one) before any other page; the API answers 403 instead.
+
+    Runs after django-otp's OTPMiddleware, which tells whether this session passed. A remembered
+    browser (accounts.second_factor) passes on its own until its cookie expires.
+    """
+
+    OPEN_PREFIXES = ("/accounts/second-factor/", "/accounts/logout/", "/accounts/login/", "/i18n/", "/static/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        answer = self.refusal(request)
+        return answer if answer is not None else self.get_response(request)
+
+    def refusal(self, request):
+        user = request.user
+        if not user.is_authenticated or user.is_verified() or request.path_info.startswith(self.OPEN_PREFIXES):
+            return None
+        required = access.needs_second_factor(user)
+        # Staff without an authenticator are asked nothing; the session remembers that it looked,
+        # so their pages cost no query for it (enrolling passes the factor in the same session).
+        if not required and request.session.get(NO_SECOND_FACTOR_SESSION_KEY):
+            return None
+        enrolled = second_factor.has_second_factor(user)
+        if not (required or enrolled):
+            request.session[NO_SECOND_FACTOR_SESSION_KEY] = True
+            return None
+        device = second_factor.remembered_device(user=user, value=request.COOKIES.get(second_factor.REMEMBER_COOKIE))
+        if device is not None:
+            django_otp.login(request, device)
+            return None
+        if request.path_info.startswith("/api/"):
+            message = gettext("二段階認証を済ませてから利用してください。")
+            body = {"type": "about:blank", "title": "Forbidden", "status": 403, "detail": message, "errors": []}
+            return JsonResponse(body, status=403, content_type=PROBLEM_JSON)
+        target = "accounts:second_factor_verify" if enrolled else "accounts:second_factor_setup"
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

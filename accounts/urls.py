@@ -6,4 +6,8 @@ app_name = "accounts"
 urlpatterns = [
     path("reads/", views.reads, name="reads"),
     path("reads/students/<int:pk>/", views.student_reads, name="student_reads"),
+    path("second-factor/", views.second_factor_home, name="second_factor"),
+    path("second-factor/verify/", views.second_factor_verify, name="second_factor_verify"),
+    path("second-factor/setup/", views.second_factor_setup, name="second_factor_setup"),
+    path("second-factor/recovery-codes/", views.recovery_codes_new, name="recovery_codes_new"),
 ]

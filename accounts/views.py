@@ -1,11 +1,23 @@
 """Pages of the accounts app: who looked at whom (the access log of personal data)."""
 
+from base64 import b32encode
+from urllib.parse import urlencode
+
+import django_otp
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import selectors
-from accounts.forms import ReadSearchForm
+from accounts import second_factor, selectors
+from accounts.forms import EnrolmentForm, ReadSearchForm, SecondFactorForm
 from phdsupport import access
 from students.models import Student
 
@@ -59,3 +71,102 @@ def student_panel_context(request, student) -> dict:
         "allowed": True,
         "reads": selectors.student_read_summary(university_id=university_id, student_id=student.pk),
     }
+
+
+# --- Second factor -------------------------------------------------------------------------
+
+WRONG_CODE = _("コードが正しくありません。もう一度入力してください。")
+WAIT = _("コードの誤りが続いたため、しばらく受け付けません。少し待ってから入力してください。")
+ENROLMENT_SESSION_KEY = "accounts_totp_enrolment"
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
+@login_required
+def second_factor_home(request):
+    """What the person has enrolled, and how many recovery codes are left."""
+    recovery = StaticDevice.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "accounts/second_factor.html",
+        {
+            "enrolled": second_factor.has_second_factor(request.user),
+            "required": access.needs_second_factor(request.user),
+            "recovery_left": recovery.token_set.count() if recovery else 0,
+        },
+    )
+
+
+@login_required
+def second_factor_verify(request):
+    if not second_factor.has_second_factor(request.user):
+        return redirect(f"{reverse('accounts:second_factor_setup')}?{urlencode({'next': _next_url(request)})}")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        waiting = second_factor.throttled(user=request.user)
+        device = second_factor.verify(user=request.user, token=form.cleaned_data["token"])
+        if device is not None:
+            django_otp.login(request, device)
+            response = redirect(_next_url(request))
+            if form.cleaned_data["remember"]:
+                response.set_cookie(
+                    second_factor.REMEMBER_COOKIE,
+                    second_factor.remember_cookie_value(user=request.user, device=device),
+                    max_age=settings.OTP_REMEMBER_DAYS * 24 * 3600,
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+            return response
+        form.add_error("token", WAIT if waiting else WRONG_CODE)
+    return render(request, "accounts/second_factor_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@login_required
+def second_factor_setup(request):
+    """Enrol an authenticator: a QR code drawn by the page, then a code from the app to confirm.
+    Replacing an authenticator needs the session to have passed the current one first."""
+    if second_factor.has_second_factor(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('accounts:second_factor_verify')}?{urlencode({'next': request.get_full_path()})}")
+    device = None
+    if request.method == "POST":
+        device = TOTPDevice.objects.filter(
+            user=request.user, confirmed=False, pk=request.session.get(ENROLMENT_SESSION_KEY)
+        ).first()
+    if device is None:
+        device = second_factor.totp_enrolment_start(user=request.user)
+        request.session[ENROLMENT_SESSION_KEY] = device.pk
+        form = EnrolmentForm()
+    else:
+        form = EnrolmentForm(request.POST)
+        if form.is_valid():
+            codes = second_factor.totp_enrolment_confirm(user=request.user, device=device, token=form.cleaned_data["token"])
+            if codes is not None:
+                django_otp.login(request, device)
+                request.session.pop(ENROLMENT_SESSION_KEY, None)
+                return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_url(request)})
+            form.add_error("token", WRONG_CODE)
+    return render(
+        request,
+        "accounts/second_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": mark_safe(second_factor.totp_qr_svg(device)),  # segno draws the address as paths: no text to escape
+            "secret": b32encode(device.bin_key).decode(),
+            "next": _next_url(request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def recovery_codes_new(request):
+    if not request.user.is_verified():
+        return redirect("accounts:second_factor_verify")
+    codes = second_factor.recovery_codes_issue(user=request.user)
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:second_factor")})

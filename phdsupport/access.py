@@ -27,6 +27,9 @@ class Role(models.TextChoices):
 ROW_ROLES = frozenset({Role.UNIVERSITY_STAFF, Role.PROGRAM_OFFICER, Role.ADMINISTRATOR})
 # Who sees the national aggregates.
 NATIONAL_ROLES = frozenset({Role.MINISTRY_VIEWER, Role.PROGRAM_OFFICER, Role.ADMINISTRATOR})
+# Who must pass a second factor before any page (issue #17): the roles that see every university.
+# University staff may enrol one; once they have, they pass it too.
+SECOND_FACTOR_ROLES = frozenset({Role.MINISTRY_VIEWER, Role.PROGRAM_OFFICER, Role.ADMINISTRATOR})
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,11 @@ def grant_of(user: Any) -> Grant:
 
 def role_of(user: Any) -> Role | None:
     return grant_of(user).role
+
+
+def needs_second_factor(user: Any) -> bool:
+    """A signed-in person whose role must pass a second factor (an API key never: it is one)."""
+    return getattr(user, "pk", None) is not None and role_of(user) in SECOND_FACTOR_ROLES
 
 
 def is_administrator(user: Any) -> bool:

@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "phdsupport",
     "programs",
     "students",
@@ -90,7 +93,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ministry, officer and administrator accounts, and anyone who enrolled, pass a second factor (#17).
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Records the reads of personal data a view declared, before the response leaves (#17).
@@ -162,6 +168,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# The second factor (django-otp, accounts.second_factor): the issuer shown in authenticator apps,
+# and how long a browser the person asked to remember skips it.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "phdsupport")
+OTP_REMEMBER_DAYS = env_int("OTP_REMEMBER_DAYS", 30)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
