@@ -1,13 +1,17 @@
+import time
 from urllib.parse import urlencode
 
 import django_otp
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext
 
 from accounts import second_factor
-from accounts.services import personal_data_reads_record
+from accounts.services import SEEN_SESSION_KEY, SIGNED_IN_SESSION_KEY, personal_data_reads_record
 from phdsupport import access
 from phdsupport.api.errors import PROBLEM_JSON
 from phdsupport.personal_data import noted_reads
@@ -74,3 +78,30 @@ class SecondFactorMiddleware:
             return JsonResponse(body, status=403, content_type=PROBLEM_JSON)
         target = "accounts:second_factor_verify" if enrolled else "accounts:second_factor_setup"
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+
+
+class SessionLifetimeMiddleware:
+    """Sessions end after SESSION_COOKIE_AGE idle (SESSION_IDLE_MINUTES) and SESSION_MAX_HOURS
+    after sign-in, whatever the activity (OWASP ASVS V3.3).
+
+    The idle clock is the session row's own expiry: it is saved again, pushing the expiry, at most
+    once a minute of activity, so an ordinary page costs no write. A person whose session ran out
+    is signed out and sent to sign in again.
+    """
+
+    REFRESH_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            session, now = request.session, int(time.time())
+            seen = session.get(SEEN_SESSION_KEY, now)
+            signed_in = session.setdefault(SIGNED_IN_SESSION_KEY, now)
+            if now - seen > settings.SESSION_COOKIE_AGE or now - signed_in > settings.SESSION_MAX_HOURS * 3600:
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+            if SEEN_SESSION_KEY not in session or now - seen >= self.REFRESH_SECONDS:
+                session[SEEN_SESSION_KEY] = now
+        return self.get_response(request)

@@ -86,3 +86,54 @@ class PersonalDataRead(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(APPEND_ONLY)
+
+
+class AccountEvent(models.Model):
+    """A change to a person's account: invited, role changed, deactivated, reactivated; who made
+    it, when, and the role before and after. Written by accounts.services only, never changed."""
+
+    class Kind(models.TextChoices):
+        INVITED = "invited", _("招待")
+        ROLE_CHANGED = "role_changed", _("役割の変更")
+        DEACTIVATED = "deactivated", _("利用停止")
+        REACTIVATED = "reactivated", _("利用再開")
+
+    at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("種類"), max_length=16, choices=Kind.choices)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_events", verbose_name=_("利用者")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("操作した人"),
+    )
+    actor_name = models.CharField(_("操作した人のユーザー名"), max_length=150)
+    before = models.JSONField(_("変更前"), default=dict, blank=True)
+    after = models.JSONField(_("変更後"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("利用者の変更記録")
+        verbose_name_plural = _("利用者の変更記録")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.kind} {self.account_id}"
+
+
+class SignedInSession(models.Model):
+    """A session a person signed in with, so that changing their role or stopping their account
+    ends every one of them (sessions are stored by key, not by person)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ログイン中のセッション")
+        verbose_name_plural = _("ログイン中のセッション")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.session_key[:6]}…"

@@ -5,10 +5,14 @@ from urllib.parse import urlencode
 
 import django_otp
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +20,10 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import second_factor, selectors
-from accounts.forms import EnrolmentForm, ReadSearchForm, SecondFactorForm
+from accounts import second_factor, selectors, services
+from accounts.forms import EnrolmentForm, InviteForm, MembershipForm, ReadSearchForm, SecondFactorForm
 from phdsupport import access
+from students.forms import add_service_errors
 from students.models import Student
 
 PAGE_SIZE = 100
@@ -170,3 +175,111 @@ def recovery_codes_new(request):
         return redirect("accounts:second_factor_verify")
     codes = second_factor.recovery_codes_issue(user=request.user)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:second_factor")})
+
+
+# --- Accounts ------------------------------------------------------------------------------
+
+
+def _accounts_for(user):
+    """The accounts `user` manages (administrators: all; lead staff: their university's staff)."""
+    allowed, university_id = access.account_scope(user)
+    accounts = get_user_model().objects.select_related("membership__university").order_by("username")
+    if not allowed:
+        return accounts.none()
+    if university_id is not None:
+        accounts = accounts.filter(membership__role=access.Role.UNIVERSITY_STAFF, membership__university_id=university_id)
+    return accounts
+
+
+@login_required
+def account_list(request):
+    access.require_account_scope(request.user)
+    waiting = request.GET.get("waiting") == "1"
+    accounts = _accounts_for(request.user)
+    if waiting:
+        accounts = accounts.filter(membership__isnull=True)
+    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/account_list.html", {"page": page, "waiting": waiting})
+
+
+@login_required
+def account_invite(request):
+    access.require_account_scope(request.user)
+    form = InviteForm(request.POST or None, acting_user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = services.account_invite(
+                acting_user=request.user,
+                username=data["username"],
+                email=data["email"],
+                role=data["role"],
+                university=data.get("university"),
+                can_certify=data.get("can_certify", False),
+                programs=data.get("programs") or [],
+                site_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("招待のメールを送りました。"))
+            return redirect("accounts:account", pk=account.pk)
+    return render(request, "accounts/account_invite.html", {"form": form})
+
+
+@login_required
+def account_detail(request, pk):
+    """An account's role, the form to change it, stopping it, and every change made to it."""
+    account = get_object_or_404(_accounts_for(request.user), pk=pk)
+    membership = getattr(account, "membership", None)
+    initial = {
+        "role": membership.role if membership else None,
+        "university": membership.university_id if membership else None,
+        "can_certify": membership.can_certify if membership else False,
+        "programs": list(membership.programs.all()) if membership else [],
+    }
+    form = MembershipForm(request.POST or None, initial=initial, acting_user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = services.account_change_role(
+                acting_user=request.user,
+                account=account,
+                role=data["role"],
+                university=data.get("university"),
+                can_certify=data.get("can_certify", False),
+                programs=data.get("programs") or [],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, _("役割を変更しました。この利用者のログインはすべて終了しました。"))
+            return redirect("accounts:account", pk=account.pk)
+    events = account.account_events.all()[:50]
+    return render(request, "accounts/account_detail.html", {"account": account, "form": form, "events": events})
+
+
+@login_required
+@require_POST
+def account_active(request, pk):
+    account = get_object_or_404(_accounts_for(request.user), pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.account_set_active(acting_user=request.user, account=account, active=active)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("利用を再開しました。") if active else _("利用を停止しました。この利用者のログインはすべて終了しました。"))
+    return redirect("accounts:account", pk=account.pk)
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """The invitation's link: the person chooses a password (Django's validators apply)."""
+
+    template_name = "accounts/set_password.html"
+    success_url = reverse_lazy("login")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("パスワードを設定しました。ログインしてください。"))
+        return super().form_valid(form)

@@ -150,6 +150,44 @@ def require_read_log(user: Any) -> int | None:
     return university_id
 
 
+def account_scope(user: Any) -> tuple[bool, int | None]:
+    """Who manages accounts (invite, change role, stop), and how far: (allowed, university).
+
+    Administrators manage every account; a university's lead staff the staff accounts of their
+    own university, and may give no role but university staff there. Nobody else.
+    """
+    return read_log_scope(user)
+
+
+def roles_assignable_by(user: Any) -> list[Role]:
+    allowed, university_id = account_scope(user)
+    if not allowed:
+        return []
+    return list(Role) if university_id is None else [Role.UNIVERSITY_STAFF]
+
+
+def require_account_scope(user: Any) -> int | None:
+    allowed, university_id = account_scope(user)
+    if not allowed:
+        raise PermissionDenied
+    return university_id
+
+
+def can_manage_account(user: Any, membership: Any) -> bool:
+    """Whether `user` manages the account holding `membership` (None: an account with no role yet,
+    waiting for an administrator)."""
+    allowed, university_id = account_scope(user)
+    if not allowed:
+        return False
+    if university_id is None:
+        return True
+    return (
+        membership is not None
+        and membership.role == Role.UNIVERSITY_STAFF
+        and membership.university_id == university_id
+    )
+
+
 def can_manage_deadlines(user: Any) -> bool:
     return role_of(user) in (Role.PROGRAM_OFFICER, Role.ADMINISTRATOR)
 
@@ -166,6 +204,7 @@ def navigation(request: Any) -> dict[str, Any]:
             "national": grant.role in NATIONAL_ROLES,
             "admin_site": bool(getattr(user, "is_staff", False)),
             "read_log": read_log_scope(user)[0],
+            "accounts": account_scope(user)[0],
         }
     }
 
