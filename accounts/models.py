@@ -137,3 +137,30 @@ class SignedInSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.session_key[:6]}…"
+
+
+class FederatedIdentity(models.Model):
+    """Who a person is at their institution's identity provider (SAML), and the university the
+    provider's organisation attribute maps to. The account is found by this, never by a username
+    the provider sends, so a federated sign-in cannot take over a local account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="federated_identity", verbose_name=_("利用者")
+    )
+    idp_entity_id = models.CharField(_("IdP"), max_length=500)
+    subject = models.CharField(_("機関での識別子"), max_length=500)
+    university = models.ForeignKey(
+        "students.University", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("大学")
+    )
+    first_seen = models.DateTimeField(_("初回ログイン"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("最終ログイン"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("学認などのID")
+        verbose_name_plural = _("学認などのID")
+        constraints = [
+            models.UniqueConstraint(fields=["idp_entity_id", "subject"], name="federated_identity_unique_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.idp_entity_id})"

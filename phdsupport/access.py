@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -205,6 +206,7 @@ def navigation(request: Any) -> dict[str, Any]:
             "admin_site": bool(getattr(user, "is_staff", False)),
             "read_log": read_log_scope(user)[0],
             "accounts": account_scope(user)[0],
+            "federated_sign_in": bool(getattr(settings, "SAML_CONFIG", None)),
         }
     }
 

@@ -9,6 +9,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from phdsupport.saml import organisation_map, saml_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_otp",
+    "djangosaml2",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "phdsupport",
@@ -89,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The SAML exchange's own session cookie (SameSite=None: the provider posts back cross-site).
+    "djangosaml2.middleware.SamlSessionMiddleware",
     "phdsupport.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,11 +174,38 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out sign-in before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Federated sign-in (SAML 2.0, e.g. GakuNin): accounts.saml; inert until SAML_IDP_METADATA is set.
+    "accounts.saml.FederatedBackend",
 ]
 # The second factor (django-otp, accounts.second_factor): the issuer shown in authenticator apps,
 # and how long a browser the person asked to remember skips it.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "phdsupport")
 OTP_REMEMBER_DAYS = env_int("OTP_REMEMBER_DAYS", 30)
+# Federated sign-in (SAML 2.0 through djangosaml2/pysaml2; accounts/saml.py). Off until the identity
+# provider's metadata is given: SAML_IDP_METADATA is a file or an https:// address, SAML_BASE_URL the
+# public origin. The person is identified by SAML_ID_ATTRIBUTE; SAML_ORG_ATTRIBUTE's values map to
+# universities by SAML_ORG_UNIVERSITIES ("u-tokyo.ac.jp=東京大学,kyoto-u.ac.jp=2": a name or an id).
+# A first sign-in makes an account with no role; only an administrator gives one.
+SAML_IDP_METADATA = os.environ.get("SAML_IDP_METADATA", "")
+SAML_ID_ATTRIBUTE = os.environ.get("SAML_ID_ATTRIBUTE", "eduPersonPrincipalName")
+SAML_ORG_ATTRIBUTE = os.environ.get("SAML_ORG_ATTRIBUTE", "schacHomeOrganization")
+SAML_ORG_UNIVERSITIES = organisation_map(os.environ.get("SAML_ORG_UNIVERSITIES", ""))
+SAML_CONFIG = (
+    saml_config(
+        base_url=os.environ.get("SAML_BASE_URL", "http://127.0.0.1:8000"),
+        idp_metadata=SAML_IDP_METADATA,
+        key_file=os.environ.get("SAML_SP_KEY_FILE", ""),
+        cert_file=os.environ.get("SAML_SP_CERT_FILE", ""),
+    )
+    if SAML_IDP_METADATA
+    else None
+)
+SAML_DJANGO_USER_MAIN_ATTRIBUTE = "username"
+SAML_ATTRIBUTE_MAPPING = {SAML_ID_ATTRIBUTE: ("username",), "mail": ("email",)}
+SAML_CREATE_UNKNOWN_USER = True
+SAML_SESSION_COOKIE_NAME = "saml_session"
+SAML_SESSION_COOKIE_SAMESITE = "None"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
