@@ -192,6 +192,10 @@ def enrolled_months(enrolments: Sequence[Enrolment] | None, months: Iterable[Mon
     their records; None means no enrolment limit (rule tests that are not about enrolment)."""
     if enrolments is None:
         return list(months)
+    if len(enrolments) == 1 and isinstance(months, range) and months.step == 1:
+        # One record (most people): the months between entry and leaving, without a test per month.
+        first, last = enrolments[0].months
+        return list(range(max(first, months.start), months.stop if last is None else min(last + 1, months.stop)))
     bounds = [e.months for e in enrolments]
     return [m for m in months if any(first <= m and (last is None or m <= last) for first, last in bounds)]
 
@@ -279,6 +283,12 @@ class FloorVersion:
 def floor_in_force(floors: Sequence[FloorVersion], month: Month) -> int | None:
     """The floor in force on the month's first day (None before the first floor)."""
     return _floor_at(tuple(floors), month)
+
+
+@lru_cache(maxsize=256)
+def _fiscal_year_floors(floors: tuple[FloorVersion, ...], fy: int) -> dict[Month, int | None]:
+    """`floor_in_force` for each month of a fiscal year (the floors hashed once per year, not per month)."""
+    return {month: _floor_at(floors, month) for month in fiscal_year_months(fy)}
 
 
 @lru_cache(maxsize=4096)
@@ -393,7 +403,8 @@ def _year_outcome(
     enrolled = enrolled_months(enrolments, fiscal_year_months(fy))
     rates = {m: all_rates.get(m, 0) for m in enrolled}
     peak = max(rates.values(), default=0)
-    qualifying = [m for m in enrolled if (floor := _floor_at(floors, m)) is not None and rates[m] >= floor]
+    floor_of = _fiscal_year_floors(floors, fy)
+    qualifying = [m for m in enrolled if (floor := floor_of[m]) is not None and rates[m] >= floor]
     # `attributed_program` for every what-if floor at once: the ranking does not depend on the
     # floor, which only decides the candidates ("active in at least one month where the rate
     # reached the floor"): for a floor X, the awards whose highest rate over those months reaches X.

@@ -530,6 +530,13 @@ def award_event_create(
         open_suspension.end_date = start_date - timedelta(days=1)
         open_suspension._history_user = acting_user
         open_suspension.save(update_fields=["end_date"])
+        # DOMAIN.md (Term limits) read for an open suspension: it "runs on, past the award's end",
+        # so while it is open every month inside the award after its start is suspended and
+        # extends the term by one month; an extension made then adds only unpaid months (each
+        # later end is a fixed point of "the term of the award as it will be"). Ending it makes
+        # the months after it pay again: the award as it will be is checked against its term
+        # here, so the paid months never exceed the program's term however often it was extended.
+        _award_validate(award, locked={})
         award.status = Award.Status.ACTIVE
     elif kind == AwardEvent.Kind.EXTENSION:
         if end_date is None:
@@ -558,12 +565,10 @@ def award_event_create(
     else:  # termination or completion: the award ends on the event's date
         if not award.start_date <= start_date <= award.end_date:
             raise _outside(award, start_date)
+        # An open suspension stays open: it "runs on, past the award's end" (DOMAIN.md Living-cost
+        # rate), so a last month that lies wholly within it is not paid.
         award.end_date = start_date
         award.status = Award.Status.TERMINATED if kind == AwardEvent.Kind.TERMINATION else Award.Status.COMPLETED
-        if open_suspension:
-            open_suspension.end_date = start_date
-            open_suspension._history_user = acting_user
-            open_suspension.save(update_fields=["end_date"])
 
     event.full_clean()
     event._history_user = acting_user
