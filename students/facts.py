@@ -316,17 +316,28 @@ def _upsert_rows(table: DerivedTable, rows: list[tuple]) -> None:
             cursor.executemany(f"INSERT INTO {name} ({columns}) VALUES ({placeholders}) {upsert}", rows)
 
 
-def _refresh_locked(ids: set[int], floors: list[rules.FloorVersion]) -> int:
-    """Inside a transaction: lock the persons of `ids`, read, compute and upsert their rows.
-    Returns the number of fact rows (student-years) computed."""
+def _lock_persons(ids: set[int]) -> set[int]:
+    """Inside a transaction: lock the persons of `ids`; returns every record of those persons."""
     ids, keys = _persons(ids)
     _lock(keys)
     while True:  # an e-Rad number may have changed before the lock was ours
         again, more = _persons(ids)
         if again <= ids and more <= keys:
-            break
+            return ids
         _lock(more - keys)
         ids, keys = ids | again, keys | more
+
+
+def facts_lock_persons(*, student_ids: Iterable[int]) -> None:
+    """Take the per-person locks a refresh of these students will take, now: a write that must
+    lock a student's row should hold its person first (the locks last until the transaction ends)."""
+    _lock_persons(set(student_ids))
+
+
+def _refresh_locked(ids: set[int], floors: list[rules.FloorVersion]) -> int:
+    """Inside a transaction: lock the persons of `ids`, read, compute and upsert their rows.
+    Returns the number of fact rows (student-years) computed."""
+    ids = _lock_persons(ids)
     facts, overlaps, bands = compute_facts(fetch_records(ids), award_terms(ids), floors)
     for table, rows in ((FACTS, facts), (OVERLAPS, overlaps), (BANDS, bands)):
         _sync(table, rows, ids)
