@@ -502,7 +502,14 @@ def latest_end(start: date, term_years: int, suspended_months: int) -> date:
 def term_suspended_months(start: date, end: date, suspensions: Iterable[Suspension]) -> int:
     """Months that extend the term: DOMAIN.md (Term limits) "Suspension extends it by the number
     of months wholly within a suspension that lie inside the award", the award taken as it will
-    be (`start`, `end`), never as it was."""
+    be (`start`, `end`), never as it was.
+
+    An open suspension "runs on, past the award's end" (DOMAIN.md Living-cost rate), so it covers
+    every month of the award as it will be from its first whole month on: moving the end later
+    adds as many suspended months as months, and the limit moves with it. Every later end is a
+    fixed point of `check_term` with these months; none of those months pays, so the paid months
+    stay within the term. The bound returns when the suspension ends: the services check a
+    resumption against the term of the award as it will be."""
     inside = set(period_months(start, end))
     months: set[Month] = set()
     for suspension in suspensions:

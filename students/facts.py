@@ -4,8 +4,8 @@ Fetch, then calculate (STYLE.md): rows are read into `programs.rules` dataclasse
 rules decide, and the rows are upserted. An incremental refresh and a full rebuild run the
 same code on the same inputs, so they cannot disagree.
 
-Concurrency: every refresh takes a transaction-scoped advisory lock per person (PostgreSQL;
-a no-op on SQLite) before it reads, and writes by upsert, deleting only rows that no longer
+Concurrency: every refresh takes a transaction-scoped advisory lock per person (by bucket;
+PostgreSQL; a no-op on SQLite) before it reads, and writes by upsert, deleting only rows that no longer
 exist. A rebuild is a sequence of such refreshes in short batches, each its own transaction,
 so a write beside a rebuild waits at most one batch and never fails on a duplicate row, and
 whichever of the two takes a person's lock last reads the other's committed rows.
@@ -99,17 +99,26 @@ def _persons(ids: set[int]) -> tuple[set[int], set[str]]:
     return everyone, keys
 
 
+# Persons are locked by bucket: PostgreSQL keeps every lock a transaction holds in a shared table
+# of max_locks_per_transaction × max_connections entries (6,400 by default, for all sessions), so a
+# refresh of a whole university (10,000 students after an upload) locking one key per person ran
+# out of shared memory. Two persons sharing a bucket only wait for each other.
+LOCK_BUCKETS = 1024  # a power of two: the bucket is the hash's low bits
+LOCK_CLASS = 11  # the two-number advisory keys (LOCK_CLASS, bucket), apart from other advisory locks
+
+
 def _lock(keys: set[str]) -> None:
-    """Transaction-scoped advisory locks, taken in one global order (hash, then key) so two
+    """Transaction-scoped advisory locks on the keys' buckets, taken in one global order so two
     transactions never wait for each other in a circle. A no-op off PostgreSQL."""
     if not keys or connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(h)) FROM ("
-            " SELECT hashtextextended(k, 0) AS h FROM unnest(%s::text[]) AS k ORDER BY 1 OFFSET 0"
+            "SELECT count(pg_advisory_xact_lock(%s, b)) FROM ("
+            " SELECT DISTINCT (hashtextextended(k, 0) & %s)::int AS b FROM unnest(%s::text[]) AS k"
+            " ORDER BY 1 OFFSET 0"
             ") AS ordered",
-            [sorted(keys)],
+            [LOCK_CLASS, LOCK_BUCKETS - 1, sorted(keys)],
         )
 
 

@@ -250,3 +250,23 @@ def test_a_write_while_a_rebuild_batch_computes_its_person_is_not_undone(referen
     after = snapshot()
     facts_rebuild()
     assert snapshot() == after
+
+
+def test_a_refresh_of_a_whole_university_holds_a_bounded_number_of_locks(reference):
+    # 10,000 students after an upload locked one key each and PostgreSQL answered "out of shared
+    # memory" (its lock table holds max_locks_per_transaction × max_connections for everyone).
+    from django.db import transaction
+
+    university = UniversityFactory()
+    students = Student.objects.bulk_create(
+        [
+            Student(university=university, student_number=f"L{n:05d}", field="science", entry_date=date(2024, 4, 1))
+            for n in range(3000)
+        ]
+    )
+    with transaction.atomic():
+        facts_module.facts_refresh(student_ids=[s.pk for s in students])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            held = cursor.fetchone()[0]
+    assert 0 < held <= facts_module.LOCK_BUCKETS
