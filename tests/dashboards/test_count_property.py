@@ -7,6 +7,7 @@ awards before entry, completion dates and what-if floors.
 """
 
 import calendar
+import contextlib
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -250,12 +251,10 @@ def check(world, population):
         student = students[index % len(students)]
         clash = erad and Student.objects.filter(university=student.university, erad_number=erad).exists()
         if not clash:
-            try:
+            # Refused where the joined person would hold two exclusive awards in one month (the
+            # populations are stored directly): nothing written, the count reads it as it is.
+            with contextlib.suppress(ValidationError):
                 services.student_update(student=student, erad_number=erad, acting_user=world["user"])
-            except ValidationError:
-                # Refused (the populations are stored directly, so the joined person may hold
-                # two exclusive awards in one month): nothing written, the count reads it as is.
-                pass
 
     records = []
     for student in Student.objects.order_by("pk"):
