@@ -43,8 +43,17 @@ BANDS: tuple[tuple[int, int], ...] = (
 )
 LOWEST_RATE = 75
 DESIGNATED_GROUP = 4
-# Designated national universities: 70%–130% instead of 75%–125% (see `allocation_rate`).
-DESIGNATED_STRETCH = Fraction(30, 25)
+# Designated national universities (指定国立大学, group ④): 70%–130% instead of 75%–125%. The seed
+# (003_eb43dd8568f2312c.txt) says this, and only this, in three places:
+#   line 11:  "配分対象経費及び配分率については、令和4年度、5年度予算と同額・同率の1,000億円・
+#              75%～125%（指定国立大学については70%～130%）に設定している。"
+#   line 90:  "※指定国立大学については 70%～130%で設定"  (the note under the band table)
+#   line 967: "(指定国立大学は70%～130%)"
+# It gives no table of steps for them: only the two ends are the seed's (the top band 130%, the
+# rest 70%). The steps between are the product's reading (see `allocation_rate`) and the pages
+# say so (DESIGNATED_STEPS_ARE_OURS).
+DESIGNATED_TOP_RATE, DESIGNATED_LOWEST_RATE = 130, 70
+DESIGNATED_STRETCH = Fraction(DESIGNATED_TOP_RATE - 100, BANDS[0][1] - 100)  # 30/25
 # Indicators equal to this many decimals share a rank (float noise is not a difference).
 TIE_DECIMALS = 9
 
@@ -389,11 +398,13 @@ def allocation_rate(rank: int, group_size: int, *, designated: bool = False) -> 
     alone in its group has nobody to be compared with (1st of 1 would read as "100%, the rest"):
     it gets 100%, neither raised nor cut (the product's reading; no group has one member today).
 
-    Designated national universities (group ④): the seed says only "指定国立大学については
-    70%～130%で設定" and calls the table approximate (概ね). We read it as the same positions with
-    the same 11 steps spread over the wider range, i.e. each rate's distance from 100% stretched
-    by 30/25: 130, 124, 118, 112, 106, 100, 94, 88, 82, 76, 70. This is the product's reading,
-    not a published table.
+    Designated national universities (group ④): the seed says only "※指定国立大学については
+    70%～130%で設定" (line 90, see DESIGNATED_TOP_RATE) and calls the table itself approximate
+    ("順位に応じて概ね以下のとおりに設定する", line 71); it publishes no steps for them. What is
+    the seed's: the top band gets 130% and the rest 70%. What is ours: the same positions with the
+    same 11 steps spread over the wider range, each rate's distance from 100% stretched by 30/25
+    (130, 124, 118, 112, 106, 100, 94, 88, 82, 76, 70), so 50% still gets 100% and no step is
+    skipped. The pages label these steps as an estimate (DESIGNATED_STEPS_ARE_OURS).
     """
     if group_size <= 0 or not 1 <= rank <= group_size:
         raise ValueError("rank must lie within the group")
@@ -407,6 +418,21 @@ def allocation_rate(rank: int, group_size: int, *, designated: bool = False) -> 
     if designated:
         return int(100 + (rate - 100) * DESIGNATED_STRETCH)
     return rate
+
+
+DESIGNATED_STEPS_ARE_OURS = _(
+    "指定国立大学（グループ④）の配分率は、資料では「70%～130%で設定」とだけ示され、段階の表はありません。"
+    "上位10%の130%と90%未満の70%以外の段階は、上の表の段階を70%～130%に比例して広げた本システムの推計です。"
+)
+
+
+def band_table() -> list[tuple[int | None, int, int]]:
+    """(within the top X% of the group, or None for the rest; rate; designated universities' rate)."""
+    rows: list[tuple[int | None, int, int]] = [
+        (top, rate, int(100 + (rate - 100) * DESIGNATED_STRETCH)) for top, rate in BANDS
+    ]
+    rows.append((None, LOWEST_RATE, DESIGNATED_LOWEST_RATE))
+    return rows
 
 
 def what_if_completions(

@@ -142,6 +142,23 @@ def indicator_table(results: list[rules.UniversityIndicator], names: dict[int, A
     )
 
 
+def bands_table() -> Table:
+    """The seed's allocation rates by position in the group, beside the designated universities'."""
+    return Table(
+        "bands",
+        _("順位の位置と配分率"),
+        [_("グループ内の位置（上位から）"), _("配分率"), _("配分率（指定国立大学）")],
+        [
+            [
+                _("上位{top}%以内").format(top=top) if top is not None else _("それ以外（90%超）"),
+                rate(regular),
+                rate(designated),
+            ]
+            for top, regular, designated in rules.band_table()
+        ],
+    )
+
+
 def indicator_fields_table(result: rules.UniversityIndicator) -> Table:
     """How each number of one university was reached, field by field."""
     rows = []

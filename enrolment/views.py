@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from enrolment import selectors, services, tables
+from enrolment import rules, selectors, services, tables
 from enrolment.forms import LockForm, StatisticForm, UploadForm, WhatIfForm, add_service_errors
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
 from phdsupport import access
@@ -173,6 +173,7 @@ def national(request):
     if first_year is not None:
         names = selectors.national_universities()
         all_tables["indicator"] = tables.indicator_table(selectors.indicator(first_year=first_year), names, first_year)
+        all_tables["bands"] = tables.bands_table()
     download = _export_requested(request, all_tables, f"phdsupport-enrolment-fy{year}")
     if download is not None:
         return download
@@ -186,6 +187,7 @@ def national(request):
             "query": f"fiscal_year={year}" + (f"&first_year={first_year}" if first_year else ""),
             "can_publish": access.can_publish(request.user),
             "snapshots": IndicatorSnapshot.objects.all()[:20],
+            "designated_note": rules.DESIGNATED_STEPS_ARE_OURS,
         },
     )
 
@@ -235,6 +237,7 @@ def university(request, pk):
             "result": result,
             "what_if": what_if,
             "what_if_form": what_if_form,
+            "designated_note": rules.DESIGNATED_STEPS_ARE_OURS,
             "can_lock": access.can_publish(request.user),
             "lock_form": LockForm(initial={"fiscal_year": year}),
             "locked": EnrolmentYearLock.objects.filter(university=university).order_by("fiscal_year"),

@@ -144,6 +144,36 @@ def test_designated_45_percent_band():
     assert rules.allocation_rate(9, 20, designated=True) == 106
 
 
+# Seed 003_eb43dd8568f2312c.txt, every line on designated universities' rates (there is no table):
+#   line 11:  "…1,000億円・75%～125%（指定国立大学については70%～130%）に設定している。"
+#   line 90:  "※指定国立大学については 70%～130%で設定"
+#   line 967: "(指定国立大学は70%～130%)"
+SEED_DESIGNATED_RANGE = (70, 130)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 10, 20, 28])
+def test_designated_rates_stay_within_the_seeds_70_to_130_and_reach_both_ends(size):
+    """What the seed fixes: 70%～130%. Every rank of a designated group lies within it; with at
+    least ten members the first is within the top 10% (130%) and the last past 90% (70%, the
+    seed's "90%未満" band); 50% of the group still gets 100%."""
+    low, high = SEED_DESIGNATED_RANGE
+    rates = [rules.allocation_rate(rank, size, designated=True) for rank in range(1, size + 1)]
+    assert all(low <= rate <= high for rate in rates)
+    assert rates == sorted(rates, reverse=True)
+    if size >= 10:
+        assert rates[0] == high
+        assert rates[-1] == low
+        assert rules.allocation_rate(size // 2, size, designated=True) == 100
+
+
+def test_band_table_shows_both_scales_with_the_seeds_ends():
+    table = rules.band_table()
+    assert table[0] == (10, 125, 130)
+    assert table[-1] == (None, 75, 70)
+    assert [row[2] for row in table] == [130, 124, 118, 112, 106, 100, 94, 88, 82, 76, 70]
+    assert "70%～130%で設定" in str(rules.DESIGNATED_STEPS_ARE_OURS)
+
+
 def test_rank_outside_the_group_is_refused():
     with pytest.raises(ValueError, match="rank"):
         rules.allocation_rate(4, 3)
