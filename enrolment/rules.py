@@ -472,34 +472,96 @@ class CompleterRow:
 
 
 @dataclass(frozen=True)
+class EmploymentField:
+    """One field of one university: its ratio, and the field's figures it was scored against."""
+
+    field: str
+    completers: int
+    employed: int
+    further_study: int
+    ratio: Fraction
+    field_mean: float
+    field_sd: float
+    peers: int
+    score: float
+
+
+@dataclass(frozen=True)
 class EmploymentIndicator:
     university: Key
     indicator: float | None
-    fields: tuple[tuple[str, Fraction, float, int], ...]  # (field, ratio, score, completers)
+    fields: tuple[EmploymentField, ...]
+    rank: int | None = None
+    group_size: int = 0
+
+    @property
+    def completers(self) -> int:
+        return sum(f.completers for f in self.fields)
+
+    @property
+    def ratio(self) -> Fraction | None:
+        """(employed + further study) / completers over all the university's fields."""
+        return share(sum(f.employed + f.further_study for f in self.fields), self.completers)
 
 
-def employment_indicator(rows: Iterable[CompleterRow]) -> list[EmploymentIndicator]:
+def employment_indicator(
+    rows: Iterable[CompleterRow], groups: Mapping[Key, int | None] | None = None
+) -> list[EmploymentIndicator]:
     """DOMAIN.md: "(employed + further study) / completers over three years, per field, as
     deviation scores weighted by completers". Fields with no completers carry no weight and are
-    left out of their field's comparison."""
+    left out of their field's comparison. With `groups`, each university is ranked within its
+    group (①–⑥) as for the doctoral-degree indicator (ties share the better position)."""
     by_field: dict[str, dict[Key, CompleterRow]] = defaultdict(dict)
     for row in rows:
         if row.completers > 0:
             by_field[row.field][row.university] = row
-    per_university: dict[Key, list[tuple[str, Fraction, float, int]]] = defaultdict(list)
+    per_university: dict[Key, list[EmploymentField]] = defaultdict(list)
     for field, members in by_field.items():
         ratios = {key: Fraction(r.employed + r.further_study, r.completers) for key, r in members.items()}
         scores = deviation_scores(ratios)
+        mean, sd = mean_and_sd(ratios.values())
         for key, row in members.items():
-            per_university[key].append((field, ratios[key], scores[key], row.completers))
-    return [
+            per_university[key].append(
+                EmploymentField(
+                    field,
+                    row.completers,
+                    row.employed,
+                    row.further_study,
+                    ratios[key],
+                    mean,
+                    sd,
+                    len(members),
+                    scores[key],
+                )
+            )
+    results = [
         EmploymentIndicator(
             university=key,
-            indicator=weighted_mean((score, weight) for _f, _r, score, weight in fields),
-            fields=tuple(sorted(fields)),
+            indicator=weighted_mean((f.score, f.completers) for f in fields),
+            fields=tuple(sorted(fields, key=lambda f: f.field)),
         )
         for key, fields in per_university.items()
     ]
+    if groups is None:
+        return sorted(results, key=lambda r: str(r.university))
+    by_group: dict[int, dict[Key, float]] = defaultdict(dict)
+    for result in results:
+        group = groups.get(result.university)
+        if group is not None and result.indicator is not None:
+            by_group[group][result.university] = result.indicator
+    ranks = {
+        key: (rank, len(members)) for members in by_group.values() for key, rank in competition_ranks(members).items()
+    }
+    ranked = [
+        replace(result, rank=ranks[result.university][0], group_size=ranks[result.university][1])
+        if result.university in ranks
+        else result
+        for result in results
+    ]
+    return sorted(
+        ranked,
+        key=lambda r: (groups.get(r.university) is None, groups.get(r.university) or 0, r.rank or 0, str(r.university)),
+    )
 
 
 # --- Checking a reported row ----------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,24 +16,9 @@ from enrolment import rules, selectors, services, tables
 from enrolment.forms import LockForm, StatisticForm, UploadForm, WhatIfForm, add_service_errors
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
 from phdsupport import access
-from phdsupport.exports import table_csv, table_xlsx
 from programs.rules import fiscal_year
 from students.imports import UploadRejected
 from students.models import Founder, University
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(table: tables.Table, filename: str, fmt: str) -> HttpResponse:
-    if fmt == "xlsx":
-        content, content_type = table_xlsx(table.headers, table.rows, table.key[:31]), XLSX
-    elif fmt == "csv":
-        content, content_type = table_csv(table.headers, table.rows), "text/csv; charset=utf-8"
-    else:
-        raise Http404
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{table.key}.{fmt}"'
-    return response
 
 
 def _int_param(request, name: str, default: int | None) -> int | None:
@@ -42,16 +27,6 @@ def _int_param(request, name: str, default: int | None) -> int | None:
     except ValueError:
         return default
     return value if 2000 <= value <= 2100 else default
-
-
-def _export_requested(request, all_tables: dict[str, tables.Table], filename: str) -> HttpResponse | None:
-    fmt = request.GET.get("format")
-    if not fmt:
-        return None
-    table = all_tables.get(request.GET.get("table", ""))
-    if table is None:
-        raise Http404
-    return _download(table, filename, fmt)
 
 
 # --- A university's own rows --------------------------------------------------------------------
@@ -72,7 +47,7 @@ def mine(request):
     rows = list(EnrolmentStatistic.objects.for_user(request.user).order_by("-fiscal_year", "field"))
     year = _int_param(request, "fiscal_year", rows[0].fiscal_year if rows else fiscal_year(timezone.localdate()))
     own = tables.own_figures_table(rows, selectors.own_figures(university_id=university.pk, fiscal_year=year), year)
-    download = _export_requested(request, {own.key: own}, f"phdsupport-enrolment-{university.pk}-fy{year}")
+    download = tables.download_requested(request, {own.key: own}, f"phdsupport-enrolment-{university.pk}-fy{year}")
     if download is not None:
         return download
     return render(
@@ -147,14 +122,14 @@ def template(request, fmt):
     access.require_staff_university(request.user)
     language = "en" if request.GET.get("lang") == "en" else "ja"
     table = tables.Table("template", "", services.headers(language), services.template_rows())
-    return _download(table, f"phdsupport-enrolment-{language}", fmt)
+    return tables.download(table, f"phdsupport-enrolment-{language}", fmt)
 
 
 @login_required
 def export(request, fmt):
     university = access.require_staff_university(request.user)
     table = tables.Table("statistics", "", services.headers(), services.export_rows(university))
-    return _download(table, f"phdsupport-enrolment-{university.pk}", fmt)
+    return tables.download(table, f"phdsupport-enrolment-{university.pk}", fmt)
 
 
 # --- National -------------------------------------------------------------------------------------
@@ -174,7 +149,7 @@ def national(request):
         names = selectors.national_universities()
         all_tables["indicator"] = tables.indicator_table(selectors.indicator(first_year=first_year), names, first_year)
         all_tables["bands"] = tables.bands_table()
-    download = _export_requested(request, all_tables, f"phdsupport-enrolment-fy{year}")
+    download = tables.download_requested(request, all_tables, f"phdsupport-enrolment-fy{year}")
     if download is not None:
         return download
     return render(
@@ -222,7 +197,7 @@ def university(request, pk):
     all_tables["own_figures"] = tables.own_figures_table(
         reported, selectors.own_figures(university_id=university.pk, fiscal_year=year), year
     )
-    download = _export_requested(request, all_tables, f"phdsupport-enrolment-{university.pk}-fy{year}")
+    download = tables.download_requested(request, all_tables, f"phdsupport-enrolment-{university.pk}-fy{year}")
     if download is not None:
         return download
     return render(
@@ -296,7 +271,7 @@ def snapshot(request, pk):
     access.require_national(request.user)
     snapshot = get_object_or_404(IndicatorSnapshot, pk=pk)
     table = tables.snapshot_table(snapshot)
-    download = _export_requested(request, {table.key: table}, f"phdsupport-indicator-{snapshot.published_on}")
+    download = tables.download_requested(request, {table.key: table}, f"phdsupport-indicator-{snapshot.published_on}")
     if download is not None:
         return download
     return render(request, "enrolment/snapshot.html", {"snapshot": snapshot, "table": table})

@@ -366,7 +366,7 @@ def test_employment_indicator_weighted_by_completers():
     # engineering: 0.8 and 0.4 → 60 and 40; A = (60 × 10 + 50 × 30) / 40 = 52.5
     assert results["A"].indicator == pytest.approx(52.5)
     assert results["B"].indicator == pytest.approx(40.0)
-    assert [f[0] for f in results["B"].fields] == ["engineering"]
+    assert [f.field for f in results["B"].fields] == ["engineering"]
 
 
 def test_group_4_is_ranked_on_the_designated_band():
