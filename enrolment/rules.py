@@ -25,6 +25,8 @@ SPREAD = 10
 # Coverage (DOMAIN.md: Coverage): the Basic Plan's aim and the FY2018 baseline.
 COVERAGE_TARGET = Fraction(30, 100)
 COVERAGE_BASELINE_FY2018 = Fraction(101, 1000)
+# The Basic Plan's aim for those entering from a master's course (DOMAIN.md: "about 70%").
+MASTERS_ENTRANTS_TARGET = Fraction(70, 100)
 
 # (position within the top X% of the group, allocation rate %), from the seed's table:
 # 上位10%以上 125%, 20% 120%, 30% 115%, 40% 110%, 45% 105%, 50% 100%, 60% 95%, 70% 90%,

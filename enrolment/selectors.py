@@ -182,6 +182,49 @@ def coverage_of_university_by_field(*, fiscal_year: int, university_id: int) -> 
     return _rows(counted, enrolled)
 
 
+# --- Entrants from a master's course who are supported (Basic Plan: about 70%) -----------------
+
+
+def _supported_entrants(fiscal_year: int, *, national: bool) -> dict[Any, int]:
+    """Counted students who entered the doctoral course in the fiscal year and are not working
+    adults: the product records no entry route, so these stand in for the supported entrants from
+    a master's course (working adults mostly enter from a job). Nationally each person once, by
+    university each record (as coverage counts them)."""
+    start, end = date(fiscal_year, 4, 1), date(fiscal_year + 1, 3, 31)
+    facts = StudentYearFact.objects.filter(
+        fiscal_year=fiscal_year,
+        is_working_adult=False,
+        student__entry_date__gte=start,
+        student__entry_date__lte=end,
+    )
+    if national:
+        return {None: facts.filter(is_representative=True, person_counts=True).count()}
+    rows = facts.filter(counts=True).values("university_id").annotate(n=Count("pk")).order_by("university_id")
+    return {row["university_id"]: row["n"] for row in rows}
+
+
+def _entrants_from_masters(fiscal_year: int, *, national: bool) -> dict[Any, int]:
+    reported = EnrolmentStatistic.objects.filter(fiscal_year=fiscal_year)
+    if national:
+        return {None: reported.aggregate(n=Sum("entrants_from_masters"))["n"] or 0}
+    rows = reported.values("university_id").annotate(n=Sum("entrants_from_masters")).order_by("university_id")
+    return {row["university_id"]: row["n"] or 0 for row in rows}
+
+
+def masters_entrants_supported(*, fiscal_year: int) -> tuple[CoverageRow, list[CoverageRow]]:
+    """(national, by university): supported entrants (not working adults) / reported entrants
+    from a master's course, as coverage rows (counted / enrolled)."""
+    national = CoverageRow(
+        None,
+        _supported_entrants(fiscal_year, national=True)[None],
+        _entrants_from_masters(fiscal_year, national=True)[None],
+    )
+    by_university = _rows(
+        _supported_entrants(fiscal_year, national=False), _entrants_from_masters(fiscal_year, national=False)
+    )
+    return national, by_university
+
+
 # --- The product's own figures beside the reported ones ---------------------------------------
 
 

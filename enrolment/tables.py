@@ -118,6 +118,29 @@ def coverage_tables(*, fiscal_year: int) -> dict[str, Table]:
             for row in selectors.coverage_by_university(fiscal_year=fiscal_year)
         ],
     )
+    national_masters, masters_by_university = selectors.masters_entrants_supported(fiscal_year=fiscal_year)
+    masters_headers = [
+        _("支援を受ける入学者（社会人を除く）"),
+        _("修士課程からの進学者（報告）"),
+        _("割合"),
+        _("目標70%との差（ポイント）"),
+    ]
+
+    def masters_cells(row: selectors.CoverageRow) -> list[Any]:
+        return [row.counted, row.enrolled, percent(row.coverage), points(row.coverage, rules.MASTERS_ENTRANTS_TARGET)]
+
+    tables["masters"] = Table(
+        "masters",
+        _("修士課程からの進学者のうち支援を受ける者の割合"),
+        [_("年度"), *masters_headers],
+        [[fiscal_year_label(fiscal_year), *masters_cells(national_masters)]],
+    )
+    tables["masters_universities"] = Table(
+        "masters_universities",
+        _("大学別: 修士課程からの進学者のうち支援を受ける者の割合"),
+        ["ID", _("大学"), *masters_headers],
+        [[row.key, names.get(row.key, row.key), *masters_cells(row)] for row in masters_by_university],
+    )
     for key, title, dimension, choices in (
         ("coverage_founders", _("設置者別のカバー率"), "founder", Founder),
         ("coverage_groups", _("国立大学グループ別のカバー率"), "national_group", NationalGroup),

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from enrolment import rules, services
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
 from tests.enrolment.factories import values
-from tests.factories import StudentFactory, UniversityFactory
+from tests.dashboards.population import _award
+from tests.factories import StudentFactory, UniversityFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +226,31 @@ def test_national_page_costs_the_same_queries_for_more_universities(
         _report_window(UniversityFactory(name_ja=f"追加大学{n}"), None, completions=5)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/enrolment/national/", {"first_year": 2020, "fiscal_year": 2022})
+
+
+def test_share_of_masters_entrants_supported_against_hand_counts(client, reference, ministry_viewer):
+    """FY2025 at 甲 (national): e1 entered in April 2025 and is counted; e2 too but is a working
+    adult; e3 entered in 2025 below the floor; e4 is counted but entered in 2024. 甲 reported 4
+    entrants from a master's course, 乙 reported 5 and has no supported entrant.
+    甲: 1 / 4 = 25.0% (45.0 points below 70%); nationally 1 / 9 = 11.1%."""
+    kou = UniversityFactory(name_ja="甲大学")
+    otsu = UniversityFactory(name_ja="乙大学")
+    staff = user_with_role("kou_staff", "university_staff", university=kou)
+    april, end = date(2025, 4, 1), date(2028, 3, 31)
+    for number, entry, adult, living in (
+        ("E1", april, False, 1_800_000),
+        ("E2", april, True, 1_800_000),
+        ("E3", date(2025, 10, 1), False, 1_000_000),
+        ("E4", date(2024, 4, 1), False, 1_800_000),
+    ):
+        student = StudentFactory(university=kou, student_number=number, entry_date=entry, is_working_adult=adult)
+        _award(student, "SPRING", max(entry, april), end, living, staff)
+    for university, masters in ((kou, 4), (otsu, 5)):
+        services.statistic_create(
+            university=university, acting_user=None, **values(fiscal_year=2025, entrants_from_masters=masters)
+        )
+    client.force_login(ministry_viewer)
+    tables = client.get("/enrolment/national/", {"fiscal_year": 2025}).context["tables"]
+    assert tables["masters"].rows == [["FY2025 (R7)", 1, 9, "11.1%", -58.9]]
+    by_university = {row[1]: row[2:] for row in tables["masters_universities"].rows}
+    assert by_university == {"甲大学": [1, 4, "25.0%", -45.0], "乙大学": [0, 5, "0.0%", -70.0]}
