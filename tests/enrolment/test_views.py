@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 
 from enrolment import rules, services
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
-from tests.enrolment.factories import values
 from tests.dashboards.population import _award
+from tests.enrolment.factories import values
 from tests.factories import StudentFactory, UniversityFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
