@@ -4,7 +4,7 @@ checks (enrolment.rules) and write in one transaction, nothing at all when anyth
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -237,7 +237,17 @@ class StatisticPlan:
     unchanged: int = 0
 
 
-def statistics_upload_check(*, university: University, content: bytes, filename: str) -> StatisticPlan:
+PROGRESS_EVERY = 500  # rows between progress reports to the upload job (and its heartbeat)
+UPLOAD_KIND = "enrolment_statistics"
+
+
+def statistics_upload_check(
+    *,
+    university: University,
+    content: bytes,
+    filename: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> StatisticPlan:
     """Every bad row with its column and reason; writes nothing. Rows match on fiscal year and
     field: a new pair is created, a known one updated, the same figures left unchanged (the same
     file twice changes nothing)."""
@@ -255,6 +265,8 @@ def statistics_upload_check(*, university: University, content: bytes, filename:
     for index, raw in enumerate(table.rows(), start=2):
         if index - 1 > table.count:
             break
+        if progress and (index - 1) % PROGRESS_EVERY == 0:
+            progress(index - 1, table.count)
         values: dict[str, Any] = {}
         row_errors: list[RowError] = []
         for key, cell in zip(keys, raw, strict=False):
@@ -287,6 +299,8 @@ def statistics_upload_check(*, university: University, content: bytes, filename:
             continue
         parsed.append((index, _clean(values)))
     _check_cohorts_of_upload(parsed, existing, errors)
+    if progress:
+        progress(table.count, table.count)
     if errors:
         return plan
     for _index, values in parsed:
@@ -356,6 +370,15 @@ def statistics_upload_apply(*, plan: StatisticPlan, acting_user: Any) -> ImportR
         statistic._history_user = acting_user
         statistic.save()
     return plan.result
+
+
+def statistics_upload_job_apply(*, plan: StatisticPlan, acting_user: Any) -> ImportResult:
+    """The apply as the upload machinery runs it (students.uploads): data that moved since the
+    check (a row changed, a year locked) rejects the job with the reason; nothing is written."""
+    try:
+        return statistics_upload_apply(plan=plan, acting_user=acting_user)
+    except ValidationError as error:
+        raise UploadRejected(error.messages) from error
 
 
 def headers(language: str = "ja") -> list[str]:

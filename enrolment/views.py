@@ -3,9 +3,12 @@ coverage and doctoral-degree indicator, each university's drill-down with a what
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,8 +20,9 @@ from enrolment.forms import LockForm, StatisticForm, UploadForm, WhatIfForm, add
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
 from phdsupport import access
 from programs.rules import fiscal_year
+from students import uploads
 from students.imports import UploadRejected
-from students.models import Founder, University
+from students.models import Founder, University, UploadJob
 
 
 def _int_param(request, name: str, default: int | None) -> int | None:
@@ -92,29 +96,66 @@ def edit(request, pk):
     return render(request, "enrolment/edit.html", {"form": form, "statistic": statistic})
 
 
+def _upload_jobs(request):
+    return UploadJob.objects.for_user(request.user).filter(kind=services.UPLOAD_KIND).defer("content")
+
+
 @login_required
 def upload(request):
-    """Checked as a whole: any bad row and nothing is written; otherwise applied at once."""
+    """The file is stored and checked (on the worker when a broker is configured, with progress);
+    any bad row and nothing is written; otherwise the staff apply it from the job's page."""
     university = access.require_staff_university(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
-    result = None
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         try:
-            plan = services.statistics_upload_check(university=university, content=file.read(), filename=file.name)
+            job = uploads.upload_create(
+                university=university,
+                filename=file.name,
+                content=file.read(),
+                acting_user=request.user,
+                kind=services.UPLOAD_KIND,
+            )
         except UploadRejected as error:
             form.add_error("file", error.messages)
         else:
-            result = plan.result
-            if result.ok:
-                try:
-                    services.statistics_upload_apply(plan=plan, acting_user=request.user)
-                except ValidationError as error:
-                    form.add_error(None, error.messages)
-                    result = None
-                else:
-                    messages.success(request, _("統計を反映しました。"))
-    return render(request, "enrolment/upload.html", {"form": form, "result": result})
+            return redirect("enrolment:upload_job", pk=job.pk)
+    return render(request, "enrolment/upload.html", {"form": form, "jobs": _upload_jobs(request)[:10]})
+
+
+@login_required
+def upload_job(request, pk):
+    access.require_staff_university(request.user)
+    # A job whose worker died shows as failed with a retry, even without beat (as students' uploads).
+    with contextlib.suppress(OperationalError):
+        uploads.upload_sweep()
+    job = get_object_or_404(_upload_jobs(request), pk=pk)
+    template = "enrolment/_upload_status.html" if request.headers.get("HX-Request") else "enrolment/upload_job.html"
+    return render(request, template, {"job": job, "result": job.result})
+
+
+@login_required
+@require_POST
+def upload_apply(request, pk):
+    access.require_staff_university(request.user)
+    job = get_object_or_404(_upload_jobs(request), pk=pk)
+    try:
+        uploads.upload_apply_start(job=job, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("enrolment:upload_job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def upload_retry(request, pk):
+    access.require_staff_university(request.user)
+    job = get_object_or_404(_upload_jobs(request), pk=pk)
+    try:
+        uploads.upload_retry(job=job, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("enrolment:upload_job", pk=job.pk)
 
 
 @login_required

@@ -33,18 +33,32 @@ def test_staff_add_a_row_and_a_bad_one_is_refused_with_its_reason(client, staff_
     assert (row.enrolled, row.version) == (101, 2)
 
 
-def test_staff_upload_page_lists_bad_rows(client, staff_a):
+def test_staff_upload_page_lists_bad_rows(client, staff_a, staff_b):
+    """Without a broker the check runs in the request; the job page lists bad rows, then a good
+    file is applied from its job's page. Another university's staff get 404 for the job."""
     client.force_login(staff_a)
     header = ",".join(services.headers())
     content = f"{header}\n2024,astrology,30,28,20,5,6,95,25,18,3\n".encode()
-    response = client.post("/enrolment/upload/", {"file": io.BytesIO(content)}, format="multipart")
+    response = client.post("/enrolment/upload/", {"file": io.BytesIO(content)}, format="multipart", follow=True)
     assert "不明な学系です: astrology" in response.content.decode()
+    assert response.context["job"].state == "rejected"
     assert not EnrolmentStatistic.objects.exists()
     content = f"{header}\n2024,engineering,30,28,20,5,6,95,25,18,3\n".encode()
     upload = io.BytesIO(content)
     upload.name = "s.csv"
-    client.post("/enrolment/upload/", {"file": upload})
+    checked = client.post("/enrolment/upload/", {"file": upload}, follow=True)
+    job = checked.context["job"]
+    assert (job.kind, job.state, job.result["students_created"]) == ("enrolment_statistics", "checked", 1)
+    assert not EnrolmentStatistic.objects.exists()  # checking writes nothing
+    client.force_login(staff_b)
+    assert client.get(f"/enrolment/upload/{job.pk}/").status_code == 404
+    assert client.post(f"/enrolment/upload/{job.pk}/apply/").status_code == 404
+    assert client.get(f"/students/uploads/{job.pk}/").status_code == 404  # not a students' upload either
+    client.force_login(staff_a)
+    applied = client.post(f"/enrolment/upload/{job.pk}/apply/", follow=True)
+    assert applied.context["job"].state == "applied"
     assert EnrolmentStatistic.objects.count() == 1
+    assert "s.csv" in client.get("/enrolment/upload/").content.decode()
 
 
 def test_national_pages_are_refused_to_staff_and_the_form_to_the_ministry(client, staff_a, ministry_viewer):
