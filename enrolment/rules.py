@@ -92,31 +92,33 @@ def cohort_years(first_year: int, standard_term_years: int) -> tuple[int, ...]:
 # --- Plain statistics ---------------------------------------------------------------------
 
 
+def _scored(values: Mapping[Key, Fraction | int | float]) -> tuple[dict[Key, float], float, float]:
+    """(deviation score of each value, mean, population standard deviation), in one pass of exact
+    arithmetic: the mean and variance are fractions; only the square root is a float."""
+    if not values:
+        return {}, 0.0, 0.0
+    exact = {key: Fraction(value) for key, value in values.items()}
+    mean = sum(exact.values(), Fraction(0)) / len(exact)
+    variance = sum(((x - mean) ** 2 for x in exact.values()), Fraction(0)) / len(exact)
+    if variance == 0:
+        return dict.fromkeys(exact, float(CENTRE)), float(mean), 0.0
+    sd = math.sqrt(variance)
+    return {key: CENTRE + SPREAD * float(x - mean) / sd for key, x in exact.items()}, float(mean), sd
+
+
 def deviation_scores(values: Mapping[Key, Fraction | int | float]) -> dict[Key, float]:
     """偏差値 of each value among all of them: 50 + 10 × (x − mean) / standard deviation.
 
     DOMAIN.md: "population standard deviation; a field with one university, or no spread,
     scores 50". The mean and variance are exact; only the square root is a float.
     """
-    if not values:
-        return {}
-    exact = {key: Fraction(value) for key, value in values.items()}
-    mean = sum(exact.values(), Fraction(0)) / len(exact)
-    variance = sum(((x - mean) ** 2 for x in exact.values()), Fraction(0)) / len(exact)
-    if variance == 0:
-        return dict.fromkeys(exact, float(CENTRE))
-    sd = math.sqrt(variance)
-    return {key: CENTRE + SPREAD * float(x - mean) / sd for key, x in exact.items()}
+    return _scored(values)[0]
 
 
 def mean_and_sd(values: Iterable[Fraction]) -> tuple[float, float]:
     """(mean, population standard deviation), for showing how a score was reached."""
-    exact = [Fraction(v) for v in values]
-    if not exact:
-        return 0.0, 0.0
-    mean = sum(exact, Fraction(0)) / len(exact)
-    variance = sum(((x - mean) ** 2 for x in exact), Fraction(0)) / len(exact)
-    return float(mean), math.sqrt(variance)
+    _scores, mean, sd = _scored(dict(enumerate(values)))
+    return mean, sd
 
 
 def weighted_mean(pairs: Iterable[tuple[float, int]]) -> float | None:
@@ -286,8 +288,7 @@ def _score_field_ratio(
     for field, members in by_field.items():
         raws = {m.university: Fraction(getattr(m, part), getattr(m, whole)) for m in members}
         values = {key: min(raw, Fraction(1)) if cap else raw for key, raw in raws.items()}
-        scores = deviation_scores(values)
-        mean, sd = mean_and_sd(values.values())
+        scores, mean, sd = _scored(values)
         for member in members:
             key = member.university
             scored[(key, field)] = RatioScore(
@@ -520,8 +521,7 @@ def employment_indicator(
     per_university: dict[Key, list[EmploymentField]] = defaultdict(list)
     for field, members in by_field.items():
         ratios = {key: Fraction(r.employed + r.further_study, r.completers) for key, r in members.items()}
-        scores = deviation_scores(ratios)
-        mean, sd = mean_and_sd(ratios.values())
+        scores, mean, sd = _scored(ratios)
         for key, row in members.items():
             per_university[key].append(
                 EmploymentField(
