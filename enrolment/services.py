@@ -17,7 +17,7 @@ from enrolment import rules, selectors
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
 from programs.rules import fiscal_year_label_ja
 from students.imports import ImportResult, RowError, UploadRejected, read_table
-from students.models import Field, University
+from students.models import Field, University, YearLock
 
 KEY_FIELDS = ("fiscal_year", "field")
 VALUE_FIELDS = (*rules.COUNT_FIELDS, "standard_term_years")
@@ -61,8 +61,20 @@ def _stored_cohorts(university_id: int, field_code: str) -> dict[int, rules.Coho
     return {row.pop("fiscal_year"): rules.CohortFigures(**row) for row in rows}
 
 
-def _locked_years(university_id: int) -> set[int]:
+def locked_by_report(university_id: int) -> set[int]:
+    """Years whose annual report an officer accepted (students.YearLock, written by reports on
+    accept and removed on reopen, for any of the university's programs)."""
+    return set(YearLock.objects.filter(university_id=university_id).values_list("fiscal_year", flat=True))
+
+
+def locked_by_officer(university_id: int) -> set[int]:
     return set(EnrolmentYearLock.objects.filter(university_id=university_id).values_list("fiscal_year", flat=True))
+
+
+def locked_years(university_id: int) -> set[int]:
+    """Years whose statistics may no longer change: locked with the annual report (accepted), or
+    by an officer on the university's page (for a year without a report, or before it is accepted)."""
+    return locked_by_report(university_id) | locked_by_officer(university_id)
 
 
 def locked_message(fiscal_year: int) -> str:
@@ -74,7 +86,7 @@ def _check(university_id: int, values: dict[str, Any]) -> None:
     problems = rules.check_statistic(values, _field_codes())
     if problems:
         raise _errors(problems)
-    if values["fiscal_year"] in _locked_years(university_id):
+    if values["fiscal_year"] in locked_years(university_id):
         raise _errors([rules.Problem("fiscal_year", "year_locked", locked_message(values["fiscal_year"]))])
     others = _stored_cohorts(university_id, values["field"])
     others.pop(values["fiscal_year"], None)
@@ -257,7 +269,7 @@ def statistics_upload_check(
     if missing:
         raise UploadRejected(str(MISSING_COLUMNS).format(columns="、".join(missing)))
     existing = {(s.fiscal_year, s.field): s for s in EnrolmentStatistic.objects.filter(university=university)}
-    locked = _locked_years(university.pk)
+    locked = locked_years(university.pk)
     plan = StatisticPlan(university, ImportResult(rows=table.count))
     errors = plan.result.errors
     parsed: list[tuple[int, dict[str, Any]]] = []
@@ -343,7 +355,7 @@ def statistics_upload_apply(*, plan: StatisticPlan, acting_user: Any) -> ImportR
     version moved) or a year locked since refuses the whole file."""
     if plan.result.errors:
         raise ValidationError(plan.result.errors[0].message)
-    locked = _locked_years(plan.university.pk)
+    locked = locked_years(plan.university.pk)
     for values in [*plan.creates, *(v for _pk, _version, v in plan.updates)]:
         year = values.get("fiscal_year")
         if year in locked:
@@ -436,7 +448,7 @@ def indicator_publish(*, first_year: int, published_on: date, acting_user: Any) 
 @transaction.atomic
 def statistic_delete(*, statistic: EnrolmentStatistic, acting_user: Any) -> None:
     """A row reported by mistake (a field the university does not have); refused in a locked year."""
-    if statistic.fiscal_year in _locked_years(statistic.university_id):
+    if statistic.fiscal_year in locked_years(statistic.university_id):
         raise _errors([rules.Problem("fiscal_year", "year_locked", locked_message(statistic.fiscal_year))])
     statistic._history_user = acting_user
     statistic.delete()

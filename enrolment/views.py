@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from enrolment import rules, selectors, services, tables
 from enrolment.forms import LockForm, StatisticForm, UploadForm, WhatIfForm, add_service_errors
-from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
+from enrolment.models import EnrolmentStatistic, IndicatorSnapshot
 from phdsupport import access
 from programs.rules import fiscal_year
 from students import uploads
@@ -62,9 +62,7 @@ def mine(request):
             "rows": rows,
             "form": form,
             "upload_form": UploadForm(),
-            "locked": set(
-                EnrolmentYearLock.objects.filter(university=university).values_list("fiscal_year", flat=True)
-            ),
+            "locked": services.locked_years(university.pk),
             "own": own,
             "year": year,
             "query": f"fiscal_year={year}",
@@ -256,7 +254,8 @@ def university(request, pk):
             "designated_note": rules.DESIGNATED_STEPS_ARE_OURS,
             "can_lock": access.can_publish(request.user),
             "lock_form": LockForm(initial={"fiscal_year": year}),
-            "locked": EnrolmentYearLock.objects.filter(university=university).order_by("fiscal_year"),
+            "locked_by_officer": sorted(services.locked_by_officer(university.pk)),
+            "locked_by_report": sorted(services.locked_by_report(university.pk)),
         },
     )
 
