@@ -217,13 +217,18 @@ def parse_count(value: Any) -> int | None:
         raise ValueError(str(NOT_A_WHOLE_NUMBER)) from error
 
 
+ERAS = (("令和", 2018), ("R", 2018), ("平成", 1988), ("H", 1988))
+
+
 def parse_fiscal_year(value: Any) -> int | None:
-    """2024, "2024", "FY2024", "R6" or "令和6年度" (FY = 2018 + 令和 year)."""
+    """2024, "2024", "FY2024", "R6", "令和6年度", "令和元年度", "H30" or "平成30年度" (FY = 2018 +
+    令和 year = 1988 + 平成 year): the cohorts of a window reach back to 平成 years."""
     text = _cell_text(value).upper().replace("FY", "").replace("年度", "").strip()
-    if text.startswith(("R", "令和")):
-        reiwa = text.removeprefix("R").removeprefix("令和").strip()
-        number = 1 if reiwa == "元" else parse_count(reiwa)
-        return None if number is None else 2018 + number
+    for era, offset in ERAS:
+        if text.startswith(era):
+            year = text.removeprefix(era).strip()
+            number = 1 if year == "元" else parse_count(year)
+            return None if number is None else offset + number
     return parse_count(text)
 
 

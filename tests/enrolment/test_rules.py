@@ -379,3 +379,32 @@ def test_group_4_is_ranked_on_the_designated_band():
     ranked = [(r.rank, r.rate) for r in rules.rank_and_rate(results)]
     assert ranked[0] == (1, 130)
     assert ranked[-1] == (10, 70)
+
+
+def test_a_five_year_term_pairs_the_window_with_entrants_five_years_earlier():
+    """A field with a 5-year standard term (e.g. a medical course entered from a bachelor's): the
+    R2–R4 window FY2020–FY2022 is compared with the capacity and entrants of FY2016–FY2018.
+    D: capacity 8 a year (20 in FY2019 on), entrants 6 a year (30 later), 6 degrees and 3 on-time a
+    year → ratio 1 = 18/24 = 75%, ratio 2 = 9/18 = 50%. E (term 3, same field): 100% capped from
+    30/24 and 12/18 = 66.7%. Field mean 7/8, sd 1/8 → D 40, E 60 on ratio 1; ratio 2 mean 7/12,
+    sd 1/12 → D 40, E 60. D's indicator is 40 (one field), E's 60."""
+    later = {year: 20 for year in range(2019, 2023)}
+    d_capacity = {2016: 8, 2017: 8, 2018: 8, **later}
+    d_entrants = {2016: 6, 2017: 6, 2018: 6, **{year: 30 for year in later}}
+    rows = [
+        *_years(
+            "D", "health", range(2016, 2023), capacity=d_capacity, entrants=d_entrants, degrees=6, completions=3, term=5
+        ),
+        *_years("E", "health", range(2018, 2023), capacity=8, entrants=6, degrees=10, completions=4),
+    ]
+    results = {
+        r.university: r for r in rules.degree_indicator(rows, {"D": UniversityInfo(2), "E": UniversityInfo(2)}, 2020)
+    }
+    d_health, e_health = results["D"].fields[0], results["E"].fields[0]
+    assert d_health.cohort_years == (2016, 2017, 2018)
+    assert (d_health.capacity, d_health.entrants, d_health.degrees, d_health.completions) == (24, 18, 18, 9)
+    assert e_health.degree_ratio.raw == Fraction(30, 24)
+    assert e_health.degree_ratio.value == 1
+    assert results["D"].indicator == pytest.approx(40.0)
+    assert results["E"].indicator == pytest.approx(60.0)
+    assert [(r.rank, r.rate) for r in (results["E"], results["D"])] == [(1, 100), (2, 75)]
