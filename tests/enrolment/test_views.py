@@ -268,3 +268,22 @@ def test_share_of_masters_entrants_supported_against_hand_counts(client, referen
     assert tables["masters"].rows == [["FY2025 (R7)", 1, 9, "11.1%", -58.9]]
     by_university = {row[1]: row[2:] for row in tables["masters_universities"].rows}
     assert by_university == {"甲大学": [1, 4, "25.0%", -45.0], "乙大学": [0, 5, "0.0%", -70.0]}
+
+
+def test_every_table_downloads_as_csv_and_xlsx_with_the_pages_rows(client, group_one, ministry_viewer):
+    a, _b, _c = group_one
+    client.force_login(ministry_viewer)
+    for url in ("/enrolment/national/", f"/enrolment/universities/{a.pk}/"):
+        params = {"first_year": 2020, "fiscal_year": 2022}
+        tables = client.get(url, params).context["tables"]
+        assert len(tables) >= (9 if url.endswith("national/") else 3)
+        for key, table in tables.items():
+            csv = client.get(url, {**params, "format": "csv", "table": key})
+            assert csv.status_code == 200, key
+            lines = csv.content.decode("utf-8-sig").strip().splitlines()
+            assert len(lines) == 1 + len(table.rows), key
+            xlsx = client.get(url, {**params, "format": "xlsx", "table": key})
+            sheet = load_workbook(io.BytesIO(xlsx.content)).active
+            assert [c.value for c in sheet[1]] == table.headers, key
+            assert sheet.max_row == 1 + len(table.rows) or (not table.rows and sheet.max_row == 1), key
+    assert client.get("/enrolment/national/", {"format": "csv", "table": "nonexistent"}).status_code == 404
