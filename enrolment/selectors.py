@@ -203,26 +203,22 @@ def _supported_entrants(fiscal_year: int, *, national: bool) -> dict[Any, int]:
     return {row["university_id"]: row["n"] for row in rows}
 
 
-def _entrants_from_masters(fiscal_year: int, *, national: bool) -> dict[Any, int]:
-    reported = EnrolmentStatistic.objects.filter(fiscal_year=fiscal_year)
-    if national:
-        return {None: reported.aggregate(n=Sum("entrants_from_masters"))["n"] or 0}
-    rows = reported.values("university_id").annotate(n=Sum("entrants_from_masters")).order_by("university_id")
+def _entrants_from_masters(fiscal_year: int) -> dict[int, int]:
+    rows = (
+        EnrolmentStatistic.objects.filter(fiscal_year=fiscal_year)
+        .values("university_id")
+        .annotate(n=Sum("entrants_from_masters"))
+        .order_by("university_id")
+    )
     return {row["university_id"]: row["n"] or 0 for row in rows}
 
 
 def masters_entrants_supported(*, fiscal_year: int) -> tuple[CoverageRow, list[CoverageRow]]:
     """(national, by university): supported entrants (not working adults) / reported entrants
-    from a master's course, as coverage rows (counted / enrolled)."""
-    national = CoverageRow(
-        None,
-        _supported_entrants(fiscal_year, national=True)[None],
-        _entrants_from_masters(fiscal_year, national=True)[None],
-    )
-    by_university = _rows(
-        _supported_entrants(fiscal_year, national=False), _entrants_from_masters(fiscal_year, national=False)
-    )
-    return national, by_university
+    from a master's course, as coverage rows (counted / enrolled). Three queries."""
+    reported = _entrants_from_masters(fiscal_year)
+    national = CoverageRow(None, _supported_entrants(fiscal_year, national=True)[None], sum(reported.values()))
+    return national, _rows(_supported_entrants(fiscal_year, national=False), reported)
 
 
 # --- The product's own figures beside the reported ones ---------------------------------------

@@ -388,9 +388,9 @@ def test_a_five_year_term_pairs_the_window_with_entrants_five_years_earlier():
     year → ratio 1 = 18/24 = 75%, ratio 2 = 9/18 = 50%. E (term 3, same field): 100% capped from
     30/24 and 12/18 = 66.7%. Field mean 7/8, sd 1/8 → D 40, E 60 on ratio 1; ratio 2 mean 7/12,
     sd 1/12 → D 40, E 60. D's indicator is 40 (one field), E's 60."""
-    later = {year: 20 for year in range(2019, 2023)}
+    later = dict.fromkeys(range(2019, 2023), 20)
     d_capacity = {2016: 8, 2017: 8, 2018: 8, **later}
-    d_entrants = {2016: 6, 2017: 6, 2018: 6, **{year: 30 for year in later}}
+    d_entrants = {2016: 6, 2017: 6, 2018: 6, **dict.fromkeys(later, 30)}
     rows = [
         *_years(
             "D", "health", range(2016, 2023), capacity=d_capacity, entrants=d_entrants, degrees=6, completions=3, term=5
