@@ -224,6 +224,12 @@ def university(request, pk):
         result = results.get(university.pk)
         if result is not None:
             all_tables["indicator_fields"] = tables.indicator_fields_table(result)
+            # the what-if offers the university's own fields, its first one chosen
+            own_fields = {f.field for f in result.fields}
+            what_if_form.fields["field"].choices = [
+                c for c in what_if_form.fields["field"].choices if c[0] in own_fields
+            ]
+            what_if_form.initial["field"] = result.fields[0].field if result.fields else None
         if result is not None and what_if_form.is_bound and what_if_form.is_valid():
             changed = selectors.indicator_what_if(
                 first_year=first_year,
