@@ -150,6 +150,28 @@ def coverage_national(*, fiscal_year: int) -> CoverageRow:
     return CoverageRow(None, _counted_nationally(fiscal_year, None)[None], enrolled)
 
 
+def coverage_trend(*, last_year: int) -> list[CoverageRow]:
+    """National coverage of every reported fiscal year up to `last_year` (DOMAIN.md: against 30%
+    and the FY2018 baseline, "with the trend"): two queries whatever the number of years."""
+    enrolled = {
+        row["fiscal_year"]: row["n"] or 0
+        for row in EnrolmentStatistic.objects.filter(fiscal_year__lte=last_year)
+        .values("fiscal_year")
+        .annotate(n=Sum("enrolled"))
+        .order_by("fiscal_year")
+    }
+    counted = {
+        row["fiscal_year"]: row["n"]
+        for row in StudentYearFact.objects.filter(
+            fiscal_year__in=list(enrolled), is_representative=True, person_counts=True
+        )
+        .values("fiscal_year")
+        .annotate(n=Count("pk"))
+        .order_by("fiscal_year")
+    }
+    return [CoverageRow(year, counted.get(year, 0), enrolled[year]) for year in sorted(enrolled)]
+
+
 def coverage_by(*, fiscal_year: int, dimension: str) -> list[CoverageRow]:
     """Coverage by founder, national_group or field (counted nationally: sums to the national total)."""
     enrolled_column = {

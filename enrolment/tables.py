@@ -108,6 +108,20 @@ def coverage_tables(*, fiscal_year: int) -> dict[str, Table]:
         _coverage_headers(_("年度")),
         [[fiscal_year_label(fiscal_year), *_coverage_cells(national)]],
     )
+    trend = selectors.coverage_trend(last_year=fiscal_year)
+    tables["coverage_trend"] = Table(
+        "coverage_trend",
+        _("全国のカバー率の推移"),
+        [*_coverage_headers(_("年度")), _("前年度との差（ポイント）")],
+        [
+            [
+                fiscal_year_label(row.key),
+                *_coverage_cells(row),
+                points(row.coverage, previous.coverage) if previous and previous.coverage is not None else "—",
+            ]
+            for previous, row in zip([None, *trend[:-1]], trend, strict=True)
+        ],
+    )
     names = selectors.university_names()
     tables["coverage_universities"] = Table(
         "coverage_universities",

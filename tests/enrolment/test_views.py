@@ -235,8 +235,8 @@ def test_national_page_costs_the_same_queries_for_more_universities(
 ):
     client.force_login(ministry_viewer)
     # 20 before the share of master's entrants supported (3 more: supported nationally, by
-    # university, reported entrants from a master's course by university)
-    with django_assert_max_num_queries(23) as few:
+    # university, reported entrants from a master's course by university) and 2 for the trend
+    with django_assert_max_num_queries(25) as few:
         client.get("/enrolment/national/", {"first_year": 2020, "fiscal_year": 2022})
     for n in range(3):
         _report_window(UniversityFactory(name_ja=f"追加大学{n}"), None, completions=5)
@@ -289,3 +289,22 @@ def test_every_table_downloads_as_csv_and_xlsx_with_the_pages_rows(client, group
             assert [c.value for c in sheet[1]] == table.headers, key
             assert sheet.max_row == 1 + len(table.rows) or (not table.rows and sheet.max_row == 1), key
     assert client.get("/enrolment/national/", {"format": "csv", "table": "nonexistent"}).status_code == 404
+
+
+def test_coverage_trend_against_hand_counts(client, population, ministry_viewer):
+    """FY2024: only s9 counts (its SPRING award runs from April 2024; the suspension is FY2025's)
+    → 1 / 20 = 5.0%. FY2025: 4 / 25 = 16.0% (see the coverage test), 11.0 points up."""
+    a, b = population["a"], population["b"]
+    services.statistic_create(university=a, acting_user=None, **values(fiscal_year=2024, enrolled=20))
+    for university, enrolled in ((a, 15), (b, 10)):
+        services.statistic_create(
+            university=university,
+            acting_user=None,
+            **values(fiscal_year=2025, enrolled=enrolled, completions_within_term=3, degrees_conferred=3),
+        )
+    client.force_login(ministry_viewer)
+    trend = client.get("/enrolment/national/", {"fiscal_year": 2025}).context["tables"]["coverage_trend"]
+    assert trend.rows == [
+        ["FY2024 (R6)", 1, 20, "5.0%", -25.0, -5.1, "—"],
+        ["FY2025 (R7)", 4, 25, "16.0%", -14.0, 5.9, 11.0],
+    ]
