@@ -119,7 +119,7 @@ def coverage_tables(*, fiscal_year: int) -> dict[str, Table]:
                 *_coverage_cells(row),
                 points(row.coverage, previous.coverage) if previous and previous.coverage is not None else "—",
             ]
-            for previous, row in zip([None, *trend[:-1]], trend, strict=True)
+            for previous, row in zip([None, *trend], trend, strict=False)
         ],
     )
     names = selectors.university_names()
