@@ -10,6 +10,8 @@ RUN npm ci --no-audit --no-fund
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
+# xmlsec1: pysaml2 signs and checks the federated sign-in's SAML messages with it.
+RUN apt-get update && apt-get install -y --no-install-recommends xmlsec1 && rm -rf /var/lib/apt/lists/*
 # Production dependencies only (requirements-dev.lock is for development and tests).
 COPY requirements.lock ./
 RUN pip install -r requirements.lock

@@ -43,6 +43,8 @@ from django.urls.resolvers import RegexPattern, RoutePattern  # noqa: E402
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from accounts.demo import demo_totp_code  # noqa: E402
+
 ACCOUNTS = ["staff", "staff_kyoto", "officer", "officer_jsps", "ministry", "admin"]
 PASSWORD = "demo-pass-2025"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -107,6 +109,10 @@ def sign_in(page, walk: Walk, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].primary")
     page.wait_for_load_state()
+    if "/accounts/second-factor/verify/" in page.url:  # the demo authenticator (accounts.demo)
+        page.fill("#id_token", demo_totp_code(username))
+        page.click("button[type=submit].primary")
+        page.wait_for_load_state()
     cookies = {c["name"]: c for c in page.context.cookies()}
     if "sessionid" not in cookies:
         walk.problem(f"{username}: no session cookie after sign-in (Secure cookie refused?) at {page.url}")

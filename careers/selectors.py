@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from careers.models import CareerOutcome
@@ -248,14 +248,19 @@ JGRAD_COLUMNS = [
 ]
 
 
-def jgrad_rows(*, university: University, fiscal_year: int) -> Iterable[list[Any]]:
+def jgrad_students(*, university: University, fiscal_year: int) -> QuerySet[Student]:
+    """The students a JGRAD export of the year holds: those who finished in it."""
     start, end = rules.fiscal_year_bounds(fiscal_year)
+    return Student.objects.filter(
+        university=university,
+        status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN],
+        completion_date__range=(start, end),
+    )
+
+
+def jgrad_rows(*, university: University, fiscal_year: int) -> Iterable[list[Any]]:
     students = (
-        Student.objects.filter(
-            university=university,
-            status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN],
-            completion_date__range=(start, end),
-        )
+        jgrad_students(university=university, fiscal_year=fiscal_year)
         .prefetch_related("careers", "awards__program")
         .order_by("completion_date", "student_number")
     )

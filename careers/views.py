@@ -15,6 +15,7 @@ from careers.forms import CareerForm
 from careers.models import CareerOutcome
 from phdsupport import access
 from phdsupport.exports import table_csv, table_xlsx
+from phdsupport.personal_data import ReadKind, note_read
 from programs import rules
 from students.forms import UploadForm, add_service_errors
 from students.imports import UploadRejected, upload_limits
@@ -151,6 +152,8 @@ def jgrad_export(request, fmt):
     if not 2000 <= fiscal_year <= 2100:
         raise Http404
     rows = selectors.jgrad_rows(university=university, fiscal_year=fiscal_year)
+    exported = selectors.jgrad_students(university=university, fiscal_year=fiscal_year).values_list("pk", flat=True)
+    note_read(request, kind=ReadKind.EXPORT, students=[(pk, university.pk) for pk in exported])
     name = f"jgrad-{university.pk}-FY{fiscal_year}"
     with translation.override(settings.LANGUAGE_CODE):  # JGRAD's items and choices are Japanese
         if fmt == "xlsx":

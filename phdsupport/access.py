@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,9 @@ class Role(models.TextChoices):
 ROW_ROLES = frozenset({Role.UNIVERSITY_STAFF, Role.PROGRAM_OFFICER, Role.ADMINISTRATOR})
 # Who sees the national aggregates.
 NATIONAL_ROLES = frozenset({Role.MINISTRY_VIEWER, Role.PROGRAM_OFFICER, Role.ADMINISTRATOR})
+# Who must pass a second factor before any page (issue #17): the roles that see every university.
+# University staff may enrol one; once they have, they pass it too.
+SECOND_FACTOR_ROLES = frozenset({Role.MINISTRY_VIEWER, Role.PROGRAM_OFFICER, Role.ADMINISTRATOR})
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,11 @@ def grant_of(user: Any) -> Grant:
 
 def role_of(user: Any) -> Role | None:
     return grant_of(user).role
+
+
+def needs_second_factor(user: Any) -> bool:
+    """A signed-in person whose role must pass a second factor (an API key never: it is one)."""
+    return getattr(user, "pk", None) is not None and role_of(user) in SECOND_FACTOR_ROLES
 
 
 def is_administrator(user: Any) -> bool:
@@ -114,6 +123,72 @@ def is_officer_of(user: Any, program_id: int) -> bool:
     return role == Role.ADMINISTRATOR or (role == Role.PROGRAM_OFFICER and program_id in officer_program_ids(user))
 
 
+def is_university_lead(user: Any) -> bool:
+    """A university's lead staff: its staff holding the certifying flag (Membership.can_certify),
+    the people who answer for the university's records. They see who at their university read a
+    student's record, and (issue #17) manage their university's accounts."""
+    grant = grant_of(user)
+    return grant.role == Role.UNIVERSITY_STAFF and grant.can_certify and grant.university_id is not None
+
+
+def read_log_scope(user: Any) -> tuple[bool, int | None]:
+    """Who may search the access log of personal data, and how far: (allowed, university).
+
+    An administrator searches everything (university None); a university's lead staff only the
+    reads of their own university's students by their own university's people; nobody else.
+    """
+    if is_administrator(user):
+        return True, None
+    if is_university_lead(user):
+        return True, grant_of(user).university_id
+    return False, None
+
+
+def require_read_log(user: Any) -> int | None:
+    allowed, university_id = read_log_scope(user)
+    if not allowed:
+        raise PermissionDenied
+    return university_id
+
+
+def account_scope(user: Any) -> tuple[bool, int | None]:
+    """Who manages accounts (invite, change role, stop), and how far: (allowed, university).
+
+    Administrators manage every account; a university's lead staff the staff accounts of their
+    own university, and may give no role but university staff there. Nobody else.
+    """
+    return read_log_scope(user)
+
+
+def roles_assignable_by(user: Any) -> list[Role]:
+    allowed, university_id = account_scope(user)
+    if not allowed:
+        return []
+    return list(Role) if university_id is None else [Role.UNIVERSITY_STAFF]
+
+
+def require_account_scope(user: Any) -> int | None:
+    allowed, university_id = account_scope(user)
+    if not allowed:
+        raise PermissionDenied
+    return university_id
+
+
+def can_manage_account(user: Any, membership: Any) -> bool:
+    """Whether `user` manages the account holding `membership` (None: an account with no role yet,
+    waiting for an administrator)."""
+    allowed, university_id = account_scope(user)
+    if not allowed:
+        return False
+    if university_id is None:
+        return True
+    return (
+        membership is not None
+        and membership.role == Role.UNIVERSITY_STAFF
+        and membership.university_id == university_id
+    )
+
+
 def can_manage_deadlines(user: Any) -> bool:
     return role_of(user) in (Role.PROGRAM_OFFICER, Role.ADMINISTRATOR)
 
@@ -129,6 +204,9 @@ def navigation(request: Any) -> dict[str, Any]:
             "staff_university_id": grant.university_id if grant.role == Role.UNIVERSITY_STAFF else None,
             "national": grant.role in NATIONAL_ROLES,
             "admin_site": bool(getattr(user, "is_staff", False)),
+            "read_log": read_log_scope(user)[0],
+            "accounts": account_scope(user)[0],
+            "federated_sign_in": bool(getattr(settings, "SAML_CONFIG", None)),
         }
     }
 

@@ -9,6 +9,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from phdsupport.saml import organisation_map, saml_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -71,12 +73,17 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "djangosaml2",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "phdsupport",
     "programs",
     "students",
     "reports",
     "careers",
     "enrolment",
+    "accounts",
     "dashboards",
 ]
 
@@ -85,13 +92,22 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The SAML exchange's own session cookie (SameSite=None: the provider posts back cross-site).
+    "djangosaml2.middleware.SamlSessionMiddleware",
     "phdsupport.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle and absolute session limits (#17); before the second factor so an ended session asks for both.
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ministry, officer and administrator accounts, and anyone who enrolled, pass a second factor (#17).
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Records the reads of personal data a view declared, before the response leaves (#17).
+    "accounts.middleware.PersonalDataReadMiddleware",
     "phdsupport.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -158,7 +174,38 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out sign-in before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Federated sign-in (SAML 2.0, e.g. GakuNin): accounts.saml; inert until SAML_IDP_METADATA is set.
+    "accounts.saml.FederatedBackend",
 ]
+# The second factor (django-otp, accounts.second_factor): the issuer shown in authenticator apps,
+# and how long a browser the person asked to remember skips it.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "phdsupport")
+OTP_REMEMBER_DAYS = env_int("OTP_REMEMBER_DAYS", 30)
+# Federated sign-in (SAML 2.0 through djangosaml2/pysaml2; accounts/saml.py). Off until the identity
+# provider's metadata is given: SAML_IDP_METADATA is a file or an https:// address, SAML_BASE_URL the
+# public origin. The person is identified by SAML_ID_ATTRIBUTE; SAML_ORG_ATTRIBUTE's values map to
+# universities by SAML_ORG_UNIVERSITIES ("u-tokyo.ac.jp=東京大学,kyoto-u.ac.jp=2": a name or an id).
+# A first sign-in makes an account with no role; only an administrator gives one.
+SAML_IDP_METADATA = os.environ.get("SAML_IDP_METADATA", "")
+SAML_ID_ATTRIBUTE = os.environ.get("SAML_ID_ATTRIBUTE", "eduPersonPrincipalName")
+SAML_ORG_ATTRIBUTE = os.environ.get("SAML_ORG_ATTRIBUTE", "schacHomeOrganization")
+SAML_ORG_UNIVERSITIES = organisation_map(os.environ.get("SAML_ORG_UNIVERSITIES", ""))
+SAML_CONFIG = (
+    saml_config(
+        base_url=os.environ.get("SAML_BASE_URL", "http://127.0.0.1:8000"),
+        idp_metadata=SAML_IDP_METADATA,
+        key_file=os.environ.get("SAML_SP_KEY_FILE", ""),
+        cert_file=os.environ.get("SAML_SP_CERT_FILE", ""),
+    )
+    if SAML_IDP_METADATA
+    else None
+)
+SAML_DJANGO_USER_MAIN_ATTRIBUTE = "username"
+SAML_ATTRIBUTE_MAPPING = {SAML_ID_ATTRIBUTE: ("username",), "mail": ("email",)}
+SAML_CREATE_UNKNOWN_USER = True
+SAML_SESSION_COOKIE_NAME = "saml_session"
+SAML_SESSION_COOKIE_SAMESITE = "None"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -238,6 +285,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # CELERY_BROKER_TRANSPORT_OPTIONS (the visibility timeout): with the upload jobs' heartbeat below.
 CELERY_TIMEZONE = TIME_ZONE
+# The access log of personal data (accounts.PersonalDataRead) keeps this many days of reads;
+# beat purges older rows daily.
+PERSONAL_DATA_READ_RETENTION_DAYS = env_int("PERSONAL_DATA_READ_RETENTION_DAYS", 3 * 365)
 CELERY_BEAT_SCHEDULE = {
     "nightly-facts-rebuild": {
         "task": "students.tasks.facts_rebuild_task",
@@ -253,6 +303,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("REMINDER_INTERVAL_SECONDS", 24 * 3600),
     },
     # Answers kept for Idempotency-Key replays are forgotten after IDEMPOTENCY_TTL_HOURS.
+    "daily-personal-data-reads-purge": {
+        "task": "accounts.tasks.personal_data_reads_purge_task",
+        "schedule": 24 * 3600,
+    },
     "hourly-idempotency-purge": {
         "task": "students.tasks.idempotency_records_purge_task",
         "schedule": 3600,
@@ -301,6 +355,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "phdsupport@localhost"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not (DEBUG or TESTING))
 SESSION_COOKIE_SECURE = not (DEBUG or TESTING)
+# A session ends after this long without a request, and this long after sign-in whatever the
+# activity (accounts.middleware.SessionLifetimeMiddleware; OWASP ASVS V3.3: 30 minutes, 12 hours).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+# An invitation's link to set a password works this long (Django's password-reset token).
+PASSWORD_RESET_TIMEOUT = env_int("INVITATION_DAYS", 3) * 24 * 3600
 CSRF_COOKIE_SECURE = not (DEBUG or TESTING)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if (DEBUG or TESTING) else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not (DEBUG or TESTING)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from phdsupport import access
+from phdsupport.personal_data import ReadKind, note_read
 from programs.models import Program
 from programs.selectors import floor_in_force
 from students import imports, panels, services, uploads
@@ -32,6 +33,7 @@ def student_list(request):
     students = Student.objects.for_user(request.user).select_related("university")
     filterset = StudentFilterSet(request.GET or None, queryset=students.order_by("student_number"))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    note_read(request, kind=ReadKind.LIST, students=[(s.pk, s.university_id) for s in page])
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -45,6 +47,7 @@ def student_list(request):
 def student_detail(request, pk):
     access.require_rows(request.user)
     student = get_object_or_404(Student.objects.for_user(request.user).select_related("university"), pk=pk)
+    note_read(request, kind=ReadKind.PAGE, students=[(student.pk, student.university_id)])
     return render(
         request,
         "students/detail.html",
@@ -120,6 +123,7 @@ def award_detail(request, pk):
     award = get_object_or_404(
         Award.objects.for_user(request.user).select_related("student__university", "program"), pk=pk
     )
+    note_read(request, kind=ReadKind.PAGE, students=[(award.student_id, award.student.university_id)])
     return render(
         request,
         "students/award_detail.html",
@@ -312,6 +316,8 @@ def export(request, fmt):
     university = access.require_staff_university(request.user)
     language = "en" if request.GET.get("lang") == "en" else "ja"
     rows = imports.export_rows(university)
+    student_ids = Student.objects.filter(university=university).values_list("pk", flat=True)
+    note_read(request, kind=ReadKind.EXPORT, students=[(pk, university.pk) for pk in student_ids])
     if fmt == "xlsx":
         return _download(imports.write_xlsx(rows, language), f"phdsupport-{university.pk}.xlsx", True)
     return _download(imports.write_csv(rows, language), f"phdsupport-{university.pk}.csv", False)

@@ -63,3 +63,35 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_passed_at_test_sign_in(request, monkeypatch):
+    """`client.login`/`force_login` sign in as a person who also passed their second factor, as
+    every ministry, officer and administrator account must (accounts.SecondFactorMiddleware):
+    the person gets a confirmed authenticator if they have none and the session is marked as
+    having passed it. Tests of the second factor itself mark themselves `real_second_factor`
+    and go through the pages; browser tests always do (tests/browser/conftest.py sign_in)."""
+    if request.node.get_closest_marker("real_second_factor"):
+        return
+    from django.test.client import ClientMixin
+
+    original = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from accounts.second_factor import has_second_factor
+        from phdsupport import access
+
+        if access.needs_second_factor(user) or has_second_factor(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+                user=user, name="tests", confirmed=True
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)

@@ -1,5 +1,5 @@
-"""Dependencies point one way (DESIGN.md: Layout): dashboards → reports, careers → students →
-programs → phdsupport. A module may import its own app and apps below it, never an app above
+"""Dependencies point one way (DESIGN.md: Layout): dashboards → reports, careers, payments,
+enrolment, accounts → students → programs → phdsupport. A module may import its own app and apps below it, never an app above
 it or beside it (reports and careers are siblings: neither imports the other)."""
 
 import ast
@@ -16,6 +16,7 @@ LEVEL = {
     "careers": 3,
     "payments": 3,
     "enrolment": 3,
+    "accounts": 3,
     "dashboards": 4,
 }
 

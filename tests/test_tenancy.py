@@ -72,6 +72,7 @@ def objects_of_a(reference, university_a, staff_a):
         student=graduate, survey_point="completion", destination="postdoc", sector="academia"
     )
     report_routes = ["detail", "text", "submit", "return", "accept", "reopen", "print", "xlsx"]
+    staff = staff_a
     return {
         **{f"reports:{name}": report.pk for name in report_routes},
         "careers:create": graduate.pk,
@@ -81,6 +82,9 @@ def objects_of_a(reference, university_a, staff_a):
         "api:report-submit": report.pk,
         "api:career-detail": career.pk,
         "students:detail": student.pk,
+        "accounts:student_reads": student.pk,
+        "accounts:account": staff.pk,
+        "accounts:account_active": staff.pk,
         "students:edit": student.pk,
         "students:award_create": student.pk,
         "students:award": award.pk,

@@ -25,6 +25,7 @@ class CareerViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
         "updated_at": "updated_at",
     }
     serializer_class = cs.CareerSerializer
+    personal_data_of = ("student_id", "student__university_id")
     write_serializer_class = cs.CareerWriteSerializer
     fixed_fields = ("student", "student_number")
     filterset_class = CareerFilterSet

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from operator import attrgetter
 
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
@@ -19,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phdsupport.api.errors import IdempotencyConflict, PreconditionFailed, PreconditionRequired
+from phdsupport.personal_data import ReadKind, note_read
 from programs.models import Program
 from students import imports, services
 from students.api import serializers as s
@@ -123,8 +125,11 @@ class ValuesListMixin:
     list_values: dict[str, str] = {}  # output field → queryset path
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset()).values(*self.list_values.values())
+        whose = getattr(self, "personal_data_of", ())
+        queryset = self.filter_queryset(self.get_queryset()).values(*dict.fromkeys([*self.list_values.values(), *whose]))
         page = self.paginate_queryset(queryset)
+        if whose:
+            note_read(request, kind=ReadKind.API, students=[(row[whose[0]], row[whose[1]]) for row in page])
         names = list(self.list_values.items())
         rows = [{name: row[source] for name, source in names} for row in page]
         return self.get_paginated_response(_jsonable(rows))
@@ -147,9 +152,19 @@ def _jsonable(rows: list[dict]) -> list[dict]:
     return rows
 
 
+def note_api_read(request, view, instance) -> None:
+    """Record an API read of one record holding personal data (issue #17): `personal_data_of`
+    names the paths from the record to its student's id and that student's university."""
+    whose = getattr(view, "personal_data_of", ())
+    if whose:
+        student, university = (attrgetter(path.replace("__", "."))(instance) for path in whose)
+        note_read(request, kind=ReadKind.API, students=[(student, university)])
+
+
 class VersionedRetrieveMixin:
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
+        note_api_read(request, self, instance)
         return Response(self.get_serializer(instance).data, headers={"ETag": etag_of(instance)})
 
 
@@ -234,6 +249,7 @@ class StudentViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
     """Students of the key's university. Writes go through students.services."""
 
     list_values = {name: name for name in s.StudentSerializer.Meta.fields}
+    personal_data_of = ("id", "university_id")
     serializer_class = s.StudentSerializer
     write_serializer_class = s.StudentWriteSerializer
     filterset_class = StudentFilterSet
@@ -275,6 +291,7 @@ class AwardViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
     }
     serializer_class = s.AwardSerializer
     write_serializer_class = s.AwardWriteSerializer
+    personal_data_of = ("student_id", "student__university_id")
     fixed_fields = ("student", "student_number")
     filterset_class = AwardFilterSet
     ordering_fields = ["id", "start_date", "end_date", "updated_at"]
@@ -307,6 +324,7 @@ class AwardViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
     def events(self, request, pk=None):
         award = self.get_object()
         if request.method == "GET":
+            note_api_read(request, self, award)
             return Response(s.AwardEventSerializer(award.events.all(), many=True).data)
 
         def handler():

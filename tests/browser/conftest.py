@@ -56,8 +56,35 @@ def screenshot(page):
 
 
 def sign_in(page, username: str, password: str = "pass-for-tests-1") -> None:
+    """Sign in through the pages, second factor included: a person with an authenticator types
+    its code; a ministry, officer or administrator without one enrols one from the QR page's key."""
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    if "/accounts/second-factor/setup/" in page.url:
+        enrol_second_factor(page)
+        page.click("#recovery-codes ~ p a")
+        page.wait_for_load_state()
+    elif "/accounts/second-factor/verify/" in page.url:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from accounts.demo import totp_code
+
+        page.fill("#id_token", totp_code(TOTPDevice.objects.get(user__username=username, confirmed=True)))
+        page.click("button[type=submit].primary")
+        page.wait_for_load_state()
+
+
+def enrol_second_factor(page) -> None:
+    """On the enrolment page: read the key shown beside the QR code and type its current code,
+    as a person's authenticator app would."""
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+
+    secret = page.inner_text("#totp-secret")
+    page.fill("#id_token", f"{totp(b32decode(secret)):06d}")
     page.click("button[type=submit].primary")
     page.wait_for_load_state()

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import enrol_second_factor, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,3 +26,43 @@ def test_wrong_password_is_refused(page, staff_a):
     sign_in(page, "staff_a", password="wrong")
     assert page.url.endswith("/accounts/login/")
     assert page.locator(".errorlist").count() >= 1
+
+
+def test_ministry_official_enrols_an_authenticator_then_passes_it_at_the_next_sign_in(
+    page, screenshot, ministry_viewer, reference
+):
+    # given: a ministry official without an authenticator
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "ministry")
+    page.fill("#id_password", "pass-for-tests-1")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    # then: the enrolment page draws a QR code itself (an inline SVG) with the key beside it
+    assert "/accounts/second-factor/setup/" in page.url
+    assert page.locator("#totp-qr svg").count() == 1
+    screenshot("second-factor-setup-ja")
+    page.click("button[value=en]")
+    page.wait_for_load_state()
+    screenshot("second-factor-setup-en")
+    # when: the code from the key is typed, recovery codes are shown once
+    enrol_second_factor(page)
+    assert page.locator("#recovery-codes li").count() == 10
+    screenshot("second-factor-recovery-codes-en")
+    # and at the next sign-in the code is asked for before any page
+    page.goto("/")
+    page.click("header form.inline button")
+    page.wait_for_load_state()
+    page.goto("/accounts/login/?next=/dashboards/")
+    page.fill("#id_username", "ministry")
+    page.fill("#id_password", "pass-for-tests-1")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    assert "/accounts/second-factor/verify/" in page.url
+    screenshot("second-factor-verify-en")
+    page.click("button[value=ja]")
+    page.wait_for_load_state()
+    screenshot("second-factor-verify-ja")
+    sign_in(page, "ministry")  # types the authenticator's current code
+    page.goto("/dashboards/")
+    assert "/dashboards/" in page.url
+    assert "ministry" in page.inner_text("header")

@@ -6,8 +6,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.demo import DEMO_TOTP_SECRET, demo_second_factor
 from careers.demo import demo_careers
 from enrolment.demo import demo_enrolment
+from phdsupport import access
 from programs import rules
 from programs.models import Program
 from reports.demo import demo_reports
@@ -92,4 +94,11 @@ class Command(BaseCommand):
             )
             membership.programs.set(Program.objects.filter(code__in=codes))
             where = f" ({university})" if university else (f" ({', '.join(codes)})" if codes else "")
+            if access.needs_second_factor(user):
+                demo_second_factor(user=user)
+                where += " [second factor]"
             self.stdout.write(f"  {username:<13} {membership.get_role_display()}{where}")
+        self.stdout.write(
+            f"Accounts marked [second factor] then ask for a code: add the secret {DEMO_TOTP_SECRET} to an "
+            "authenticator app, or run `python manage.py demo_totp_code USERNAME` (DEBUG only)."
+        )
