@@ -46,6 +46,7 @@ REFERENCES = [
     (80.0, _("国の目標（2040年）")),
 ]
 
+
 @lru_cache(maxsize=8192)
 def due_date(finished_on: date, point: str) -> date:
     # Cached: completers share a few completion dates, and the national ranking asks for each.
@@ -90,6 +91,52 @@ def careers_due(students: Iterable[Student], today: date) -> list[DueRecord]:
                 due.append(DueRecord(student, point, when, is_overdue(student.completion_date, point, today)))
     due.sort(key=lambda d: (d.due_date, d.student.student_number))
     return due
+
+
+@dataclass(frozen=True)
+class DuePoint:
+    """A survey point reached and not recorded, as plain values (`DueRecord` without the student)."""
+
+    student_id: int
+    student_number: str
+    survey_point: str
+    due_date: date
+    overdue: bool
+
+
+def due_points(*, university_id: int, today: date) -> list[DuePoint]:
+    """`careers_due` for one university from plain rows, oldest first: a large university has
+    thousands of completers, and a model object with its careers for each would outweigh the
+    page that shows fifty of them (`with_students` loads those)."""
+    recorded = set(
+        CareerOutcome.objects.filter(student__university_id=university_id)
+        .order_by()
+        .values_list("student_id", "survey_point")
+    )
+    finished = (
+        Student.objects.filter(
+            university_id=university_id,
+            status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN],
+            completion_date__isnull=False,
+        )
+        .order_by()
+        .values_list("pk", "student_number", "completion_date")
+    )
+    due = [
+        DuePoint(pk, number, point, when, is_overdue(finished_on, point, today))
+        for pk, number, finished_on in finished
+        for point in YEARS_AFTER
+        if (when := due_date(finished_on, point)) <= today and (pk, point) not in recorded
+    ]
+    due.sort(key=lambda d: (d.due_date, d.student_number))
+    return due
+
+
+def with_students(points: Iterable[DuePoint]) -> list[DueRecord]:
+    """The `DueRecord`s of some due points (a page of them), their students read in one query."""
+    points = list(points)
+    students = Student.objects.in_bulk({p.student_id for p in points})
+    return [DueRecord(students[p.student_id], p.survey_point, p.due_date, p.overdue) for p in points]
 
 
 def record_counts(today: date, university_id: int | None = None) -> tuple[Counter, Counter]:
@@ -205,8 +252,8 @@ def outcome_records(careers, by: str = "program") -> list[tuple[tuple[str, ...],
     if by == "program":
         # A subquery, not the ids: a national page would send tens of thousands of literals.
         student_ids = careers.order_by().values("student_id")
-        for student_id, code in Award.objects.filter(student_id__in=student_ids).order_by().values_list(
-            "student_id", "program__code"
+        for student_id, code in (
+            Award.objects.filter(student_id__in=student_ids).order_by().values_list("student_id", "program__code")
         ):
             programs[student_id].add(code)
     records = []

@@ -47,7 +47,7 @@ def staff_todos(*, university_id: int, today: date, reports: list[ReportStatus] 
     """`reports`: reports_to_act_on for the same university and day, when the caller has it."""
     if reports is None:
         reports = reports_to_act_on(university_id=university_id, today=today)
-    due = careers.careers_due(careers.finished_students([university_id]), today)
+    due = careers.due_points(university_id=university_id, today=today)
     own = quality_ranking(today=today, university_id=university_id)  # this university's rows only
     return [
         Todo(_("期限を過ぎた未提出の報告"), sum(s.overdue for s in reports), reverse("quality"), urgent=True),

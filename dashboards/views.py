@@ -21,7 +21,7 @@ from dashboards import services, todo
 from dashboards.forms import DashboardFilterForm, PublishForm
 from dashboards.models import Publication
 from dashboards.publications import publication_diff
-from dashboards.quality import fix_list, national_ranking, standing
+from dashboards.quality import FIX_PAGES, fix_list, national_ranking, standing
 from dashboards.selectors import Scope, program_infos
 from dashboards.tables import Table, dashboard_tables, program_name
 from phdsupport import access
@@ -283,12 +283,20 @@ def home(request):
 def quality(request):
     university = access.require_staff_university(request.user)
     today = timezone.localdate()
+    fixes = fix_list(university=university, today=today, pages=request.GET)
+    # Each list's pager keeps the other lists' pages (and any other parameter) in its links.
+    queries = {}
+    for kind, param in FIX_PAGES.items():
+        query = request.GET.copy()
+        query.pop(param, None)
+        queries[kind] = query.urlencode()
     return render(
         request,
         "dashboards/quality.html",
         {
             "university": university,
             "standing": standing(university_id=university.pk, today=today),
-            **fix_list(university=university, today=today),
+            "queries": queries,
+            **fixes,
         },
     )
