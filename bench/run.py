@@ -317,7 +317,9 @@ def main() -> None:
     parser.add_argument("--universities", type=int, default=800)
     parser.add_argument("--fiscal-year", type=int, default=2025)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=["dashboard", "pages", "uploads", "api", "upload-memory"], default=None)
+    parser.add_argument(
+        "--only", choices=["dashboard", "data", "pages", "uploads", "api", "upload-memory"], default=None
+    )
     parser.add_argument(
         "--reuse-data",
         action="store_true",
@@ -346,6 +348,8 @@ def main() -> None:
     # The national data set first, so the upload and API rows do not inflate its headcount.
     if args.only in (None, "dashboard"):
         bench_dashboard(args)
+    if args.only == "data" and not (args.reuse_data and national_data_present()):
+        generate_national_data(args)
     if args.only == "pages":
         bench_pages(args)
     if args.only in (None, "uploads"):
