@@ -110,7 +110,7 @@ def due_points(*, university_id: int, today: date) -> list[DuePoint]:
     thousands of completers, and a model object with its careers for each would outweigh the
     page that shows fifty of them (`with_students` loads those)."""
     recorded = set(
-        CareerOutcome.objects.filter(student__university_id=university_id)
+        CareerOutcome.objects.filter(university_id=university_id)
         .order_by()
         .values_list("student_id", "survey_point")
     )
@@ -150,7 +150,7 @@ def record_counts(today: date, university_id: int | None = None) -> tuple[Counte
     recorded = CareerOutcome.objects.all()
     if university_id is not None:
         students = students.filter(university_id=university_id)
-        recorded = recorded.filter(student__university_id=university_id)
+        recorded = recorded.filter(university_id=university_id)
     have = set(recorded.values_list("student_id", "survey_point"))
     checked: Counter = Counter()
     overdue: Counter = Counter()
@@ -243,7 +243,7 @@ def outcome_table(records: Iterable[tuple[str, str, str, str, int]]) -> dict[str
 
 OUTCOME_GROUPS = {
     "program": "student__awards__program__code",
-    "university": "student__university__name_ja",
+    "university": "university__name_ja",
     "field": "student__field",
 }
 

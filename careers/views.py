@@ -92,7 +92,7 @@ def career_create(request, pk):
 def career_edit(request, pk):
     university = access.require_staff_university(request.user)
     career = get_object_or_404(
-        CareerOutcome.objects.filter(student__university=university).select_related("student"), pk=pk
+        CareerOutcome.objects.filter(university=university).select_related("student"), pk=pk
     )
     form = CareerForm(request.POST or None, instance=career, initial={"version": career.version})
     if request.method == "POST" and form.is_valid():
@@ -121,7 +121,7 @@ def career_edit(request, pk):
 @require_POST
 def career_delete(request, pk):
     university = access.require_staff_university(request.user)
-    career = get_object_or_404(CareerOutcome.objects.filter(student__university=university), pk=pk)
+    career = get_object_or_404(CareerOutcome.objects.filter(university=university), pk=pk)
     services.career_delete(career=career, acting_user=request.user)
     messages.success(request, _("進路を削除しました。"))
     return redirect("students:detail", pk=career.student_id)

@@ -12,11 +12,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
-from programs import rules
 from programs.models import Program, Target
-from students.models import Award, StudentYearBand, StudentYearFact, StudentYearOverlap, University
+from students.models import StudentYearAwards, StudentYearBand, StudentYearFact, StudentYearOverlap, University
 
 FIRST_TRACKED_FY = 2021
 OUTLOOK_YEARS = 5
@@ -113,13 +112,13 @@ def by_program_per_year(scope: Scope, years: list[int]) -> dict[int, dict[str, i
 
 
 def gross_awards(fiscal_year: int, university_id: int | None = None) -> dict[str, int]:
-    """Awards active at some point of the fiscal year, every program (postdoctoral included)."""
-    start, end = rules.fiscal_year_bounds(fiscal_year)
-    awards = Award.objects.filter(start_date__lte=end, end_date__gte=start)
+    """Awards active at some point of the fiscal year, every program (postdoctoral included),
+    from the derived counts (`StudentYearAwards`)."""
+    counts = StudentYearAwards.objects.filter(fiscal_year=fiscal_year)
     if university_id is not None:
-        awards = awards.filter(student__university_id=university_id)
-    rows = awards.values("program__code").annotate(n=Count("pk"))
-    return {row["program__code"]: row["n"] for row in rows}
+        counts = counts.filter(university_id=university_id)
+    rows = counts.values("program").annotate(n=Sum("awards")).order_by()
+    return {row["program"]: row["n"] for row in rows}
 
 
 @dataclass(frozen=True)
@@ -149,12 +148,12 @@ def university_table(scope: Scope) -> list[UniversityRow]:
         .annotate(n=Count("pk"))
     )
     counted: dict[tuple[int, int], int] = {(r["university_id"], r["fiscal_year"]): r["n"] for r in per_year}
-    start, end = rules.fiscal_year_bounds(scope.fiscal_year)
     awards = dict(
-        Award.objects.filter(start_date__lte=end, end_date__gte=start)
-        .values_list("student__university_id")
-        .annotate(n=Count("pk"))
-        .values_list("student__university_id", "n")
+        StudentYearAwards.objects.filter(fiscal_year=scope.fiscal_year)
+        .order_by()
+        .values_list("university_id")
+        .annotate(n=Sum("awards"))
+        .values_list("university_id", "n")
     )
     ids = {uid for uid, _fy in counted} | set(awards)
     rows = []

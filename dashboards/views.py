@@ -228,7 +228,7 @@ def outcomes(request):
     if national_view and request.GET.get("university"):
         university = get_object_or_404(University, pk=_int_param(request.GET.get("university"), 0, 1, 10**9))
     if university is not None:
-        rows = rows.filter(student__university=university)
+        rows = rows.filter(university=university)
     field = request.GET.get("field", "")
     if field in Field.values:
         rows = rows.filter(student__field=field)

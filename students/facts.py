@@ -13,7 +13,7 @@ whichever of the two takes a person's lock last reads the other's committed rows
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +26,7 @@ from programs.models import LivingCostFloor
 from students.models import (
     FactsVersion,
     Student,
+    StudentYearAwards,
     StudentYearBand,
     StudentYearFact,
     StudentYearOverlap,
@@ -196,6 +197,25 @@ def compute_facts(
     return facts, overlaps, bands
 
 
+def award_counts(
+    records: dict[int, StudentRecord], terms: dict[int, list[rules.AwardTerms]]
+) -> list[StudentYearAwards]:
+    """Awards of each program active at some point of each fiscal year, per student record."""
+    rows = []
+    for student_id, record in records.items():
+        counted: Counter = Counter()
+        for award in terms.get(student_id, []):
+            for fy in range(rules.fiscal_year(award.start), rules.fiscal_year(award.end) + 1):
+                counted[fy, award.program] += 1
+        rows.extend(
+            StudentYearAwards(
+                student_id=student_id, university_id=record.university_id, fiscal_year=fy, program=program, awards=n
+            )
+            for (fy, program), n in counted.items()
+        )
+    return rows
+
+
 def facts_version() -> str:
     """A token that changes whenever the facts change (the time guards against a restored database)."""
     row = FactsVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
@@ -239,8 +259,10 @@ def _refresh_locked(ids: set[int], floors: list[rules.FloorVersion]) -> int:
             break
         _lock(more - keys)
         ids, keys = ids | again, keys | more
-    facts, overlaps, bands = compute_facts(fetch_records(ids), award_terms(ids), floors)
+    records, terms = fetch_records(ids), award_terms(ids)
+    facts, overlaps, bands = compute_facts(records, terms, floors)
     _upsert(StudentYearFact, facts, ["student", "fiscal_year"], ids)
+    _upsert(StudentYearAwards, award_counts(records, terms), ["student", "fiscal_year", "program"], ids)
     _upsert(StudentYearOverlap, overlaps, ["student", "fiscal_year", "program_a", "program_b"], ids)
     _upsert(StudentYearBand, bands, ["student", "fiscal_year", "is_person", "up_to"], ids)
     _bump_version()

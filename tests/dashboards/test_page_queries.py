@@ -34,7 +34,9 @@ def graduates(university, n: int, start: int = 0) -> None:
         Award.objects.filter(pk=award.pk).update(created_at=LATE.replace(year=2019))
         event = AwardEvent.objects.create(award=award, kind="suspension", start_date=date(2019, 10, 1))
         AwardEvent.objects.filter(pk=event.pk).update(created_at=LATE.replace(year=2020))
-        CareerOutcome.objects.create(student=student, survey_point="completion", destination="postdoc", sector="academia")
+        CareerOutcome.objects.create(
+            student=student, survey_point="completion", destination="postdoc", sector="academia"
+        )
 
 
 @pytest.fixture

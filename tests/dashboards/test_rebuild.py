@@ -5,12 +5,15 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 
+from dashboards.selectors import Scope, gross_awards, university_table
+from programs import rules
 from programs.models import Program
 from students import services
 from students.demo import demo_generate
 from students.facts import facts_rebuild
-from students.models import Award, StudentYearBand, StudentYearFact, StudentYearOverlap
+from students.models import Award, StudentYearAwards, StudentYearBand, StudentYearFact, StudentYearOverlap
 from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +41,10 @@ def snapshot():
             "student_id", "fiscal_year", "is_person", "national", "above", "up_to", "program"
         )
     )
-    return facts, overlaps, bands
+    awards = sorted(
+        StudentYearAwards.objects.values_list("student_id", "university_id", "fiscal_year", "program", "awards")
+    )
+    return facts, overlaps, bands, awards
 
 
 def test_rebuild_equals_incremental_after_random_edits(reference):
@@ -102,3 +108,11 @@ def test_rebuild_equals_incremental_after_random_edits(reference):
     incremental = snapshot()
     facts_rebuild()
     assert snapshot() == incremental
+    # The derived award counts are the awards active in each fiscal year, counted from the awards.
+    for fy in range(2021, 2027):
+        start, end = rules.fiscal_year_bounds(fy)
+        direct = Award.objects.filter(start_date__lte=end, end_date__gte=start).order_by()
+        assert gross_awards(fy) == dict(direct.values_list("program__code").annotate(n=Count("pk")))
+        assert dict(direct.values_list("university_id").annotate(n=Count("pk"))) == {
+            row.university_id: row.awards for row in university_table(Scope(fy)) if row.awards
+        }

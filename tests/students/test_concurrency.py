@@ -16,7 +16,7 @@ from programs.models import Program
 from students import services
 from students.demo import demo_generate
 from students.facts import facts_rebuild
-from students.models import Award, StudentYearBand, StudentYearFact, StudentYearOverlap
+from students.models import Award, StudentYearAwards, StudentYearBand, StudentYearFact, StudentYearOverlap
 from tests.factories import StudentFactory, UniversityFactory, user_with_role
 
 pytestmark = [
@@ -49,7 +49,10 @@ def snapshot():
             "student_id", "fiscal_year", "is_person", "national", "above", "up_to", "program"
         )
     )
-    return facts, overlaps, bands
+    awards = sorted(
+        StudentYearAwards.objects.values_list("student_id", "university_id", "fiscal_year", "program", "awards")
+    )
+    return facts, overlaps, bands, awards
 
 
 def run_threads(*targets):
