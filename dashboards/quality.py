@@ -27,7 +27,7 @@ from django.utils import timezone
 from careers import selectors as careers
 from phdsupport.validation import date_plus
 from programs import rules
-from reports.selectors import report_statuses
+from reports.selectors import report_statuses_by_year
 from students.models import Award, AwardEvent, University
 
 ONE_MONTH = relativedelta(months=1)
@@ -138,8 +138,9 @@ def quality_ranking(*, today: date, university_id: int | None = None) -> list[Qu
     for uid, count in checked.items():
         row(uid).checked["missing_careers"] += count
         row(uid).counts["missing_careers"] += overdue[uid]
-    for fy in fiscal_years_to_check(today):
-        for status in report_statuses(fiscal_year=fy, today=today, university_id=university_id):
+    years = report_statuses_by_year(fiscal_years=fiscal_years_to_check(today), today=today, university_id=university_id)
+    for statuses in years.values():
+        for status in statuses:
             if status.due_date is not None and status.due_date < today:
                 counted = row(status.university_id)
                 counted.checked["overdue_reports"] += 1
@@ -194,12 +195,8 @@ def fix_list(
         .order_by("start_date", "pk")
     )
     missing = [d for d in careers.due_points(university_id=university.pk, today=today) if d.overdue]
-    reports = [
-        s
-        for fy in fiscal_years_to_check(today)
-        for s in report_statuses(fiscal_year=fy, today=today, university_id=university.pk)
-        if s.overdue
-    ]
+    years = report_statuses_by_year(fiscal_years=fiscal_years_to_check(today), today=today, university_id=university.pk)
+    reports = [s for statuses in years.values() for s in statuses if s.overdue]
     listed = {
         kind: Paginator(rows, per_page).get_page(pages.get(FIX_PAGES[kind]))
         for kind, rows in (("late_awards", late_awards), ("late_changes", late_changes), ("missing_careers", missing))

@@ -248,7 +248,14 @@ class OutlookRow:
     new_awards_per_year: int  # new awards a year from next FY on, each running its full term
 
 
-def outlook(scope: Scope, *, current_fy: int, term_years: int = 3, years: int = OUTLOOK_YEARS) -> list[OutlookRow]:
+def outlook(
+    scope: Scope,
+    *,
+    current_fy: int,
+    term_years: int = 3,
+    years: int = OUTLOOK_YEARS,
+    points: list[TrendPoint] | None = None,
+) -> list[OutlookRow]:
     """What the awards already granted give in the coming years, and what it takes to reach the target.
 
     A new award started in FY c+1 or later counts in every year of its term, so in FY f after
@@ -257,11 +264,13 @@ def outlook(scope: Scope, *, current_fy: int, term_years: int = 3, years: int = 
     """
     target = target_for(current_fy)
     goal = target.headcount if target else 0
-    points = {p.fiscal_year: p.tracked for p in trend(scope, until=current_fy + years)}
+    if points is None:  # the caller's trend, when it reaches the outlook's years, saves a query
+        points = trend(scope, until=current_fy + years)
+    tracked = {p.fiscal_year: p.tracked for p in points}
     rows = []
     for k in range(1, years + 1):
         fy = current_fy + k
-        existing = points.get(fy, 0)
+        existing = tracked.get(fy, 0)
         gap = max(goal - existing, 0)
         rows.append(OutlookRow(fy, existing, goal, gap, math.ceil(gap / min(k, term_years))))
     return rows

@@ -19,7 +19,7 @@ from dashboards.quality import fiscal_years_to_check, quality_ranking
 from phdsupport import access
 from programs import rules
 from reports.models import Report
-from reports.selectors import NOT_STARTED, ReportStatus, report_statuses
+from reports.selectors import NOT_STARTED, ReportStatus, report_statuses, report_statuses_by_year
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,11 @@ def reports_to_act_on(*, university_id: int, today: date) -> list[ReportStatus]:
     """The university's reports not yet in: those past their deadline first, then the ones whose
     year is over and whose deadline is still ahead (a draft returned by the officer among them)."""
     closed_years = [fy for fy in fiscal_years_to_check(today) if fy < rules.fiscal_year(today)]
+    years = report_statuses_by_year(fiscal_years=closed_years, today=today, university_id=university_id)
     waiting = [
         status
-        for fy in closed_years
-        for status in report_statuses(fiscal_year=fy, today=today, university_id=university_id)
+        for statuses in years.values()
+        for status in statuses
         if status.state in (NOT_STARTED, Report.State.DRAFT)
     ]
     return sorted(waiting, key=lambda s: (not s.overdue, s.due_date or date.max, s.fiscal_year, s.program_code))

@@ -302,6 +302,12 @@ class StudentYearFact(models.Model):
         indexes = [
             models.Index(fields=["fiscal_year", "is_representative"], name="fact_year_representative"),
             models.Index(fields=["fiscal_year", "university"], name="fact_year_university"),
+            # The national count and its trend read only the counted representative rows.
+            models.Index(
+                fields=["fiscal_year", "person_program"],
+                condition=models.Q(is_representative=True, person_counts=True),
+                name="fact_year_counted_person",
+            ),
         ]
 
     def __str__(self) -> str:
