@@ -105,6 +105,7 @@ STUDENT_COUNT = "SELECT COUNT(*) FROM students_student WHERE university_id = %s"
 
 def cases(fiscal_year: int) -> list[PageCase]:
 
+    from django.contrib.auth import get_user_model
     from django.db.models import Count
     from django.utils import timezone
 
@@ -113,6 +114,7 @@ def cases(fiscal_year: int) -> list[PageCase]:
     from students.models import University
     from tests.factories import user_with_role
 
+    get_user_model().objects.filter(username__startswith="bench_pages_").delete()  # a reused data set has them
     biggest = University.objects.annotate(n=Count("students")).order_by("-n").first()
     ministry = user_with_role("bench_pages_ministry", "ministry_viewer")
     officer = user_with_role("bench_pages_officer", "program_officer", programs=Program.objects.all())

@@ -144,10 +144,12 @@ def record_counts(today: date, university_id: int | None = None) -> tuple[Counte
     """Per university: career records past their month of grace (checked) and, of those, the ones
     not entered (overdue). From plain rows: the national ranking reads every completer, and model
     objects for each would take seconds."""
+    # No ordering: the models' default (by university name and student number) joins and sorts
+    # every completer and record in the country for counts that need no order.
     students = Student.objects.filter(
         status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN], completion_date__isnull=False
-    )
-    recorded = CareerOutcome.objects.all()
+    ).order_by()
+    recorded = CareerOutcome.objects.order_by()
     if university_id is not None:
         students = students.filter(university_id=university_id)
         recorded = recorded.filter(university_id=university_id)

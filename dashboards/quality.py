@@ -28,6 +28,7 @@ from careers import selectors as careers
 from phdsupport.validation import date_plus
 from programs import rules
 from reports.selectors import report_statuses_by_year
+from students.facts import facts_version
 from students.models import Award, AwardEvent, University
 
 ONE_MONTH = relativedelta(months=1)
@@ -168,6 +169,32 @@ def standing(*, university_id: int, today: date) -> dict[str, Any] | None:
     return {"row": own, "place": None, "of": len(ranked)} if own else None
 
 
+def _late_ids(university_id: int) -> tuple[list[int], list[int]]:
+    """The university's awards and changes recorded late, oldest first, as ids: kept per version of
+    the facts, which moves with every write to awards, changes or students (the only inputs)."""
+    key = f"quality-late:{facts_version()}:{university_id}"
+    found = cache.get(key)
+    if found is None:
+        awards = with_lateness(
+            Award.objects.filter(university_id=university_id), happened="start_date", recorded="created_at"
+        )
+        changes = with_lateness(
+            AwardEvent.objects.filter(award__university_id=university_id), happened="start_date", recorded="created_at"
+        )
+        found = tuple(
+            list(rows.filter(LATE).order_by("start_date", "pk").values_list("pk", flat=True))
+            for rows in (awards, changes)
+        )
+        cache.set(key, found, timeout=24 * 3600)
+    return found
+
+
+def _in_order(rows: QuerySet, ids: list[int]) -> list[Any]:
+    """The rows of `ids` (a page), in the order of `ids`, in one query."""
+    found = rows.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
 FIX_PAGE_SIZE = 50
 FIX_PAGES = {"late_awards": "awards_page", "late_changes": "changes_page", "missing_careers": "careers_page"}
 
@@ -177,23 +204,10 @@ def fix_list(
 ) -> dict[str, Any]:
     """The university's own items to fix, each kind oldest first, one page of each (the page
     number of each list in `pages`, under the names of FIX_PAGES). The late records are selected
-    and counted in the database; the due careers come from plain rows, their students read for
+    in the database and kept as ids per version of the facts; the due careers come from plain rows, their students read for
     the page only. The same few queries for a page of 1 or of 100."""
     pages = pages or {}
-    late_awards = (
-        with_lateness(Award.objects.filter(university=university), happened="start_date", recorded="created_at")
-        .filter(LATE)
-        .select_related("student", "program")
-        .order_by("start_date", "pk")
-    )
-    late_changes = (
-        with_lateness(
-            AwardEvent.objects.filter(award__university=university), happened="start_date", recorded="created_at"
-        )
-        .filter(LATE)
-        .select_related("award__student", "award__program")
-        .order_by("start_date", "pk")
-    )
+    late_awards, late_changes = _late_ids(university.pk)
     missing = [d for d in careers.due_points(university_id=university.pk, today=today) if d.overdue]
     years = report_statuses_by_year(fiscal_years=fiscal_years_to_check(today), today=today, university_id=university.pk)
     reports = [s for statuses in years.values() for s in statuses if s.overdue]
@@ -201,6 +215,12 @@ def fix_list(
         kind: Paginator(rows, per_page).get_page(pages.get(FIX_PAGES[kind]))
         for kind, rows in (("late_awards", late_awards), ("late_changes", late_changes), ("missing_careers", missing))
     }
+    listed["late_awards"].object_list = _in_order(
+        Award.objects.select_related("student", "program"), listed["late_awards"].object_list
+    )
+    listed["late_changes"].object_list = _in_order(
+        AwardEvent.objects.select_related("award__student", "award__program"), listed["late_changes"].object_list
+    )
     listed["missing_careers"].object_list = careers.with_students(listed["missing_careers"].object_list)
     return {
         **listed,
