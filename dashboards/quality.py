@@ -169,7 +169,7 @@ def standing(*, university_id: int, today: date) -> dict[str, Any] | None:
     return {"row": own, "place": None, "of": len(ranked)} if own else None
 
 
-def _late_ids(university_id: int) -> tuple[list[int], list[int]]:
+def late_ids(university_id: int) -> tuple[list[int], list[int]]:
     """The university's awards and changes recorded late, oldest first, as ids: kept per version of
     the facts, which moves with every write to awards, changes or students (the only inputs)."""
     key = f"quality-late:{facts_version()}:{university_id}"
@@ -207,7 +207,7 @@ def fix_list(
     in the database and kept as ids per version of the facts; the due careers come from plain rows, their students read for
     the page only. The same few queries for a page of 1 or of 100."""
     pages = pages or {}
-    late_awards, late_changes = _late_ids(university.pk)
+    late_awards, late_changes = late_ids(university.pk)
     missing = [d for d in careers.due_points(university_id=university.pk, today=today) if d.overdue]
     years = report_statuses_by_year(fiscal_years=fiscal_years_to_check(today), today=today, university_id=university.pk)
     reports = [s for statuses in years.values() for s in statuses if s.overdue]

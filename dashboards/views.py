@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -180,6 +181,9 @@ def publication(request, pk):
     )
 
 
+REPORT_STATES_PAGE_SIZE = 100
+
+
 @login_required
 def report_states(request):
     """Every university's report state per program for a fiscal year, late first, and the
@@ -189,11 +193,18 @@ def report_states(request):
     today = timezone.localdate()
     fiscal_year = _int_param(request.GET.get("fiscal_year"), _current_fy() - 1, 2019, 2040)
     statuses = report_statuses(fiscal_year=fiscal_year, today=today)
+    # Every university and program that must report is a row: at national scale thousands, so
+    # the list is paginated (late first); the counts above it cover them all.
+    page = Paginator(statuses, REPORT_STATES_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "dashboards/reports.html",
         {
-            "statuses": statuses,
+            "statuses": page,
+            "query": query.urlencode(),
+            "must_report": len(statuses),
             "overdue": sum(s.overdue for s in statuses),
             "state_counts": sorted(Counter(s.state_label for s in statuses).items()),
             "ranking": [r for r in national_ranking(today=today) if r.total][:100],
