@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('students', '0017_award_counts_per_year'),
+        ('students', '0018_award_counts_per_year'),
     ]
 
     operations = [

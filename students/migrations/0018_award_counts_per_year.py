@@ -31,7 +31,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('students', '0016_dated_amounts_erad_unique_floor_bands'),
+        ('students', '0017_upload_job_kind'),
     ]
 
     operations = [
