@@ -34,6 +34,16 @@ def recreate_database() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _database_exists() -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect(BENCH_DB).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
 def analyze() -> None:
     """Fresh planner statistics, as a deployment's autovacuum would have after a load (it is off
     on this machine's server, and without it the planner guesses on empty-table statistics)."""
@@ -56,16 +66,17 @@ def section(title: str) -> None:
     print(f"\n== {title}", flush=True)
 
 
-def bench_dashboard(args) -> None:
+def national_data_present() -> bool:
+    from students.models import Student
+
+    return Student.objects.exists()
+
+
+def generate_national_data(args) -> None:
     from datetime import date
 
-    from django.db import connection
-
-    from programs import rules
     from students.demo import demo_generate
-    from students.facts import fetch_records, floor_versions, with_person_peers
-    from students.models import Award, StudentYearFact, University
-    from students.selectors import award_terms
+    from students.models import StudentYearFact, University
 
     section(f"National scale data (scale {args.scale}, universities ≥ {args.universities})")
     extra = max(args.universities - University.objects.count(), 0)
@@ -95,6 +106,17 @@ def bench_dashboard(args) -> None:
     print(f"generated {careers:,} career records and {reports:,} reports in {seconds:.1f}s")
     analyze()
 
+
+def bench_dashboard(args) -> None:
+    from django.db import connection
+
+    from programs import rules
+    from students.facts import fetch_records, floor_versions, with_person_peers
+    from students.models import Award
+    from students.selectors import award_terms
+
+    if not (args.reuse_data and national_data_present()):
+        generate_national_data(args)
     fy = args.fiscal_year
 
     def raw():
@@ -135,10 +157,20 @@ def bench_dashboard(args) -> None:
     recompute.bench(args)
     analyze()
 
-    section(f"Pages at national scale, FY{fy} (test client, whole view)")
-    from bench import pages
+    bench_pages(args)
 
-    pages.bench(fy, args.repeat)
+
+def bench_pages(args) -> None:
+    from bench import pages
+    from students.models import Student, StudentYearFact
+
+    if not (args.reuse_data and national_data_present()):
+        generate_national_data(args)
+    section(
+        f"Pages at national scale, FY{args.fiscal_year} (test client, whole view; "
+        f"{Student.objects.count():,} students, {StudentYearFact.objects.count():,} fact rows)"
+    )
+    pages.bench(args.fiscal_year, args.repeat)
 
 
 def bench_recompute(args) -> None:
@@ -248,7 +280,15 @@ def main() -> None:
     parser.add_argument("--fiscal-year", type=int, default=2025)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
-        "--only", choices=["dashboard", "recompute", "uploads", "api", "enrolment", "upload-memory"], default=None
+        "--only",
+        choices=["dashboard", "data", "pages", "recompute", "uploads", "api", "enrolment", "upload-memory"],
+        default=None,
+    )
+    parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="keep the bench database if it already holds the national data set (generating it takes "
+        "long); migrations still run. Only for repeated page runs: uploads and the API add rows to it",
     )
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=50, help="award edits timed in the quiet case")
@@ -256,7 +296,7 @@ def main() -> None:
     parser.add_argument("--memory-rows", type=int, default=100_000)
     args = parser.parse_args()
 
-    if args.only != "upload-memory":
+    if args.only != "upload-memory" and not (args.reuse_data and _database_exists()):
         recreate_database()
     import django
     from django.core.management import call_command
@@ -273,6 +313,10 @@ def main() -> None:
     # The national data set first, so the upload and API rows do not inflate its headcount.
     if args.only in (None, "dashboard"):
         bench_dashboard(args)
+    if args.only == "data" and not (args.reuse_data and national_data_present()):
+        generate_national_data(args)
+    if args.only == "pages":
+        bench_pages(args)
     if args.only == "recompute":
         bench_recompute(args)
     if args.only in (None, "uploads"):

@@ -32,7 +32,7 @@ def demo_careers(*, today: date, rng: random.Random) -> int:
     sectors, sector_w = list(SECTOR_WEIGHTS), list(SECTOR_WEIGHTS.values())
     careers = []
     finished = Student.objects.filter(status=Student.Status.COMPLETED, completion_date__isnull=False)
-    for student in finished.only("pk", "completion_date").iterator(chunk_size=5000):
+    for student in finished.only("pk", "university_id", "completion_date").iterator(chunk_size=5000):
         for point, years in (("completion", 0), ("year_1", 1)):
             if student.completion_date.replace(year=student.completion_date.year + years) > today:
                 continue
@@ -43,6 +43,7 @@ def demo_careers(*, today: date, rng: random.Random) -> int:
             careers.append(
                 CareerOutcome(
                     student_id=student.pk,
+                    university_id=student.university_id,
                     survey_point=point,
                     destination=destination,
                     sector=rng.choices(sectors, sector_w)[0] if employed else "",

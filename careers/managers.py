@@ -8,8 +8,12 @@ from django.db import models
 class CareerOutcomeQuerySet(models.QuerySet):
     def for_user(self, user: Any) -> CareerOutcomeQuerySet:
         """Career records follow their student: whoever may open the student sees them."""
+        from phdsupport import access
+        from phdsupport.access import Role
         from students.models import Student
 
+        if access.role_of(user) == Role.UNIVERSITY_STAFF:  # by the copied column and its index
+            return self.filter(university_id=access.staff_university_id(user))
         return self.filter(student__in=Student.objects.for_user(user).values("pk"))
 
     def for_aggregates(self, user: Any) -> CareerOutcomeQuerySet:
@@ -22,4 +26,4 @@ class CareerOutcomeQuerySet(models.QuerySet):
         university_id = access.staff_university_id(user)
         if university_id is None:
             return self.none()
-        return self.filter(student__university_id=university_id)
+        return self.filter(university_id=university_id)

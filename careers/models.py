@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from careers.managers import CareerOutcomeQuerySet
 from phdsupport.history import audited_history
 from phdsupport.validation import TEXT_VALIDATORS
-from students.models import Student
+from students.models import Student, University
 
 
 class CareerOutcome(models.Model):
@@ -33,6 +33,11 @@ class CareerOutcome(models.Model):
         OTHER = "other", _("その他")
 
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="careers", verbose_name=_("学生"))
+    # The student's university, copied (as on awards) so a university's records are read through
+    # one index, not by walking every student of the country.
+    university = models.ForeignKey(
+        University, on_delete=models.CASCADE, related_name="+", editable=False, verbose_name=_("大学")
+    )
     survey_point = models.CharField(_("調査時点"), max_length=16, choices=SurveyPoint.choices)
     destination = models.CharField(_("進路"), max_length=32, choices=Destination.choices)
     sector = models.CharField(_("セクター"), max_length=16, choices=Sector.choices, blank=True)
@@ -58,6 +63,12 @@ class CareerOutcome(models.Model):
                 violation_error_message=_("この時点の進路は既に登録されています。"),
             )
         ]
+        indexes = [models.Index(fields=["university", "id"], name="career_university_id")]
 
     def __str__(self) -> str:
         return f"{self.student} {self.get_survey_point_display()} {self.get_destination_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.university_id is None:
+            self.university_id = self.student.university_id
+        super().save(*args, **kwargs)

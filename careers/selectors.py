@@ -13,7 +13,7 @@ gives its rates on that basis (`rate_known`, `permanent_share_known`) to compare
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from careers.models import CareerOutcome
 from phdsupport.validation import date_plus
 from programs import rules
-from students.models import Award, Student, University
+from students.models import Student, University
 
 Point = CareerOutcome.SurveyPoint
 Destination = CareerOutcome.Destination
@@ -46,6 +46,7 @@ REFERENCES = [
     (75.0, _("国の目標（2030年）")),
     (80.0, _("国の目標（2040年）")),
 ]
+
 
 @lru_cache(maxsize=8192)
 def due_date(finished_on: date, point: str) -> date:
@@ -93,17 +94,65 @@ def careers_due(students: Iterable[Student], today: date) -> list[DueRecord]:
     return due
 
 
+@dataclass(frozen=True)
+class DuePoint:
+    """A survey point reached and not recorded, as plain values (`DueRecord` without the student)."""
+
+    student_id: int
+    student_number: str
+    survey_point: str
+    due_date: date
+    overdue: bool
+
+
+def due_points(*, university_id: int, today: date) -> list[DuePoint]:
+    """`careers_due` for one university from plain rows, oldest first: a large university has
+    thousands of completers, and a model object with its careers for each would outweigh the
+    page that shows fifty of them (`with_students` loads those)."""
+    recorded = set(
+        CareerOutcome.objects.filter(university_id=university_id)
+        .order_by()
+        .values_list("student_id", "survey_point")
+    )
+    finished = (
+        Student.objects.filter(
+            university_id=university_id,
+            status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN],
+            completion_date__isnull=False,
+        )
+        .order_by()
+        .values_list("pk", "student_number", "completion_date")
+    )
+    due = [
+        DuePoint(pk, number, point, when, is_overdue(finished_on, point, today))
+        for pk, number, finished_on in finished
+        for point in YEARS_AFTER
+        if (when := due_date(finished_on, point)) <= today and (pk, point) not in recorded
+    ]
+    due.sort(key=lambda d: (d.due_date, d.student_number))
+    return due
+
+
+def with_students(points: Iterable[DuePoint]) -> list[DueRecord]:
+    """The `DueRecord`s of some due points (a page of them), their students read in one query."""
+    points = list(points)
+    students = Student.objects.in_bulk({p.student_id for p in points})
+    return [DueRecord(students[p.student_id], p.survey_point, p.due_date, p.overdue) for p in points]
+
+
 def record_counts(today: date, university_id: int | None = None) -> tuple[Counter, Counter]:
     """Per university: career records past their month of grace (checked) and, of those, the ones
     not entered (overdue). From plain rows: the national ranking reads every completer, and model
     objects for each would take seconds."""
+    # No ordering: the models' default (by university name and student number) joins and sorts
+    # every completer and record in the country for counts that need no order.
     students = Student.objects.filter(
         status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN], completion_date__isnull=False
-    )
-    recorded = CareerOutcome.objects.all()
+    ).order_by()
+    recorded = CareerOutcome.objects.order_by()
     if university_id is not None:
         students = students.filter(university_id=university_id)
-        recorded = recorded.filter(student__university_id=university_id)
+        recorded = recorded.filter(university_id=university_id)
     have = set(recorded.values_list("student_id", "survey_point"))
     checked: Counter = Counter()
     overdue: Counter = Counter()
@@ -176,50 +225,47 @@ class OutcomeRow:
 ALL = "ALL"
 
 
-def outcome_table(records: Iterable[tuple[Iterable[str], str, str, str]]) -> dict[str, dict[str, OutcomeRow]]:
-    """Rates by survey point and group from (groups, survey_point, destination, sector) tuples.
+def outcome_table(records: Iterable[tuple[str, str, str, str, int]]) -> dict[str, dict[str, OutcomeRow]]:
+    """Rates by survey point and group from counted (group, survey_point, destination, sector, n) rows.
 
     Each record counts once in the group ALL and once in each of its groups (a student who held
-    SPRING and then a DC counts under both programs, once in all tracked students).
+    SPRING and then a DC counts under both programs, once in all tracked students): `outcome_records`
+    gives the ALL rows and the group rows side by side.
     """
     table: dict[str, dict[str, OutcomeRow]] = {p: {} for p in YEARS_AFTER}
-    for groups, point, destination, sector in records:
-        for group in (ALL, *groups):
-            row = table[point].setdefault(group, OutcomeRow(group))
-            row.records += 1
-            row.destinations[destination] += 1
-            if destination in EMPLOYED:
-                row.employed += 1
-                row.sectors[sector or CareerOutcome.Sector.OTHER] += 1
+    for group, point, destination, sector, n in records:
+        row = table[point].setdefault(group, OutcomeRow(group))
+        row.records += n
+        row.destinations[destination] += n
+        if destination in EMPLOYED:
+            row.employed += n
+            row.sectors[sector or CareerOutcome.Sector.OTHER] += n
     return table
 
 
-def outcome_records(careers, by: str = "program") -> list[tuple[tuple[str, ...], str, str, str]]:
-    """(groups, point, destination, sector) for career rows; groups are the programs the student
-    held, or the university's name, or the field, by `by`."""
-    rows = list(
-        careers.values_list(
-            "student_id", "survey_point", "destination", "sector", "student__university__name_ja", "student__field"
-        )
+OUTCOME_GROUPS = {
+    "program": "student__awards__program__code",
+    "university": "university__name_ja",
+    "field": "student__field",
+}
+
+
+def outcome_records(careers, by: str = "program") -> list[tuple[str, str, str, str, int]]:
+    """(group, point, destination, sector, n) counted in the database: every record under ALL, and
+    under each of its groups: the programs the student held, or the university's name, or the
+    field, by `by`. Two GROUP BYs, however many records: the national page used to read every
+    record and the awards of every student."""
+    careers = careers.order_by()
+    columns = ("survey_point", "destination", "sector")
+    everyone = careers.values(*columns).annotate(n=Count("pk")).values_list(*columns, "n")
+    group = OUTCOME_GROUPS[by]
+    # A student holds several awards (one per year for some): each record once per program.
+    grouped = (
+        careers.values(group, *columns)
+        .annotate(n=Count("pk", distinct=by == "program"))
+        .values_list(group, *columns, "n")
     )
-    programs: dict[int, set[str]] = defaultdict(set)
-    if by == "program":
-        # A subquery, not the ids: a national page would send tens of thousands of literals.
-        student_ids = careers.order_by().values("student_id")
-        for student_id, code in Award.objects.filter(student_id__in=student_ids).order_by().values_list(
-            "student_id", "program__code"
-        ):
-            programs[student_id].add(code)
-    records = []
-    for student_id, point, destination, sector, university_name, field_code in rows:
-        if by == "university":
-            groups: tuple[str, ...] = (university_name,)
-        elif by == "field":
-            groups = (field_code,)
-        else:
-            groups = tuple(sorted(programs[student_id]))
-        records.append((groups, point, destination, sector))
-    return records
+    return [(ALL, *row) for row in everyone] + [row for row in grouped if row[0] is not None]
 
 
 # --- JGRAD --------------------------------------------------------------------------------

@@ -179,7 +179,7 @@ def career_upload_check(*, university: University, content: bytes, filename: str
     if missing:
         raise UploadRejected(MISSING_HEADERS.format(columns=str(LIST_SEPARATOR).join(missing)))
     students = {s.student_number: s for s in Student.objects.filter(university=university)}
-    existing = {(c.student_id, c.survey_point): c for c in CareerOutcome.objects.filter(student__university=university)}
+    existing = {(c.student_id, c.survey_point): c for c in CareerOutcome.objects.filter(university=university)}
     plan = CareerPlan(ImportResult(rows=table.count), today)
     seen: dict[tuple[str, str], int] = {}
     errors = plan.result.errors

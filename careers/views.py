@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -30,19 +31,40 @@ def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:
     return response
 
 
+DUE_PAGE_SIZE = 50
+
+
 @login_required
 def career_due(request):
     university = access.require_staff_university(request.user)
     today = timezone.localdate()
-    due = selectors.careers_due(selectors.finished_students([university.pk]), today)
+    due = selectors.due_points(university_id=university.pk, today=today)
+    due_count, overdue_count = len(due), sum(d.overdue for d in due)
+    # Filters narrow the list, never the counts above it; they are kept in every page link.
+    point = request.GET.get("point", "")
+    if point in CareerOutcome.SurveyPoint.values:
+        due = [d for d in due if d.survey_point == point]
+    else:
+        point = ""
+    overdue_only = request.GET.get("overdue") == "1"
+    if overdue_only:
+        due = [d for d in due if d.overdue]
+    page = Paginator(due, DUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_students(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
     current = rules.fiscal_year(today)
     return render(
         request,
         "careers/due.html",
         {
-            "due": due[:500],
-            "due_count": len(due),
-            "overdue_count": sum(d.overdue for d in due),
+            "page": page,
+            "query": query.urlencode(),
+            "points": CareerOutcome.SurveyPoint.choices,
+            "point": point,
+            "overdue_only": overdue_only,
+            "due_count": due_count,
+            "overdue_count": overdue_count,
             "years": range(current, 2020, -1),
             "default_year": current - 1,
             "form": UploadForm(),
@@ -71,7 +93,7 @@ def career_create(request, pk):
 def career_edit(request, pk):
     university = access.require_staff_university(request.user)
     career = get_object_or_404(
-        CareerOutcome.objects.filter(student__university=university).select_related("student"), pk=pk
+        CareerOutcome.objects.filter(university=university).select_related("student"), pk=pk
     )
     form = CareerForm(request.POST or None, instance=career, initial={"version": career.version})
     if request.method == "POST" and form.is_valid():
@@ -100,7 +122,7 @@ def career_edit(request, pk):
 @require_POST
 def career_delete(request, pk):
     university = access.require_staff_university(request.user)
-    career = get_object_or_404(CareerOutcome.objects.filter(student__university=university), pk=pk)
+    career = get_object_or_404(CareerOutcome.objects.filter(university=university), pk=pk)
     services.career_delete(career=career, acting_user=request.user)
     messages.success(request, _("進路を削除しました。"))
     return redirect("students:detail", pk=career.student_id)

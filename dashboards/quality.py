@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -18,12 +19,16 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from careers import selectors as careers
 from phdsupport.validation import date_plus
 from programs import rules
-from reports.selectors import report_statuses
+from reports.selectors import report_statuses_by_year
+from students.facts import facts_version
 from students.models import Award, AwardEvent, University
 
 ONE_MONTH = relativedelta(months=1)
@@ -35,6 +40,29 @@ MIN_RECORDS_TO_RANK = 20
 
 def recorded_late(happened_on: date, recorded_at: Any) -> bool:
     return recorded_at >= _late_from(happened_on)
+
+
+def with_lateness(rows: QuerySet, *, happened: str, recorded: str) -> QuerySet:
+    """`rows` annotated so that `LATE` selects those recorded more than one month after they
+    happened, in the database (`recorded_late`, row by row, for a page of rows).
+
+    Recorded late ⇔ the local day of recording is after the day one month on. That day falls in
+    the next month, and its day of month is the same day clamped to the month's length (31 January
+    → 28 February); a recording in that month is after it exactly when its day of month is greater
+    than the original day. So, with months counted as year × 12 + month: more than one month
+    apart, or one month apart and a later day of month. Plain integers: no date arithmetic, which
+    SQLite and PostgreSQL would each do their own way. The recording time is read in the current
+    time zone, as `recorded_late` does.
+    """
+    return rows.annotate(
+        late_months_apart=(ExtractYear(recorded) * 12 + ExtractMonth(recorded))
+        - (ExtractYear(happened) * 12 + ExtractMonth(happened)),
+        late_recorded_day=ExtractDay(recorded),
+        late_happened_day=ExtractDay(happened),
+    )
+
+
+LATE = Q(late_months_apart__gt=1) | Q(late_months_apart=1, late_recorded_day__gt=F("late_happened_day"))
 
 
 @lru_cache(maxsize=8192)
@@ -87,31 +115,33 @@ def quality_ranking(*, today: date, university_id: int | None = None) -> list[Qu
     def row(uid: int) -> QualityRow:
         return rows.setdefault(uid, QualityRow(uid, names[uid]))
 
-    # No ordering: the models' default (by university name and student number) would sort every
-    # award in the country for a count that needs no order.
+    # One GROUP BY per kind, lateness counted with FILTER; no ordering: the models' default (by
+    # university name and student number) would sort every award in the country for a count.
     awards = Award.objects.order_by()
     events = AwardEvent.objects.order_by()
     if university_id is not None:
         awards = awards.filter(university_id=university_id)
         events = events.filter(award__university_id=university_id)
-    for uid, start, created in awards.values_list("university_id", "start_date", "created_at").iterator(
-        chunk_size=5000
+    for kind, rows_of_kind, university in (
+        ("late_awards", awards, "university_id"),
+        ("late_changes", events, "award__university_id"),
     ):
-        counted = row(uid)
-        counted.checked["late_awards"] += 1
-        counted.counts["late_awards"] += recorded_late(start, created)
-    for uid, happened, created in events.values_list("award__university_id", "start_date", "created_at").iterator(
-        chunk_size=5000
-    ):
-        counted = row(uid)
-        counted.checked["late_changes"] += 1
-        counted.counts["late_changes"] += recorded_late(happened, created)
+        grouped = (
+            with_lateness(rows_of_kind, happened="start_date", recorded="created_at")
+            .values(university)
+            .annotate(checked=Count("pk"), late=Count("pk", filter=LATE))
+            .values_list(university, "checked", "late")
+        )
+        for uid, checked, late in grouped:
+            row(uid).checked[kind] += checked
+            row(uid).counts[kind] += late
     checked, overdue = careers.record_counts(today, university_id)
     for uid, count in checked.items():
         row(uid).checked["missing_careers"] += count
         row(uid).counts["missing_careers"] += overdue[uid]
-    for fy in fiscal_years_to_check(today):
-        for status in report_statuses(fiscal_year=fy, today=today, university_id=university_id):
+    years = report_statuses_by_year(fiscal_years=fiscal_years_to_check(today), today=today, university_id=university_id)
+    for statuses in years.values():
+        for status in statuses:
             if status.due_date is not None and status.due_date < today:
                 counted = row(status.university_id)
                 counted.checked["overdue_reports"] += 1
@@ -139,38 +169,64 @@ def standing(*, university_id: int, today: date) -> dict[str, Any] | None:
     return {"row": own, "place": None, "of": len(ranked)} if own else None
 
 
-def fix_list(*, university: University, today: date, limit: int = 200) -> dict[str, list[Any]]:
-    """The university's own items to fix, each kind oldest first (at most `limit` each)."""
-    late_awards = [
-        a
-        for a in Award.objects.filter(student__university=university)
-        .select_related("student", "program")
-        .order_by("start_date", "pk")
-        if recorded_late(a.start_date, a.created_at)
-    ]
-    late_changes = [
-        e
-        for e in AwardEvent.objects.filter(award__student__university=university)
-        .select_related("award__student", "award__program")
-        .order_by("start_date", "pk")
-        if recorded_late(e.start_date, e.created_at)
-    ]
-    missing = [d for d in careers.careers_due(careers.finished_students([university.pk]), today) if d.overdue]
-    reports = [
-        s
-        for fy in fiscal_years_to_check(today)
-        for s in report_statuses(fiscal_year=fy, today=today, university_id=university.pk)
-        if s.overdue
-    ]
+def late_ids(university_id: int) -> tuple[list[int], list[int]]:
+    """The university's awards and changes recorded late, oldest first, as ids: kept per version of
+    the facts, which moves with every write to awards, changes or students (the only inputs)."""
+    key = f"quality-late:{facts_version()}:{university_id}"
+    found = cache.get(key)
+    if found is None:
+        awards = with_lateness(
+            Award.objects.filter(university_id=university_id), happened="start_date", recorded="created_at"
+        )
+        changes = with_lateness(
+            AwardEvent.objects.filter(award__university_id=university_id), happened="start_date", recorded="created_at"
+        )
+        found = tuple(
+            list(rows.filter(LATE).order_by("start_date", "pk").values_list("pk", flat=True))
+            for rows in (awards, changes)
+        )
+        cache.set(key, found, timeout=24 * 3600)
+    return found
+
+
+def _in_order(rows: QuerySet, ids: list[int]) -> list[Any]:
+    """The rows of `ids` (a page), in the order of `ids`, in one query."""
+    found = rows.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+FIX_PAGE_SIZE = 50
+FIX_PAGES = {"late_awards": "awards_page", "late_changes": "changes_page", "missing_careers": "careers_page"}
+
+
+def fix_list(
+    *, university: University, today: date, pages: Mapping[str, Any] | None = None, per_page: int = FIX_PAGE_SIZE
+) -> dict[str, Any]:
+    """The university's own items to fix, each kind oldest first, one page of each (the page
+    number of each list in `pages`, under the names of FIX_PAGES). The late records are selected
+    in the database and kept as ids per version of the facts; the due careers come from plain rows, their students read for
+    the page only. The same few queries for a page of 1 or of 100."""
+    pages = pages or {}
+    late_awards, late_changes = late_ids(university.pk)
+    missing = [d for d in careers.due_points(university_id=university.pk, today=today) if d.overdue]
+    years = report_statuses_by_year(fiscal_years=fiscal_years_to_check(today), today=today, university_id=university.pk)
+    reports = [s for statuses in years.values() for s in statuses if s.overdue]
+    listed = {
+        kind: Paginator(rows, per_page).get_page(pages.get(FIX_PAGES[kind]))
+        for kind, rows in (("late_awards", late_awards), ("late_changes", late_changes), ("missing_careers", missing))
+    }
+    listed["late_awards"].object_list = _in_order(
+        Award.objects.select_related("student", "program"), listed["late_awards"].object_list
+    )
+    listed["late_changes"].object_list = _in_order(
+        AwardEvent.objects.select_related("award__student", "award__program"), listed["late_changes"].object_list
+    )
+    listed["missing_careers"].object_list = careers.with_students(listed["missing_careers"].object_list)
     return {
-        "late_awards": late_awards[:limit],
-        "late_changes": late_changes[:limit],
-        "missing_careers": missing[:limit],
+        **listed,
         "overdue_reports": reports,
         "counts": {
-            "late_awards": len(late_awards),
-            "late_changes": len(late_changes),
-            "missing_careers": len(missing),
+            **{kind: page.paginator.count for kind, page in listed.items()},
             "overdue_reports": len(reports),
         },
     }

@@ -12,14 +12,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from careers.selectors import completer_counts
 from enrolment import rules as enrolment_rules
 from enrolment.selectors import national_universities
-from programs import rules
 from programs.models import Program, Target
-from students.models import Award, StudentYearBand, StudentYearFact, StudentYearOverlap, University
+from students.models import StudentYearAwards, StudentYearBand, StudentYearFact, StudentYearOverlap, University
 
 FIRST_TRACKED_FY = 2021
 OUTLOOK_YEARS = 5
@@ -116,13 +115,13 @@ def by_program_per_year(scope: Scope, years: list[int]) -> dict[int, dict[str, i
 
 
 def gross_awards(fiscal_year: int, university_id: int | None = None) -> dict[str, int]:
-    """Awards active at some point of the fiscal year, every program (postdoctoral included)."""
-    start, end = rules.fiscal_year_bounds(fiscal_year)
-    awards = Award.objects.filter(start_date__lte=end, end_date__gte=start)
+    """Awards active at some point of the fiscal year, every program (postdoctoral included),
+    from the derived counts (`StudentYearAwards`)."""
+    counts = StudentYearAwards.objects.filter(fiscal_year=fiscal_year)
     if university_id is not None:
-        awards = awards.filter(student__university_id=university_id)
-    rows = awards.values("program__code").annotate(n=Count("pk"))
-    return {row["program__code"]: row["n"] for row in rows}
+        counts = counts.filter(university_id=university_id)
+    rows = counts.values("program").annotate(n=Sum("awards")).order_by()
+    return {row["program"]: row["n"] for row in rows}
 
 
 @dataclass(frozen=True)
@@ -152,12 +151,12 @@ def university_table(scope: Scope) -> list[UniversityRow]:
         .annotate(n=Count("pk"))
     )
     counted: dict[tuple[int, int], int] = {(r["university_id"], r["fiscal_year"]): r["n"] for r in per_year}
-    start, end = rules.fiscal_year_bounds(scope.fiscal_year)
     awards = dict(
-        Award.objects.filter(start_date__lte=end, end_date__gte=start)
-        .values_list("student__university_id")
-        .annotate(n=Count("pk"))
-        .values_list("student__university_id", "n")
+        StudentYearAwards.objects.filter(fiscal_year=scope.fiscal_year)
+        .order_by()
+        .values_list("university_id")
+        .annotate(n=Sum("awards"))
+        .values_list("university_id", "n")
     )
     ids = {uid for uid, _fy in counted} | set(awards)
     rows = []
@@ -252,7 +251,14 @@ class OutlookRow:
     new_awards_per_year: int  # new awards a year from next FY on, each running its full term
 
 
-def outlook(scope: Scope, *, current_fy: int, term_years: int = 3, years: int = OUTLOOK_YEARS) -> list[OutlookRow]:
+def outlook(
+    scope: Scope,
+    *,
+    current_fy: int,
+    term_years: int = 3,
+    years: int = OUTLOOK_YEARS,
+    points: list[TrendPoint] | None = None,
+) -> list[OutlookRow]:
     """What the awards already granted give in the coming years, and what it takes to reach the target.
 
     A new award started in FY c+1 or later counts in every year of its term, so in FY f after
@@ -261,11 +267,13 @@ def outlook(scope: Scope, *, current_fy: int, term_years: int = 3, years: int = 
     """
     target = target_for(current_fy)
     goal = target.headcount if target else 0
-    points = {p.fiscal_year: p.tracked for p in trend(scope, until=current_fy + years)}
+    if points is None:  # the caller's trend, when it reaches the outlook's years, saves a query
+        points = trend(scope, until=current_fy + years)
+    tracked = {p.fiscal_year: p.tracked for p in points}
     rows = []
     for k in range(1, years + 1):
         fy = current_fy + k
-        existing = points.get(fy, 0)
+        existing = tracked.get(fy, 0)
         gap = max(goal - existing, 0)
         rows.append(OutlookRow(fy, existing, goal, gap, math.ceil(gap / min(k, term_years))))
     return rows

@@ -70,7 +70,10 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
 
     # Years after the current one hold only the awards granted so far: a separate column (and
     # chart series), never the counted line, which would read as a collapse.
-    points = selectors.trend(scope)
+    # One trend query serves the table and the outlook (which looks further ahead).
+    shown_until = max(selectors.last_fiscal_year(), scope.fiscal_year)
+    every_point = selectors.trend(scope, until=max(shown_until, current_fy + selectors.OUTLOOK_YEARS))
+    points = [p for p in every_point if p.fiscal_year <= shown_until]
     trend_rows = [
         [
             fiscal_year_label(p.fiscal_year),
@@ -150,7 +153,7 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
         ],
     )
 
-    outlook = selectors.outlook(scope, current_fy=current_fy)
+    outlook = selectors.outlook(scope, current_fy=current_fy, points=every_point)
     if scope.national:
         tables["outlook"] = Table(
             "outlook",

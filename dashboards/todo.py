@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from careers import selectors as careers
-from dashboards.quality import fiscal_years_to_check, quality_ranking
+from dashboards.quality import fiscal_years_to_check, late_ids
 from phdsupport import access
 from programs import rules
 from reports.models import Report
-from reports.selectors import NOT_STARTED, ReportStatus, report_statuses
+from reports.selectors import NOT_STARTED, ReportStatus, report_statuses, report_statuses_by_year
 
 
 @dataclass(frozen=True)
@@ -30,35 +30,60 @@ class Todo:
     urgent: bool = False
 
 
-def reports_to_act_on(*, university_id: int, today: date) -> list[ReportStatus]:
+def _statuses(university_id: int, today: date) -> dict[int, list[ReportStatus]]:
+    """The university's report statuses of every year the quality counts judge (the closed ones
+    among them are the reports to act on)."""
+    return report_statuses_by_year(fiscal_years=fiscal_years_to_check(today), today=today, university_id=university_id)
+
+
+def reports_to_act_on(
+    *, university_id: int, today: date, statuses: dict[int, list[ReportStatus]] | None = None
+) -> list[ReportStatus]:
     """The university's reports not yet in: those past their deadline first, then the ones whose
-    year is over and whose deadline is still ahead (a draft returned by the officer among them)."""
-    closed_years = [fy for fy in fiscal_years_to_check(today) if fy < rules.fiscal_year(today)]
+    year is over and whose deadline is still ahead (a draft returned by the officer among them).
+    `statuses`: `_statuses` of the same university and day, when the caller has them."""
+    if statuses is None:
+        statuses = _statuses(university_id, today)
+    current = rules.fiscal_year(today)
     waiting = [
         status
-        for fy in closed_years
-        for status in report_statuses(fiscal_year=fy, today=today, university_id=university_id)
+        for fy, year in statuses.items()
+        if fy < current
+        for status in year
         if status.state in (NOT_STARTED, Report.State.DRAFT)
     ]
     return sorted(waiting, key=lambda s: (not s.overdue, s.due_date or date.max, s.fiscal_year, s.program_code))
 
 
-def staff_todos(*, university_id: int, today: date, reports: list[ReportStatus] | None = None) -> list[Todo]:
-    """`reports`: reports_to_act_on for the same university and day, when the caller has it."""
+def staff_todos(
+    *,
+    university_id: int,
+    today: date,
+    reports: list[ReportStatus] | None = None,
+    statuses: dict[int, list[ReportStatus]] | None = None,
+) -> list[Todo]:
+    """`reports` and `statuses`: reports_to_act_on and `_statuses` for the same university and day,
+    when the caller has them. The quality count is the university's row of the quality ranking,
+    added up from what the page reads anyway (the late records kept per facts version, the due
+    careers, the report statuses) rather than computing the ranking's row afresh."""
+    if statuses is None:
+        statuses = _statuses(university_id, today)
     if reports is None:
-        reports = reports_to_act_on(university_id=university_id, today=today)
-    due = careers.careers_due(careers.finished_students([university_id]), today)
-    own = quality_ranking(today=today, university_id=university_id)  # this university's rows only
+        reports = reports_to_act_on(university_id=university_id, today=today, statuses=statuses)
+    due = careers.due_points(university_id=university_id, today=today)
+    late_awards, late_changes = late_ids(university_id)
+    problems = (
+        len(late_awards)
+        + len(late_changes)
+        + sum(d.overdue for d in due)
+        + sum(s.overdue for year in statuses.values() for s in year)
+    )
     return [
         Todo(_("期限を過ぎた未提出の報告"), sum(s.overdue for s in reports), reverse("quality"), urgent=True),
         Todo(_("提出が必要な報告（期限前）"), sum(not s.overdue for s in reports), reverse("reports:list")),
         Todo(_("期限を過ぎた進路の未登録"), sum(d.overdue for d in due), reverse("careers:due"), urgent=True),
         Todo(_("登録時期を迎えた進路"), sum(not d.overdue for d in due), reverse("careers:due")),
-        Todo(
-            _("データの適時性・品質の指摘"),
-            own[0].total if own else 0,
-            reverse("quality"),
-        ),
+        Todo(_("データの適時性・品質の指摘"), problems, reverse("quality")),
     ]
 
 
@@ -84,9 +109,10 @@ def work_of(user: Any, *, today: date) -> dict[str, Any]:
     work: dict[str, Any] = {}
     university_id = access.staff_university_id(user)
     if university_id is not None:
-        reports = reports_to_act_on(university_id=university_id, today=today)
+        statuses = _statuses(university_id, today)
+        reports = reports_to_act_on(university_id=university_id, today=today, statuses=statuses)
         work["reports_to_act_on"] = reports
-        work["todos"] = staff_todos(university_id=university_id, today=today, reports=reports)
+        work["todos"] = staff_todos(university_id=university_id, today=today, reports=reports, statuses=statuses)
         links.append({"url": reverse("dashboards:university", args=[university_id]), "label": _("本学の状況")})
     if access.can_manage_deadlines(user):
         program_ids = None if access.is_administrator(user) else access.officer_program_ids(user)

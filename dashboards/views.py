@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +23,7 @@ from dashboards import services, todo
 from dashboards.forms import DashboardFilterForm, PublishForm
 from dashboards.models import Publication
 from dashboards.publications import publication_diff
-from dashboards.quality import fix_list, national_ranking, standing
+from dashboards.quality import FIX_PAGES, fix_list, national_ranking, standing
 from dashboards.selectors import Scope, program_infos
 from dashboards.tables import Table, dashboard_tables, program_name
 from enrolment import rules as enrolment_rules
@@ -184,6 +185,9 @@ def publication(request, pk):
     )
 
 
+REPORT_STATES_PAGE_SIZE = 100
+
+
 @login_required
 def report_states(request):
     """Every university's report state per program for a fiscal year, late first, and the
@@ -193,11 +197,18 @@ def report_states(request):
     today = timezone.localdate()
     fiscal_year = _int_param(request.GET.get("fiscal_year"), _current_fy() - 1, 2019, 2040)
     statuses = report_statuses(fiscal_year=fiscal_year, today=today)
+    # Every university and program that must report is a row: at national scale thousands, so
+    # the list is paginated (late first); the counts above it cover them all.
+    page = Paginator(statuses, REPORT_STATES_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "dashboards/reports.html",
         {
-            "statuses": statuses,
+            "statuses": page,
+            "query": query.urlencode(),
+            "must_report": len(statuses),
             "overdue": sum(s.overdue for s in statuses),
             "state_counts": sorted(Counter(s.state_label for s in statuses).items()),
             "ranking": [r for r in national_ranking(today=today) if r.total][:100],
@@ -251,7 +262,7 @@ def outcomes(request):
     if national_view and request.GET.get("university"):
         university = get_object_or_404(University, pk=_int_param(request.GET.get("university"), 0, 1, 10**9))
     if university is not None:
-        rows = rows.filter(student__university=university)
+        rows = rows.filter(university=university)
     field = request.GET.get("field", "")
     if field in Field.values:
         rows = rows.filter(student__field=field)
@@ -315,12 +326,20 @@ def home(request):
 def quality(request):
     university = access.require_staff_university(request.user)
     today = timezone.localdate()
+    fixes = fix_list(university=university, today=today, pages=request.GET)
+    # Each list's pager keeps the other lists' pages (and any other parameter) in its links.
+    queries = {}
+    for kind, param in FIX_PAGES.items():
+        query = request.GET.copy()
+        query.pop(param, None)
+        queries[kind] = query.urlencode()
     return render(
         request,
         "dashboards/quality.html",
         {
             "university": university,
             "standing": standing(university_id=university.pk, today=today),
-            **fix_list(university=university, today=today),
+            "queries": queries,
+            **fixes,
         },
     )

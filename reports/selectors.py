@@ -89,45 +89,81 @@ def report_statuses(
 ) -> list[ReportStatus]:
     """Every university that must report on a program for a fiscal year (it had an award of that
     program in that year), with the state of its report; late ones first, then by name."""
-    fy_start, fy_end = rules.fiscal_year_bounds(fiscal_year)
-    # No ordering: the default (by student) would turn DISTINCT over pairs into one row per award.
-    awards = Award.objects.filter(start_date__lte=fy_end, end_date__gte=fy_start).order_by()
-    reports = Report.objects.filter(fiscal_year=fiscal_year)
+    return report_statuses_by_year(
+        fiscal_years=[fiscal_year], today=today, program_ids=program_ids, university_id=university_id
+    )[fiscal_year]
+
+
+def report_statuses_by_year(
+    *,
+    fiscal_years: Iterable[int],
+    today: date,
+    program_ids: Iterable[int] | None = None,
+    university_id: int | None = None,
+) -> dict[int, list[ReportStatus]]:
+    """`report_statuses` of several fiscal years: one query per year for who must report, one for
+    the reports, names, programs and deadlines of all the years."""
+    fiscal_years = list(fiscal_years)
     if program_ids is not None:
-        awards = awards.filter(program_id__in=list(program_ids))
-        reports = reports.filter(program_id__in=list(program_ids))
+        program_ids = list(program_ids)
+    reports = Report.objects.filter(fiscal_year__in=fiscal_years).order_by()
+    if program_ids is not None:
+        reports = reports.filter(program_id__in=program_ids)
     if university_id is not None:
-        awards = awards.filter(university_id=university_id)
         reports = reports.filter(university_id=university_id)
-    pairs = set(awards.values_list("university_id", "program_id").distinct())
-    by_pair = {(r.university_id, r.program_id): r for r in reports}
-    pairs |= set(by_pair)
-    names = dict(University.objects.filter(pk__in={u for u, _p in pairs}).values_list("pk", "name_ja"))
-    codes = dict(Program.objects.values_list("pk", "code"))
-    deadlines = dict(ReportDeadline.objects.filter(fiscal_year=fiscal_year).values_list("program_id", "due_date"))
-    statuses = []
-    for university, program in pairs:
-        report = by_pair.get((university, program))
-        due = deadlines.get(program)
-        state = report.state if report else NOT_STARTED
-        submitted_on = timezone.localdate(report.submitted_at) if report and report.submitted_at else None
-        in_hand = state in (Report.State.SUBMITTED, Report.State.ACCEPTED)
-        statuses.append(
-            ReportStatus(
-                university_id=university,
-                university_name=names[university],
-                program_code=codes[program],
-                fiscal_year=fiscal_year,
-                state=state,
-                report_id=report.pk if report else None,
-                due_date=due,
-                submitted_on=submitted_on,
-                overdue=bool(due and today > due and not in_hand),
-                submitted_late=bool(due and submitted_on and submitted_on > due),
-            )
+    pairs_of: dict[int, set[tuple[int, int]]] = {}
+    for fiscal_year in fiscal_years:
+        fy_start, fy_end = rules.fiscal_year_bounds(fiscal_year)
+        # No ordering: the default (by student) would turn DISTINCT over pairs into one row per award.
+        awards = Award.objects.filter(start_date__lte=fy_end, end_date__gte=fy_start).order_by()
+        if program_ids is not None:
+            awards = awards.filter(program_id__in=program_ids)
+        if university_id is not None:
+            awards = awards.filter(university_id=university_id)
+        pairs_of[fiscal_year] = set(awards.values_list("university_id", "program_id").distinct())
+    by_key = {(r.fiscal_year, r.university_id, r.program_id): r for r in reports}
+    for fiscal_year, university, program in by_key:
+        pairs_of[fiscal_year].add((university, program))
+    names = dict(
+        University.objects.filter(pk__in={u for pairs in pairs_of.values() for u, _p in pairs}).values_list(
+            "pk", "name_ja"
         )
-    statuses.sort(key=lambda s: (not s.overdue, s.state == Report.State.ACCEPTED, s.university_name, s.program_code))
-    return statuses
+    )
+    codes = dict(Program.objects.values_list("pk", "code"))
+    deadlines = {
+        (fy, program): due
+        for fy, program, due in ReportDeadline.objects.filter(fiscal_year__in=fiscal_years).values_list(
+            "fiscal_year", "program_id", "due_date"
+        )
+    }
+    result = {}
+    for fiscal_year, pairs in pairs_of.items():
+        statuses = []
+        for university, program in pairs:
+            report = by_key.get((fiscal_year, university, program))
+            due = deadlines.get((fiscal_year, program))
+            state = report.state if report else NOT_STARTED
+            submitted_on = timezone.localdate(report.submitted_at) if report and report.submitted_at else None
+            in_hand = state in (Report.State.SUBMITTED, Report.State.ACCEPTED)
+            statuses.append(
+                ReportStatus(
+                    university_id=university,
+                    university_name=names[university],
+                    program_code=codes[program],
+                    fiscal_year=fiscal_year,
+                    state=state,
+                    report_id=report.pk if report else None,
+                    due_date=due,
+                    submitted_on=submitted_on,
+                    overdue=bool(due and today > due and not in_hand),
+                    submitted_late=bool(due and submitted_on and submitted_on > due),
+                )
+            )
+        statuses.sort(
+            key=lambda s: (not s.overdue, s.state == Report.State.ACCEPTED, s.university_name, s.program_code)
+        )
+        result[fiscal_year] = statuses
+    return result
 
 
 def deadline_for(*, program: Program, fiscal_year: int) -> date | None:

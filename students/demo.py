@@ -358,7 +358,6 @@ def plan_intake(*, scale: float, first_fy: int, last_fy: int, programs: dict[str
     return intake
 
 
-@transaction.atomic
 def demo_generate(
     *,
     scale: float,
@@ -370,7 +369,27 @@ def demo_generate(
 ) -> DemoSize:
     """Generate intakes FY first_fy … last_fy (students already in their second and third years
     included in the first). `yearly_awards` records each award as one row per
-    fiscal year (as universities that renew SPRING yearly do), for national-scale benchmarks."""
+    fiscal year (as universities that renew SPRING yearly do), for national-scale benchmarks.
+
+    The rows are written in one transaction, the facts rebuilt after it in the rebuild's own short
+    batches: one transaction holding every person's advisory lock ran PostgreSQL out of lock slots
+    ("out of shared memory") at national scale."""
+    size = _demo_rows(
+        scale=scale,
+        first_fy=first_fy,
+        last_fy=last_fy,
+        seed=seed,
+        extra_universities=extra_universities,
+        yearly_awards=yearly_awards,
+    )
+    facts_rebuild()
+    return size
+
+
+@transaction.atomic
+def _demo_rows(
+    *, scale: float, first_fy: int, last_fy: int, seed: int, extra_universities: int, yearly_awards: bool
+) -> DemoSize:
     rng = random.Random(seed)
     if extra_universities:
         synthetic_universities(extra_universities)
@@ -485,7 +504,6 @@ def demo_generate(
         ],
         batch_size=2000,
     )
-    facts_rebuild()
     return DemoSize(students=len(students), awards=len(awards), universities=len(universities))
 
 

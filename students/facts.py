@@ -13,7 +13,7 @@ whichever of the two takes a person's lock last reads the other's committed rows
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +26,7 @@ from programs.models import LivingCostFloor
 from students.models import (
     FactsVersion,
     Student,
+    StudentYearAwards,
     StudentYearBand,
     StudentYearFact,
     StudentYearOverlap,
@@ -253,6 +254,26 @@ def compute_facts(
     return facts, overlaps, bands
 
 
+AWARD_COUNTS = DerivedTable(
+    StudentYearAwards,
+    ("student_id", "university_id", "fiscal_year", "program", "awards"),
+    ("student_id", "fiscal_year", "program"),
+)
+
+
+def award_counts(records: dict[int, StudentRecord], terms: dict[int, list[rules.AwardTerms]]) -> list[tuple]:
+    """Rows of AWARD_COUNTS: awards of each program active at some point of each fiscal year, per
+    student record."""
+    rows = []
+    for student_id, record in records.items():
+        counted: Counter = Counter()
+        for award in terms.get(student_id, []):
+            for fy in range(rules.fiscal_year(award.start), rules.fiscal_year(award.end) + 1):
+                counted[fy, award.program] += 1
+        rows.extend((student_id, record.university_id, fy, program, n) for (fy, program), n in counted.items())
+    return rows
+
+
 def facts_version() -> str:
     """A token that changes whenever the facts change (the time guards against a restored database)."""
     row = FactsVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
@@ -347,8 +368,14 @@ def _refresh_locked(ids: set[int], floors: list[rules.FloorVersion]) -> int:
     """Inside a transaction: lock the persons of `ids`, read, compute and upsert their rows.
     Returns the number of fact rows (student-years) computed."""
     ids = _lock_persons(ids)
-    facts, overlaps, bands = compute_facts(fetch_records(ids), award_terms(ids), floors)
-    for table, rows in ((FACTS, facts), (OVERLAPS, overlaps), (BANDS, bands)):
+    records, terms = fetch_records(ids), award_terms(ids)
+    facts, overlaps, bands = compute_facts(records, terms, floors)
+    for table, rows in (
+        (FACTS, facts),
+        (OVERLAPS, overlaps),
+        (BANDS, bands),
+        (AWARD_COUNTS, award_counts(records, terms)),
+    ):
         _sync(table, rows, ids)
     # Bumped even when no row changed: the pages also show figures read beside the facts.
     _bump_version()

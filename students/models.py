@@ -302,6 +302,12 @@ class StudentYearFact(models.Model):
         indexes = [
             models.Index(fields=["fiscal_year", "is_representative"], name="fact_year_representative"),
             models.Index(fields=["fiscal_year", "university"], name="fact_year_university"),
+            # The national count and its trend read only the counted representative rows.
+            models.Index(
+                fields=["fiscal_year", "person_program"],
+                condition=models.Q(is_representative=True, person_counts=True),
+                name="fact_year_counted_person",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -335,6 +341,30 @@ class StudentYearBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} FY{self.fiscal_year} ({self.above}, {self.up_to}] {self.program}"
+
+
+class StudentYearAwards(models.Model):
+    """Derived: how many awards of a program a student record holds at some point of a fiscal
+    year (every program, postdoctoral included): the gross award counts the dashboards show
+    beside the headcount, read from here so that a counting page reads only derived tables.
+    Kept by the same refresh as the facts."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
+    university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    program = models.CharField(max_length=32)
+    awards = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("年度別の支援件数")
+        verbose_name_plural = _("年度別の支援件数")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "fiscal_year", "program"], name="award_count_one_per_program")
+        ]
+        indexes = [models.Index(fields=["fiscal_year", "university"], name="award_count_year_university")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} FY{self.fiscal_year} {self.program}: {self.awards}"
 
 
 class StudentYearOverlap(models.Model):

@@ -128,7 +128,7 @@ def test_quality_ranking_compares_rates_not_sizes(reference, university_a, unive
 def test_fix_list_names_the_universitys_own_items(two_universities, university_a):
     fixes = quality.fix_list(university=university_a, today=date(2026, 6, 10))
     assert fixes["counts"] == {"late_awards": 1, "late_changes": 1, "missing_careers": 2, "overdue_reports": 1}
-    assert fixes["late_awards"] == [two_universities]
+    assert list(fixes["late_awards"]) == [two_universities]
     assert [d.survey_point for d in fixes["missing_careers"]] == ["completion", "year_1"]
 
 
@@ -195,3 +195,28 @@ def test_career_reminders_once_a_month_while_records_are_due(reference, universi
     CareerOutcome.objects.create(student=student, survey_point="completion", destination="unknown")
     assert career_reminders.send_career_reminders(date(2026, 5, 2)) == 0  # entered: nothing due
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("happened", "recorded", "late"),
+    [
+        (date(2025, 4, 10), datetime(2025, 5, 10, 14, 59, tzinfo=UTC), False),  # 23:59 on 10 May in Japan
+        (date(2025, 4, 10), datetime(2025, 5, 10, 15, 0, tzinfo=UTC), True),  # 00:00 on 11 May in Japan
+        (date(2025, 1, 31), datetime(2025, 2, 28, 3, 0, tzinfo=UTC), False),
+        (date(2025, 1, 31), datetime(2025, 3, 1, 3, 0, tzinfo=UTC), True),
+        (date(2024, 1, 30), datetime(2024, 2, 29, 3, 0, tzinfo=UTC), False),  # leap year: 29 Feb is the day
+        (date(2025, 12, 15), datetime(2026, 1, 15, 3, 0, tzinfo=UTC), False),  # across the calendar year
+        (date(2025, 12, 15), datetime(2026, 1, 16, 3, 0, tzinfo=UTC), True),
+        (date(2025, 6, 1), datetime(2025, 5, 1, 3, 0, tzinfo=UTC), False),  # recorded in advance
+        (date(2023, 6, 1), datetime(2025, 5, 1, 3, 0, tzinfo=UTC), True),
+    ],
+)
+def test_lateness_in_the_database_agrees_with_recorded_late(reference, university_a, happened, recorded, late):
+    """The ranking and the fix list select late records in SQL; they must agree with the rule."""
+    award = AwardFactory(student=StudentFactory(university=university_a), start_date=happened)
+    Award.objects.filter(pk=award.pk).update(created_at=recorded)
+    assert quality.recorded_late(happened, recorded) is late
+    selected = quality.with_lateness(Award.objects.all(), happened="start_date", recorded="created_at").filter(
+        quality.LATE
+    )
+    assert list(selected.values_list("pk", flat=True)) == ([award.pk] if late else [])

@@ -5,12 +5,15 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 
+from dashboards.selectors import Scope, gross_awards, university_table
+from programs import rules
 from programs.models import Program
 from students import services
 from students.demo import demo_generate
 from students.facts import facts_rebuild
-from students.models import Award, StudentYearBand, StudentYearFact, StudentYearOverlap
+from students.models import Award, StudentYearAwards, StudentYearBand, StudentYearFact, StudentYearOverlap
 from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +41,10 @@ def snapshot():
             "student_id", "fiscal_year", "is_person", "national", "above", "up_to", "program"
         )
     )
-    return facts, overlaps, bands
+    awards = sorted(
+        StudentYearAwards.objects.values_list("student_id", "university_id", "fiscal_year", "program", "awards")
+    )
+    return facts, overlaps, bands, awards
 
 
 def test_rebuild_equals_incremental_after_random_edits(reference):
@@ -102,13 +108,21 @@ def test_rebuild_equals_incremental_after_random_edits(reference):
     incremental = snapshot()
     facts_rebuild()
     assert snapshot() == incremental
+    # The derived award counts are the awards active in each fiscal year, counted from the awards.
+    for fy in range(2021, 2027):
+        start, end = rules.fiscal_year_bounds(fy)
+        direct = Award.objects.filter(start_date__lte=end, end_date__gte=start).order_by()
+        assert gross_awards(fy) == dict(direct.values_list("program__code").annotate(n=Count("pk")))
+        assert dict(direct.values_list("university_id").annotate(n=Count("pk"))) == {
+            row.university_id: row.awards for row in university_table(Scope(fy)) if row.awards
+        }
 
 
 def test_the_written_columns_are_the_tables_columns():
     # compute_facts builds plain rows in these orders: a column added to a model must be added here.
-    from students.facts import BANDS, FACTS, OVERLAPS
+    from students.facts import AWARD_COUNTS, BANDS, FACTS, OVERLAPS
 
-    for table in (FACTS, OVERLAPS, BANDS):
+    for table in (FACTS, OVERLAPS, BANDS, AWARD_COUNTS):
         stored = {f.attname for f in table.model._meta.concrete_fields} - {"id"}
         assert set(table.columns) == stored, table.model.__name__
         assert len(table.columns) == len(stored)
@@ -124,7 +138,7 @@ def test_a_rebuild_into_empty_tables_writes_the_same_rows_by_copy_or_by_statemen
     assert len(built[0]) > 600  # one batch of 500 students writes more rows than COPY_FROM
     for copy_from in (0, 10**9):  # every write by COPY (PostgreSQL), then every write by INSERT
         with connection.cursor() as cursor:
-            for table in ("studentyearfact", "studentyearband", "studentyearoverlap"):
+            for table in ("studentyearfact", "studentyearband", "studentyearoverlap", "studentyearawards"):
                 cursor.execute(f"DELETE FROM students_{table}")
         monkeypatch.setattr(facts, "COPY_FROM", copy_from)
         facts_rebuild()

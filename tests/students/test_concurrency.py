@@ -18,7 +18,15 @@ from students import facts as facts_module
 from students import services
 from students.demo import demo_generate
 from students.facts import facts_rebuild
-from students.models import Award, AwardEvent, Student, StudentYearBand, StudentYearFact, StudentYearOverlap
+from students.models import (
+    Award,
+    AwardEvent,
+    Student,
+    StudentYearAwards,
+    StudentYearBand,
+    StudentYearFact,
+    StudentYearOverlap,
+)
 from tests.factories import StudentFactory, UniversityFactory, user_with_role
 
 pytestmark = [
@@ -51,7 +59,10 @@ def snapshot():
             "student_id", "fiscal_year", "is_person", "national", "above", "up_to", "program"
         )
     )
-    return facts, overlaps, bands
+    awards = sorted(
+        StudentYearAwards.objects.values_list("student_id", "university_id", "fiscal_year", "program", "awards")
+    )
+    return facts, overlaps, bands, awards
 
 
 def run_threads(*targets):

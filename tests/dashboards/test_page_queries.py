@@ -1,0 +1,100 @@
+"""Query counts of the work and dashboard pages, pinned: a page costs the same queries for one
+record as for many (DESIGN.md: Lists), and the long lists are paginated with their filters kept."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from careers.models import CareerOutcome
+from students.models import Award, AwardEvent
+from tests.factories import AwardFactory, StudentFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+LATE = datetime(2025, 8, 1, 3, 0, tzinfo=UTC)  # more than a month after an April start
+
+
+def queries(client, url: str, **params) -> int:
+    """The queries of the page computed afresh (as right after a write: nothing cached)."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries)
+
+
+def graduates(university, n: int, start: int = 0) -> None:
+    for i in range(start, start + n):
+        student = StudentFactory(
+            university=university, student_number=f"G{i:03d}", status="completed", completion_date=date(2020, 3, 31)
+        )
+        award = AwardFactory(student=student, start_date=date(2019, 4, 1), end_date=date(2020, 3, 31))
+        Award.objects.filter(pk=award.pk).update(created_at=LATE.replace(year=2019))
+        event = AwardEvent.objects.create(award=award, kind="suspension", start_date=date(2019, 10, 1))
+        AwardEvent.objects.filter(pk=event.pk).update(created_at=LATE.replace(year=2020))
+        CareerOutcome.objects.create(
+            student=student, survey_point="completion", destination="postdoc", sector="academia"
+        )
+
+
+@pytest.fixture
+def staff_client(client, reference, university_a):
+    client.force_login(user_with_role("pinned_staff", "university_staff", university=university_a))
+    return client
+
+
+@pytest.fixture
+def ministry_client(client, reference):
+    client.force_login(user_with_role("pinned_ministry", "ministry_viewer"))
+    return client
+
+
+# The pinned counts: session and user, the role, then the page's own reads.
+STAFF_PAGES = {"/students/careers/": 7, "/students/quality/": 31, "/": 16, "/students/": 7}
+NATIONAL_PAGES = {"/dashboards/outcomes/": 10, "/dashboards/reports/": 19, "/": 7}
+
+
+@pytest.mark.parametrize(("url", "pinned"), STAFF_PAGES.items())
+def test_staff_pages_cost_the_same_queries_for_one_record_as_for_many(staff_client, university_a, url, pinned):
+    graduates(university_a, 1)
+    one = queries(staff_client, url)
+    graduates(university_a, 70, start=1)
+    assert (one, queries(staff_client, url)) == (pinned, pinned)
+
+
+@pytest.mark.parametrize(("url", "pinned"), NATIONAL_PAGES.items())
+def test_national_pages_cost_the_same_queries_for_one_record_as_for_many(
+    ministry_client, university_a, university_b, url, pinned
+):
+    graduates(university_a, 1)
+    one = queries(ministry_client, url)
+    graduates(university_a, 40, start=1)
+    graduates(university_b, 40, start=100)
+    assert (one, queries(ministry_client, url)) == (pinned, pinned)
+
+
+def test_careers_due_is_paginated_and_keeps_its_filters(staff_client, university_a):
+    graduates(university_a, 60)  # each: year 1 and year 5 due and overdue (completion recorded)
+    response = staff_client.get("/students/careers/", {"point": "year_1", "overdue": "1"})
+    html = response.content.decode()
+    assert len(response.context["page"].object_list) == 50
+    assert {d.survey_point for d in response.context["page"]} == {"year_1"}
+    assert response.context["page"].paginator.count == 60
+    assert "point=year_1&amp;overdue=1&amp;page=2" in html
+    second = staff_client.get("/students/careers/", {"point": "year_1", "overdue": "1", "page": 2})
+    assert [d.student.student_number for d in second.context["page"]] == [f"G{i:03d}" for i in range(50, 60)]
+    assert second.context["due_count"] == 120  # the summary counts every due record, filters aside
+
+
+def test_quality_lists_are_paginated_each_keeping_the_others_page(staff_client, university_a):
+    graduates(university_a, 60)
+    response = staff_client.get("/students/quality/", {"changes_page": 2})
+    assert response.context["counts"]["late_awards"] == 60
+    assert len(response.context["late_awards"].object_list) == 50
+    assert [e.award.student.student_number for e in response.context["late_changes"]] == [
+        f"G{i:03d}" for i in range(50, 60)
+    ]
+    html = response.content.decode()
+    assert "changes_page=2&amp;awards_page=2#late-awards" in html
