@@ -197,7 +197,7 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "phdsupport.api.schema.ProblemAutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["phdsupport.api.filters.StrictFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "students.api.auth.BearerKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
