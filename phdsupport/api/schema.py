@@ -94,7 +94,9 @@ class SlugChoiceExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         if direction == "request" and not self.target.read_only and self.target.queryset is not None:
-            schema["enum"] = sorted(self.target.get_queryset().values_list(self.target.slug_field, flat=True))
+            values = sorted(self.target.get_queryset().values_list(self.target.slug_field, flat=True))
+            if values:  # none yet (a database before load_reference): any text, refused as unknown
+                schema["enum"] = values
         return schema
 
 
@@ -183,8 +185,9 @@ class ProblemAutoSchema(AutoSchema):
             _bound(parameter["schema"], extra.get("min_value"), extra.get("max_value"))
             if isinstance(filter_, django_filters.ModelChoiceFilter) and extra.get("to_field_name"):
                 # A program by its code: the codes there are (the filter refuses any other).
-                values = filter_.queryset.values_list(extra["to_field_name"], flat=True)
-                parameter["schema"]["enum"] = sorted(values)
+                values = sorted(filter_.queryset.values_list(extra["to_field_name"], flat=True))
+                if values:
+                    parameter["schema"]["enum"] = values
         return parameters
 
     def _get_pagination_parameters(self) -> list[dict[str, Any]]:
