@@ -18,7 +18,7 @@ from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSna
 from phdsupport import access
 from phdsupport.exports import table_csv, table_xlsx
 from programs.rules import fiscal_year
-from students.imports import UploadRejected
+from students.imports import UploadRejected, upload_limits
 from students.models import Founder, University
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -139,7 +139,7 @@ def upload(request):
                     result = None
                 else:
                     messages.success(request, _("統計を反映しました。"))
-    return render(request, "enrolment/upload.html", {"form": form, "result": result})
+    return render(request, "enrolment/upload.html", {"form": form, "result": result, "limits": upload_limits()})
 
 
 @login_required

@@ -18,6 +18,7 @@ from students import imports, services
 from students.api.keys import api_key_create
 from students.models import ApiKey, Award, AwardEvent, Student, UploadJob
 from tests.factories import StudentFactory, user_with_role
+from tests.test_content_security_policy import EVENT_HANDLER, INLINE_SCRIPT, STYLE_ATTRIBUTE
 
 pytestmark = pytest.mark.django_db
 
@@ -476,12 +477,18 @@ def extreme_world(reference, university_a, university_b, staff_a):
 
 
 def walk_pages(client, user, pages):
+    """5xx answers, and HTML pages with inline code (the Content-Security-Policy would refuse it)."""
     client.force_login(user)
     failures = {}
     for url in pages:
         response = client.get(url)
         if response.status_code >= 500:
             failures[url] = response.status_code
+        elif response["Content-Type"].startswith("text/html"):
+            page = response.content.decode()
+            for pattern in (INLINE_SCRIPT, EVENT_HANDLER, STYLE_ATTRIBUTE):
+                if pattern.search(page):
+                    failures[url] = pattern.search(page).group(0)
     return failures
 
 
