@@ -47,7 +47,9 @@ class IdempotencyConflict(exceptions.APIException):
 
 
 # Codes of service refusals that are conflicts with the data as it stands (409), not with the rules.
-CONFLICT_CODES = frozenset({"report_locked", "wrong_state", "closed", "duplicate_award", "year_not_over"})
+CONFLICT_CODES = frozenset(
+    {"report_locked", "year_locked", "wrong_state", "closed", "duplicate_award", "year_not_over"}
+)
 STALE_CODES = frozenset({"stale"})
 
 

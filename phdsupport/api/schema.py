@@ -123,8 +123,8 @@ PROBLEMS = {
     403: "The key or user may not do this (e.g. a read key writing, a ministry key reading rows).",
     404: "No such object among those the caller may see (another university's objects too; for a "
     "write, also the student it names).",
-    409: "The request conflicts with the data as it stands: the year's report was accepted "
-    "(report_locked), the report is not in a state that allows this (wrong_state, year_not_over), "
+    409: "The request conflicts with the data as it stands: the year's report was accepted or its statistics locked "
+    "(report_locked, year_locked), the report is not in a state that allows this (wrong_state, year_not_over), "
     "the award is already recorded (duplicate_award) or closed.",
     412: "If-Match names another version: the object changed since it was read.",
     422: "The request matches this schema but a rule refuses it (field by field in `errors`, with "
