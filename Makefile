@@ -48,4 +48,4 @@ worker: install
 	$(VENV)/bin/celery -A phdsupport worker -l info
 
 clean:
-	rm -rf $(VENV) staticfiles node_modules db.sqlite3
+	rm -rf $(VENV) staticfiles node_modules db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -21,7 +21,7 @@ from enrolment.models import EnrolmentStatistic, IndicatorSnapshot
 from phdsupport import access
 from programs.rules import fiscal_year
 from students import uploads
-from students.imports import UploadRejected
+from students.imports import UploadRejected, upload_limits
 from students.models import Founder, University, UploadJob
 
 
@@ -118,7 +118,9 @@ def upload(request):
             form.add_error("file", error.messages)
         else:
             return redirect("enrolment:upload_job", pk=job.pk)
-    return render(request, "enrolment/upload.html", {"form": form, "jobs": _upload_jobs(request)[:10]})
+    return render(
+        request, "enrolment/upload.html", {"form": form, "jobs": _upload_jobs(request)[:10], "limits": upload_limits()}
+    )
 
 
 @login_required

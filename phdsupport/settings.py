@@ -140,8 +140,18 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a lock rather than fail at once when the web process and a worker write together.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite has one writer at a time; set it up so that concurrent processes (the web process,
+    # a worker, a heartbeat thread) wait for each other instead of failing with "database is
+    # locked":
+    # - WAL: readers never wait for a writer (nor a writer for readers), so a page or a poll of
+    #   an upload's progress reads while a 10,000-row apply is being written and committed;
+    # - IMMEDIATE: a transaction takes the write lock when it begins. A deferred one that read
+    #   first and then writes cannot wait for the lock (SQLite fails it at once to avoid a
+    #   deadlock, whatever the busy timeout); an immediate one waits like any other writer;
+    # - timeout: how long a writer waits for another's transaction to end.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
+    )
     # Tests use a file, not shared-cache memory: a Celery worker thread in the integration tests
     # would otherwise meet "table is locked" instead of waiting.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
@@ -244,7 +254,7 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "phdsupport.api.schema.ProblemAutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["phdsupport.api.filters.StrictFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "students.api.auth.BearerKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from phdsupport.api.views import ApiNotFound
 
 urlpatterns = [
     path("", include("dashboards.home_urls")),
@@ -19,5 +21,6 @@ urlpatterns = [
     path("students/", include("students.urls")),
     path("enrolment/", include("enrolment.urls")),
     path("api/v1/", include("phdsupport.api.urls")),
+    re_path(r"^api/", ApiNotFound.as_view(), name="api_not_found"),
     path("admin/", admin.site.urls),
 ]

@@ -13,7 +13,7 @@ from students.models import (
 
 
 @admin.register(University)
-class UniversityAdmin(admin.ModelAdmin):
+class UniversityAdmin(SimpleHistoryAdmin):
     list_display = (
         "name_ja",
         "name_en",

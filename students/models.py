@@ -66,6 +66,8 @@ class University(models.Model):
     )
 
     objects = UniversityQuerySet.as_manager()
+    # Who changed what: load_reference leaves a university a person has edited as it is.
+    history = audited_history()
 
     class Meta:
         ordering = ["name_ja"]

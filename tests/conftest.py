@@ -1,10 +1,25 @@
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from tests.dashboards.population import population  # noqa: F401  (fixture)
 from tests.factories import UniversityFactory, user_with_role
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Before this process's SQLite test database is made: remove a write-ahead log or rollback
+    journal left beside it by a run that was killed. Django deletes only the database file, and
+    SQLite would read a left-over log or journal into the new file of the same name."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    name = database.get("TEST", {}).get("NAME")
+    if database["ENGINE"].endswith("sqlite3") and name:
+        for sidecar in ("-wal", "-shm", "-journal"):
+            Path(f"{name}{sidecar}").unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from students.api.auth import acting_user
 from students.api.views import RowsViewSet, ServiceWritesMixin, ValuesListMixin, student_of, write_schema
 
 
-@write_schema(cs.CareerSerializer, cs.CareerWriteSerializer)
+@write_schema(cs.CareerSerializer, cs.CareerWriteSerializer, cs.CareerCreateSerializer)
 class CareerViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
     """Career records after the degree (survey points: completion, year_1, year_5, year_10)."""
 
@@ -27,6 +27,7 @@ class CareerViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
     serializer_class = cs.CareerSerializer
     personal_data_of = ("student_id", "student__university_id")
     write_serializer_class = cs.CareerWriteSerializer
+    create_serializer_class = cs.CareerCreateSerializer
     fixed_fields = ("student", "student_number")
     filterset_class = CareerFilterSet
     ordering_fields = ["id", "updated_at"]

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from enrolment.models import EnrolmentStatistic
+from phdsupport.api.fields import JsonTypesSerializer, TextField
 
 STATISTIC_FIELDS = [
     "id",
@@ -27,12 +28,12 @@ class EnrolmentStatisticSerializer(serializers.ModelSerializer):
         fields = STATISTIC_FIELDS
 
 
-class EnrolmentStatisticWriteSerializer(serializers.Serializer):
+class EnrolmentStatisticWriteSerializer(JsonTypesSerializer):
     """Plain types only: ranges, the field's code and the cross-checks are the service's, so the
     API refuses with the same messages as the form and the upload."""
 
     fiscal_year = serializers.IntegerField()
-    field = serializers.CharField(max_length=32)
+    field = TextField(max_length=32)
     admission_capacity = serializers.IntegerField()
     entrants = serializers.IntegerField()
     entrants_from_masters = serializers.IntegerField(required=False)

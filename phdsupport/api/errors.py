@@ -1,4 +1,15 @@
-"""Errors as RFC 9457 problem details, messages in the language asked for (Accept-Language)."""
+"""Errors as RFC 9457 problem details, messages in the language asked for (Accept-Language).
+
+The status says whose side the refusal is on, so that a client (and schemathesis) can tell a
+request that does not match the published schema from one the rules refuse:
+- 400: the request does not match the OpenAPI schema (a type, a bound, a length, a character,
+  a missing field, an unknown choice): the serializers and filters say so.
+- 409: it matches, but conflicts with the current state of the data (a year whose report was
+  accepted, a report not in a state that allows it, an award already recorded or closed).
+- 412: another version was written since the one the client read (If-Match, or a race after it).
+- 422: it matches, but a rule of the domain refuses it (a term too long, an overlap, a date
+  outside the award): the service functions say so, with the same codes as forms and uploads.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +46,22 @@ class IdempotencyConflict(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+# Codes of service refusals that are conflicts with the data as it stands (409), not with the rules.
+CONFLICT_CODES = frozenset(
+    {"report_locked", "year_locked", "wrong_state", "closed", "duplicate_award", "year_not_over"}
+)
+STALE_CODES = frozenset({"stale"})
+
+
+def _service_status(codes: list[str]) -> int:
+    """The status of a refusal by the services (a Django ValidationError): 412, 409 or 422."""
+    if codes and all(code in STALE_CODES for code in codes):
+        return 412
+    if codes and all(code in CONFLICT_CODES | STALE_CODES for code in codes):
+        return 409
+    return 422
+
+
 def _flatten(data: Any, field: str | None = None) -> list[dict[str, str]]:
     if isinstance(data, dict):
         return [e for key, value in data.items() for e in _flatten(value, key if field is None else f"{field}.{key}")]
@@ -45,17 +72,20 @@ def _flatten(data: Any, field: str | None = None) -> list[dict[str, str]]:
 
 
 def problem_exception_handler(exc, context):
+    service_status = None
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        codes = {}
         if hasattr(exc, "error_dict"):
             codes = {k: [e.code or "invalid" for e in v] for k, v in exc.error_dict.items()}
+        else:
+            codes = {"non_field_errors": [e.code or "invalid" for e in exc.error_list]}
         exc = exceptions.ValidationError(
             {
                 k: [exceptions.ErrorDetail(m, code=(codes.get(k) or ["invalid"] * len(v))[i]) for i, m in enumerate(v)]
                 for k, v in detail.items()
             }
         )
+        service_status = _service_status([code for value in codes.values() for code in value])
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -63,6 +93,8 @@ def problem_exception_handler(exc, context):
     response = exception_handler(exc, context)
     if response is None:
         return None
+    if service_status is not None:
+        response.status_code = service_status
     errors = _flatten(response.data)
     status = response.status_code
     body = {
@@ -71,7 +103,7 @@ def problem_exception_handler(exc, context):
         "status": status,
         "detail": errors[0]["message"]
         if len(errors) == 1
-        else (gettext("入力に誤りがあります。") if status == 400 else HTTPStatus(status).description),
+        else (gettext("入力に誤りがあります。") if status in (400, 409, 422) else HTTPStatus(status).description),
         "errors": errors,
     }
     response.data = body

@@ -2,7 +2,7 @@ from datetime import date
 
 from rest_framework import serializers
 
-from phdsupport.api.fields import TextField
+from phdsupport.api.fields import JsonTypesSerializer, TextField
 from programs.models import Program
 from reports.models import Report
 from reports.selectors import deadline_for
@@ -37,7 +37,7 @@ class ReportSerializer(serializers.ModelSerializer):
         return deadline_for(program=obj.program, fiscal_year=obj.fiscal_year)
 
 
-class ReportPrepareSerializer(serializers.Serializer):
+class ReportPrepareSerializer(JsonTypesSerializer):
     program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
     fiscal_year = serializers.IntegerField(min_value=2000, max_value=2100)
     comments = TextField(multiline=True, required=False, allow_blank=True, max_length=20_000)

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from phdsupport.api.fields import PlausibleDateField, TermYearsField, TextField
+from phdsupport.api.fields import JsonTypesSerializer, NamesOneOf, PlausibleDateField, TermYearsField, TextField
 from programs.models import Program
 from students.models import Award, AwardEvent, Field, Student, University
 from students.services import AMOUNT_OUT_OF_RANGE, MAX_ANNUAL_YEN
@@ -75,7 +75,7 @@ class StudentSerializer(serializers.ModelSerializer):
         ]
 
 
-class StudentWriteSerializer(serializers.Serializer):
+class StudentWriteSerializer(JsonTypesSerializer):
     """Input only: types are checked here, every rule in students.services."""
 
     student_number = TextField(max_length=32)
@@ -113,7 +113,10 @@ class AwardSerializer(serializers.ModelSerializer):
         ]
 
 
-class StudentNamedSerializer(serializers.Serializer):
+STUDENT_NOT_NAMED = _("student か student_number を指定してください。")
+
+
+class StudentNamedSerializer(JsonTypesSerializer):
     # A record that belongs to a student, named by id or by student number (views._student_of).
     # A comment, not a docstring: drf-spectacular would publish it on every subclass.
 
@@ -166,6 +169,17 @@ class AwardWriteSerializer(StudentNamedSerializer):
             raise serializers.ValidationError(detail or error.detail) from error
 
 
+class AwardCreateSerializer(NamesOneOf, AwardWriteSerializer):
+    """A new award: the fields of an update, and its student by `student` (id) or `student_number`."""
+
+    one_of_required = ("student", "student_number")
+
+    def validate(self, attrs):
+        if attrs.get("student") is None and not attrs.get("student_number"):
+            raise serializers.ValidationError({"student": [STUDENT_NOT_NAMED]})
+        return attrs
+
+
 class AwardEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AwardEvent
@@ -181,7 +195,7 @@ class AwardEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class AwardEventWriteSerializer(serializers.Serializer):
+class AwardEventWriteSerializer(JsonTypesSerializer):
     kind = serializers.ChoiceField(choices=AwardEvent.Kind.choices)
     start_date = PlausibleDateField()
     end_date = PlausibleDateField(required=False, allow_null=True)

@@ -11,15 +11,14 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phdsupport.api.errors import IdempotencyConflict, PreconditionFailed, PreconditionRequired
+from phdsupport.api.filters import StrictCursorPagination, StrictFilterBackend
 from phdsupport.personal_data import ReadKind, note_read
 from programs.models import Program
 from students import imports, services
@@ -32,7 +31,7 @@ from students.models import ApiKey, Award, IdempotencyRecord, Student, Universit
 ID_PATTERN = r"[0-9]{1,18}"  # ids fit a 64-bit integer; anything else is simply not found
 
 
-class ByIdCursor(CursorPagination):
+class ByIdCursor(StrictCursorPagination):
     ordering = "id"
     page_size = 100
     page_size_query_param = "page_size"
@@ -174,7 +173,7 @@ class RowsViewSet(VersionedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.Ge
     # would show it as the description of a resource that has none of its own.)
     lookup_value_regex = ID_PATTERN
     permission_classes = [RowAccess]
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictFilterBackend, filters.OrderingFilter]
     pagination_class = ByIdCursor
 
 
@@ -184,6 +183,7 @@ class ServiceWritesMixin:
     and the three service calls; the field values arrive already validated by that serializer."""
 
     write_serializer_class: type
+    create_serializer_class: type | None = None  # when creation takes more than an update
     fixed_fields: tuple[str, ...] = ()  # fields a write may give at creation only (the owner)
 
     def create_object(self, request, values: dict):
@@ -197,7 +197,7 @@ class ServiceWritesMixin:
 
     def create(self, request):
         def handler():
-            data = self.write_serializer_class(data=request.data)
+            data = (self.create_serializer_class or self.write_serializer_class)(data=request.data)
             data.is_valid(raise_exception=True)
             obj = self.create_object(request, dict(data.validated_data))
             return Response(
@@ -234,10 +234,10 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def write_schema(read, write):
+def write_schema(read, write, create=None):
     """The OpenAPI description of ServiceWritesMixin's methods for one resource."""
     return extend_schema_view(
-        create=extend_schema(request=write, responses={201: read}),
+        create=extend_schema(request=create or write, responses={201: read}),
         update=extend_schema(request=write, responses=read, parameters=[IF_MATCH]),
         partial_update=extend_schema(request=write, responses=read, parameters=[IF_MATCH]),
         destroy=extend_schema(parameters=[IF_MATCH]),
@@ -270,7 +270,7 @@ class StudentViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
         services.student_delete(student=obj, acting_user=acting_user(request))
 
 
-@write_schema(s.AwardSerializer, s.AwardWriteSerializer)
+@write_schema(s.AwardSerializer, s.AwardWriteSerializer, s.AwardCreateSerializer)
 class AwardViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
     """Awards of the key's university; a new award names its student by `student` (id) or
     `student_number`. Writes go through students.services, so the program rules apply."""
@@ -292,6 +292,7 @@ class AwardViewSet(ServiceWritesMixin, ValuesListMixin, RowsViewSet):
     serializer_class = s.AwardSerializer
     write_serializer_class = s.AwardWriteSerializer
     personal_data_of = ("student_id", "student__university_id")
+    create_serializer_class = s.AwardCreateSerializer
     fixed_fields = ("student", "student_number")
     filterset_class = AwardFilterSet
     ordering_fields = ["id", "start_date", "end_date", "updated_at"]
@@ -352,9 +353,11 @@ class BulkApi(APIView):
             rows, origins = _bulk_rows(keys, students, awards)
             plan = imports.plan_rows(university=university_of(request), keys=keys, raw_rows=rows, total=len(rows))
             if not plan.result.ok:
+                # The items have the published shape; the planner's rules refuse them (422, as the
+                # services' refusals: phdsupport.api.errors).
                 return Response(
                     _bulk_problem(plan.result.errors, origins),
-                    status=status.HTTP_400_BAD_REQUEST,
+                    status=status.HTTP_422_UNPROCESSABLE_ENTITY,
                     content_type="application/problem+json",
                 )
             result = imports.import_apply(plan=plan, acting_user=acting_user(request))
@@ -408,8 +411,8 @@ def _bulk_problem(errors, origins: list[dict]) -> dict:
         )
     return {
         "type": "about:blank",
-        "title": "Bad Request",
-        "status": 400,
+        "title": "Unprocessable Entity",  # HTTPStatus(422).phrase, as the handler writes it
+        "status": 422,
         "detail": gettext("入力に誤りがあります。"),
         "errors": items,
     }
@@ -426,4 +429,4 @@ def student_of(request, values: dict) -> Student:
         return get_object_or_404(students, student_number=number)
     from rest_framework.exceptions import ValidationError
 
-    raise ValidationError({"student": [gettext("student か student_number を指定してください。")]})
+    raise ValidationError({"student": [s.STUDENT_NOT_NAMED]})

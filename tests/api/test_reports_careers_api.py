@@ -52,7 +52,7 @@ def test_a_write_key_prepares_and_submits_the_report(keys, spring_award):
     assert submitted.json()["state"] == "submitted"
     assert ReportEvent.objects.get(action="submit").acting_user == keys["issuer"]
     again = client.post(f"/api/v1/reports/{body['id']}/submit/", HTTP_ACCEPT_LANGUAGE="en")
-    assert again.status_code == 400
+    assert again.status_code == 409  # a conflict with the report's state (Ref: #12)
     assert again.json()["errors"][0]["code"] == "wrong_state"
 
 
@@ -76,7 +76,7 @@ def test_careers_through_the_api(keys, university_a, university_b):
     bad = client.post(
         "/api/v1/careers/", {"student_number": "G1", "survey_point": "year_1", "destination": "postdoc"}, format="json"
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422  # the body matches the schema; the career rules refuse it
     assert bad["Content-Type"] == "application/problem+json"
     assert bad.json()["errors"] == [{"field": "sector", "code": "required", "message": "Choose the sector of the job."}]
     created = client.post(

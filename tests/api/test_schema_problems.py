@@ -11,8 +11,10 @@ PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas
 
 
 @pytest.fixture(scope="module")
-def schema():
-    return SchemaGenerator(api_version="v1").get_schema(request=None, public=True)
+def schema(django_db_setup, django_db_blocker):
+    # The live schema reads the program codes there are (an enum), so it reads the database.
+    with django_db_blocker.unblock():
+        return SchemaGenerator(api_version="v1").get_schema(request=None, public=True)
 
 
 def _operations(schema):
@@ -34,6 +36,8 @@ def test_every_operation_documents_its_problems_as_problem_json(schema):
             expected |= {"404"}
         if method in {"PUT", "PATCH", "DELETE"}:
             expected |= {"412", "428"}
+        if method in {"POST", "PUT", "PATCH", "DELETE"}:
+            expected |= {"404", "409", "422"}  # Ref: #12 (schemathesis: a locked year's DELETE answered 400)
         assert expected <= set(responses), (method, path, sorted(responses))
         for status in responses:
             if status.startswith("4"):
@@ -53,6 +57,7 @@ def test_query_parameters_carry_their_bounds(schema):
     assert parameter("/api/v1/stats/headcount/", "floor") == {"type": "integer", "minimum": 1, "maximum": 10_000_000}
 
 
+@pytest.mark.django_db
 def test_the_schema_validates_without_warnings(tmp_path):
     call_command(
         "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"), stdout=io.StringIO()

@@ -182,7 +182,7 @@ def test_accepting_the_annual_report_locks_the_years_statistics_and_reopening_fr
     response = api.patch(
         f"/api/v1/enrolment-statistics/{statistic.pk}/", {"enrolled": 120}, format="json", HTTP_IF_MATCH=etag
     )
-    assert response.status_code == 400, response.content
+    assert response.status_code == 409, response.content  # a conflict with the locked year (Ref: #12)
     assert locked in response.content.decode()
     statistic.refresh_from_db()
     assert (statistic.enrolled, statistic.version) == (95, 1)

@@ -99,3 +99,45 @@ def test_fellowship_rule_is_the_floor_the_program_requires_from_fy2021(reference
     assert (str(rule.effective_from), rule.annual_living_cost) == ("2021-04-01", 1_800_000)
     assert "下限" in rule.note
     assert "FY2021〜FY2023" in rule.note
+
+
+def test_load_reference_never_overwrites_what_an_administrator_edited(admin_client, admin_user):
+    # Ref: #12. load_reference runs at every deployment; it used update_or_create, so an agency's
+    # correction made in the admin was put back to the seed by the next deployment.
+    # given: the reference data, and an administrator's edits in the admin
+    call_command("load_reference", stdout=io.StringIO())
+    spring = Program.objects.get(code="SPRING")
+    floor = LivingCostFloor.objects.order_by("effective_from").first()
+    tokyo = University.objects.get(name_ja="東京大学")
+    kyoto = University.objects.get(name_ja="京都大学")
+    fields = {f.name: f.value_from_object(spring) for f in Program._meta.fields if f.name not in ("id",)}
+    response = admin_client.post(
+        f"/admin/programs/program/{spring.pk}/change/",
+        {**fields, "name_en": "SPRING (as the agency names it)", "rules-TOTAL_FORMS": 0, "rules-INITIAL_FORMS": 0},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    floor.annual_amount = 1_900_000
+    floor._history_user = admin_user
+    floor.save()
+    tokyo.name_en = "The University of Tokyo (UTokyo)"
+    tokyo._history_user = admin_user
+    tokyo.save()
+    kyoto.name_ja = "京都大学（改称）"  # renamed: the seed's name must not come back as a second row
+    kyoto._history_user = admin_user
+    kyoto.save()
+    # and a row changed by no one (a bad import, say) that the seed should repair
+    Program.objects.filter(code="BOOST").update(term_years=9)
+    before = counts()
+    # when: the next deployment loads the reference data again
+    out = io.StringIO()
+    call_command("load_reference", stdout=out)
+    # then: the administrator's edits stand, the rest follows the seed, nothing is duplicated
+    assert Program.objects.get(code="SPRING").name_en == "SPRING (as the agency names it)"
+    assert LivingCostFloor.objects.get(pk=floor.pk).annual_amount == 1_900_000
+    assert University.objects.get(pk=tokyo.pk).name_en == "The University of Tokyo (UTokyo)"
+    assert University.objects.get(pk=kyoto.pk).name_ja == "京都大学（改称）"
+    assert not University.objects.filter(name_ja="京都大学").exists()
+    assert Program.objects.get(code="BOOST").term_years == 3
+    assert counts() == before
+    assert "Kept as an administrator edited it" in out.getvalue()
+    assert not Program.history.filter(history_user__isnull=False).exclude(id=spring.pk).exists()

@@ -340,7 +340,7 @@ def test_a_second_award_with_the_same_student_program_and_start_is_a_validation_
     assert "start_date" in error.value.message_dict
 
 
-def test_the_api_answers_400_for_a_duplicate_award(reference, university_a, staff_a, client):
+def test_the_api_answers_409_for_a_duplicate_award(reference, university_a, staff_a, client):
     student = StudentFactory(university=university_a, entry_date=date(2024, 4, 1), student_number="D0009")
     award(student, "EMERGENT_RA", date(2024, 4, 1), date(2025, 3, 31), staff_a, living=1_000_000)
     client.force_login(staff_a)
@@ -355,7 +355,8 @@ def test_the_api_answers_400_for_a_duplicate_award(reference, university_a, staf
         },
         content_type="application/json",
     )
-    assert response.status_code == 400, response.content
+    assert response.status_code == 409, response.content  # a conflict with the award recorded (Ref: #12)
+    assert response.json()["errors"][0]["code"] == "duplicate_award"
 
 
 def test_deleting_a_student_refuses_awards_in_a_locked_year(reference, university_a, staff_a):

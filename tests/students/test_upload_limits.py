@@ -92,10 +92,11 @@ def test_the_file_size_cap_is_checked_first(settings):
     assert "上限 1 MB" in refusal(b"a" * (2**20 + 1))
 
 
-def test_both_upload_pages_state_the_limits(client, staff_a, reference, settings):
+def test_every_upload_page_states_the_limits(client, staff_a, reference, settings):
+    # Ref: #12. The statistics upload (enrolment) reads files with the same caps but stated none.
     settings.UPLOAD_MAX_ROWS = 12_345
     client.force_login(staff_a)
-    for page in (reverse("students:uploads"), reverse("careers:upload")):
+    for page in (reverse("students:uploads"), reverse("careers:upload"), reverse("enrolment:upload")):
         text = client.get(page).content.decode()
         assert "12,345 行" in text, page
         assert "1行 64 列、1セル 1,000 文字" in text
