@@ -99,17 +99,24 @@ def _persons(ids: set[int]) -> tuple[set[int], set[str]]:
     return everyone, keys
 
 
+# Keys share this many advisory locks: each is held until the transaction ends, in a lock
+# table of about max_locks_per_transaction × max_connections (6,400 by default) for the whole
+# server, so a 100,000-row upload locking one per person failed with "out of shared memory".
+# A bounded number keeps every transaction within it; two persons sharing a lock only wait.
+LOCK_SLOTS = 1024
+
+
 def _lock(keys: set[str]) -> None:
-    """Transaction-scoped advisory locks, taken in one global order (hash, then key) so two
+    """Transaction-scoped advisory locks, taken in one global order (slot number) so two
     transactions never wait for each other in a circle. A no-op off PostgreSQL."""
     if not keys or connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(h)) FROM ("
-            " SELECT hashtextextended(k, 0) AS h FROM unnest(%s::text[]) AS k ORDER BY 1 OFFSET 0"
+            "SELECT count(pg_advisory_xact_lock(slot)) FROM ("
+            " SELECT DISTINCT hashtextextended(k, 0) %% %s AS slot FROM unnest(%s::text[]) AS k ORDER BY 1 OFFSET 0"
             ") AS ordered",
-            [sorted(keys)],
+            [LOCK_SLOTS, sorted(keys)],
         )
 
 
