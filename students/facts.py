@@ -103,7 +103,7 @@ def _persons(ids: set[int]) -> tuple[set[int], set[str]]:
 # table of about max_locks_per_transaction × max_connections (6,400 by default) for the whole
 # server, so a 100,000-row upload locking one per person failed with "out of shared memory".
 # A bounded number keeps every transaction within it; two persons sharing a lock only wait.
-LOCK_SLOTS = 1024
+LOCK_SLOTS = 1024  # a power of two: a key's slot is the low bits of its hash
 
 
 def _lock(keys: set[str]) -> None:
@@ -114,9 +114,9 @@ def _lock(keys: set[str]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_advisory_xact_lock(slot)) FROM ("
-            " SELECT DISTINCT hashtextextended(k, 0) %% %s AS slot FROM unnest(%s::text[]) AS k ORDER BY 1 OFFSET 0"
+            " SELECT DISTINCT hashtextextended(k, 0) & %s::bigint AS slot FROM unnest(%s::text[]) AS k ORDER BY 1 OFFSET 0"
             ") AS ordered",
-            [LOCK_SLOTS, sorted(keys)],
+            [LOCK_SLOTS - 1, sorted(keys)],
         )
 
 
