@@ -269,6 +269,13 @@ def bench_api(args) -> None:
     api.bench(university, secret, args.rows)
 
 
+def bench_enrolment(args) -> None:
+    from bench import enrolment
+
+    section("Doctoral-degree indicator, all national universities (PostgreSQL)")
+    enrolment.bench(args.repeat, timed, analyze)
+
+
 def upload_memory(args) -> None:
     from bench import uploads
     from students.models import University
@@ -286,7 +293,7 @@ def main() -> None:
     parser.add_argument("--universities", type=int, default=800)
     parser.add_argument("--fiscal-year", type=int, default=2025)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=["dashboard", "uploads", "api", "upload-memory"], default=None)
+    parser.add_argument("--only", choices=["dashboard", "uploads", "api", "enrolment", "upload-memory"], default=None)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=50, help="award edits timed in the quiet case")
     parser.add_argument("--memory-rows", type=int, default=100_000)
@@ -313,6 +320,8 @@ def main() -> None:
         bench_uploads(args)
     if args.only in (None, "api"):
         bench_api(args)
+    if args.only in (None, "enrolment"):
+        bench_enrolment(args)
 
 
 if __name__ == "__main__":

@@ -56,15 +56,33 @@ def reiwa_year(fy: int) -> int:
     return fy - REIWA_OFFSET
 
 
+HEISEI_OFFSET = 1988  # FY1989 = 平成元年度 … FY2018 = 平成30年度 (令和 began on 1 May 2019, in FY2019)
+
+
+def _era(fy: int) -> tuple[str, str, int] | None:
+    """(Japanese era, its initial, year) of a fiscal year; None before 平成. A fiscal year is
+    named by the era in force when it ends: FY2018 (April 2018 – March 2019) is 平成30年度."""
+    if fy > REIWA_OFFSET:
+        return "令和", "R", fy - REIWA_OFFSET
+    if fy > HEISEI_OFFSET:
+        return "平成", "H", fy - HEISEI_OFFSET
+    return None
+
+
 def fiscal_year_label_ja(fy: int) -> str:
-    """'令和7年度' for FY2025; '令和元年度' for FY2019."""
-    year = reiwa_year(fy)
-    return f"令和{'元' if year == 1 else year}年度"
+    """'令和7年度' for FY2025; '令和元年度' for FY2019; '平成30年度' for FY2018 (the indicator's
+    cohorts reach back there: there is no 令和0年度)."""
+    era = _era(fy)
+    if era is None:
+        return f"{fy}年度"
+    name, _initial, year = era
+    return f"{name}{'元' if year == 1 else year}年度"
 
 
 def fiscal_year_label(fy: int) -> str:
-    """'FY2025 (R7)' for FY2025."""
-    return f"FY{fy} (R{reiwa_year(fy)})"
+    """'FY2025 (R7)' for FY2025, 'FY2018 (H30)' for FY2018."""
+    era = _era(fy)
+    return f"FY{fy}" if era is None else f"FY{fy} ({era[1]}{era[2]})"
 
 
 def fiscal_year_bounds(fy: int) -> tuple[date, date]:
