@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from phdsupport import lookups
 from students import imports
-from students.facts import LOCK_SLOTS, facts_refresh
+from students.facts import LOCK_BUCKETS, facts_refresh
 from students.models import Award, Student, StudentYearFact
 from tests.factories import StudentFactory
 
@@ -95,11 +95,11 @@ def test_refreshing_thousands_of_persons_holds_a_bounded_number_of_locks(referen
     "out of shared memory" (the server's lock table holds about 6,400 by default)."""
     students = Student.objects.bulk_create(
         Student(university=university_a, student_number=f"L{i:05d}", field="science", entry_date=date(2025, 4, 1))
-        for i in range(3 * LOCK_SLOTS)
+        for i in range(3 * LOCK_BUCKETS)
     )
     with transaction.atomic():
         facts_refresh(student_ids=[s.pk for s in students])
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
             held = cursor.fetchone()[0]
-    assert 0 < held <= LOCK_SLOTS
+    assert 0 < held <= LOCK_BUCKETS
