@@ -166,7 +166,7 @@ def through_the_product(university, content: bytes) -> None:
     job = uploads.upload_create(university=university, filename="bench.csv", content=content, acting_user=None)
     job.refresh_from_db()
     assert job.state == job.State.CHECKED, (job.state, job.message, str(job.result)[:300])
-    job = uploads.upload_apply(job_id=job.pk, acting_user=None)
+    job = uploads.upload_apply_start(job=job, acting_user=None)  # as the page's apply button
     assert job.state == job.State.APPLIED, job.state
 
 
