@@ -56,15 +56,30 @@ def reiwa_year(fy: int) -> int:
     return fy - REIWA_OFFSET
 
 
+# Eras by the calendar year in which a fiscal year starts (April): FY2018 began in 平成30年.
+ERAS = ((2019, "令和", "R"), (1989, "平成", "H"), (1926, "昭和", "S"))
+
+
+def _era(fy: int) -> tuple[str, str, int] | None:
+    for first, name, letter in ERAS:
+        if fy >= first:
+            return name, letter, fy - first + 1
+    return None
+
+
 def fiscal_year_label_ja(fy: int) -> str:
-    """'令和7年度' for FY2025; '令和元年度' for FY2019."""
-    year = reiwa_year(fy)
-    return f"令和{'元' if year == 1 else year}年度"
+    """'令和7年度' for FY2025; '令和元年度' for FY2019; '平成30年度' for FY2018."""
+    era = _era(fy)
+    if era is None:
+        return f"{fy}年度"
+    name, _letter, year = era
+    return f"{name}{'元' if year == 1 else year}年度"
 
 
 def fiscal_year_label(fy: int) -> str:
-    """'FY2025 (R7)' for FY2025."""
-    return f"FY{fy} (R{reiwa_year(fy)})"
+    """'FY2025 (R7)' for FY2025; 'FY2018 (H30)' for FY2018."""
+    era = _era(fy)
+    return f"FY{fy} ({era[1]}{era[2]})" if era else f"FY{fy}"
 
 
 def fiscal_year_bounds(fy: int) -> tuple[date, date]:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from phdsupport.access import Role
@@ -73,7 +74,12 @@ class University(models.Model):
         verbose_name_plural = _("大学")
 
     def __str__(self) -> str:
-        return self.name_ja
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The English name on English pages where there is one, else the Japanese name."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name_ja
 
 
 class Student(models.Model):

@@ -137,7 +137,7 @@ def test_own_staff_see_their_position_and_a_what_if(client, group_one, staff_a):
     assert page.status_code == 200
     assert (page.context["result"].rank, page.context["result"].rate) == (3, 75)
     fields = page.context["tables"]["indicator_fields"].rows
-    assert fields[0][:4] == ["工学系", "FY2018 (R0)、FY2019 (R1)、FY2020 (R2)", 27, 30]
+    assert fields[0][:4] == ["工学系", "平成30年度、令和元年度、令和2年度", 27, 30]
     # +12 on-time completions in FY2022: 24/30, equal to 丁's → both share 1st place
     what_if = client.get(f"/enrolment/universities/{a.pk}/", {"first_year": 2020, "field": "engineering", "extra": 12})
     assert (what_if.context["what_if"].rank, what_if.context["what_if"].rate) == (1, 110)
