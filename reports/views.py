@@ -83,7 +83,7 @@ def deadlines(request):
     fiscal_year = _fiscal_year(request.GET.get("fiscal_year"), default=rules.fiscal_year(today) - 1)
     failed = None
     if request.method == "POST":
-        failed = DeadlineForm(request.POST)
+        failed = DeadlineForm(request.POST, auto_id=f"deadline-{request.POST.get('program', '')}-%s")
         if failed.is_valid():
             try:
                 services.deadline_set(acting_user=request.user, **failed.cleaned_data)
@@ -109,6 +109,7 @@ def deadlines(request):
             failed
             if failed_here
             else DeadlineForm(
+                auto_id=f"deadline-{program.code}-%s",  # one form per row: ids must differ
                 initial={
                     "program": program.code,
                     "fiscal_year": fiscal_year,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -144,6 +145,7 @@ class Crawl:
     base_url: str
     password: str
     axe: bool = True
+    screenshots: Path | None = None  # one full-page PNG per kind of page and language, when set
     problems: list[str] = field(default_factory=list)
     pages: int = 0
     visited: list[str] = field(default_factory=list)
@@ -161,8 +163,10 @@ class Crawl:
         return links
 
     def judge(self, page, label: str, language: str) -> None:
-        for text in language_problems(language, page.evaluate(TEXTS_JS)):
-            self.problem(f"{label}: {text}")
+        # Django's admin is third-party text (django-axes ships no Japanese); axe still runs on it.
+        if not urlsplit(page.url).path.startswith("/admin/"):
+            for text in language_problems(language, page.evaluate(TEXTS_JS)):
+                self.problem(f"{label}: {text}")
         if not self.axe:
             return
         page.add_script_tag(url=AXE_URL)
@@ -174,6 +178,12 @@ class Crawl:
             if violation["impact"] in ("serious", "critical"):
                 targets = [", ".join(n["target"]) for n in violation["nodes"][:3]]
                 self.problem(f"{label}: axe {violation['impact']} {violation['id']}: {violation['help']} at {targets}")
+
+    def shoot(self, page, name: str) -> None:
+        if self.screenshots is not None:
+            self.screenshots.mkdir(exist_ok=True)
+            safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
+            page.screenshot(path=str(self.screenshots / f"crawl-{safe}.png"), full_page=True)
 
     def visit(self, page, label: str, language: str, path: str, errors: list[str]) -> list[str]:
         errors.clear()
@@ -199,9 +209,9 @@ class Crawl:
         if response is None or "html" not in (response.headers.get("content-type") or ""):
             return []
         if response.status < 400:
-            # Charts are drawn after load; judge the page once the scripts have run.
-            page.wait_for_load_state("networkidle")
+            # Deferred scripts (charts) have run by "load"; no need to wait for the network to idle.
             self.judge(page, label, language)
+            self.shoot(page, f"{label.split()[0]}-{kind_of(urlsplit(page.url).path) or path}")
         for error in errors:
             self.problem(f"{label}: {error}")
         return self.page_links(page)
