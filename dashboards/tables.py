@@ -74,7 +74,8 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
             fiscal_year_label(p.fiscal_year),
             p.tracked if p.fiscal_year <= current_fy else "",
             p.tracked if p.fiscal_year > current_fy else "",
-            (f"{p.published}" + (_("（計画）") if p.published_is_planned else "")) if p.published else "",
+            # A plain number where it is one (a numeric cell, with separators on the page).
+            (f"{p.published:,}" + _("（計画）") if p.published_is_planned else p.published) if p.published else "",
             p.target or "",
         ]
         for p in points

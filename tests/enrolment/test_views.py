@@ -73,7 +73,7 @@ def test_coverage_counts_over_reported_enrolled(client, population, ministry_vie
     response = client.get("/enrolment/national/", {"fiscal_year": 2025})
     tables = response.context["tables"]
     # then: 4 / 25 = 16.0%, 13.9 points below 30%, 5.9 above 10.1%
-    assert tables["coverage"].rows == [["FY2025 (R7)", 4, 25, "16.0%", -14.0, 5.9]]
+    assert tables["coverage"].rows == [["令和7年度", 4, 25, "16.0%", -14.0, 5.9]]
     by_university = {row[1]: row[2:5] for row in tables["coverage_universities"].rows}
     assert by_university == {"甲大学": [3, 15, "20.0%"], "乙大学": [2, 10, "20.0%"]}
     by_field = {row[0]: row[1:4] for row in tables["coverage_fields"].rows}
@@ -84,7 +84,7 @@ def test_coverage_counts_over_reported_enrolled(client, population, ministry_vie
     assert "工学系,2,14,14.3%" in csv.content.decode("utf-8-sig")
     xlsx = client.get("/enrolment/national/", {"fiscal_year": 2025, "format": "xlsx", "table": "coverage"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert [c.value for c in sheet[2]] == ["FY2025 (R7)", 4, 25, "16.0%", -14.0, 5.9]
+    assert [c.value for c in sheet[2]] == ["令和7年度", 4, 25, "16.0%", -14.0, 5.9]
 
 
 def _report_window(university, staff, *, completions):
