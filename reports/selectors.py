@@ -79,6 +79,7 @@ class ReportStatus:
     overdue: bool  # the deadline has passed and the report is not in (submitted or accepted)
     submitted_late: bool
     returned: bool = False  # a draft the officer sent back with a comment, not resubmitted yet
+    program_name: str = ""  # in the page's language
 
     @property
     def state_label(self) -> str:
@@ -117,6 +118,7 @@ def report_statuses(
         for pk, ja, en in University.objects.filter(pk__in={u for u, _p in pairs}).values_list("pk", "name_ja", "name_en")
     }
     codes = dict(Program.objects.values_list("pk", "code"))
+    program_names = {pk: localized_name(ja, en) for pk, ja, en in Program.objects.values_list("pk", "name_ja", "name_en")}
     deadlines = dict(ReportDeadline.objects.filter(fiscal_year=fiscal_year).values_list("program_id", "due_date"))
     statuses = []
     for university, program in pairs:
@@ -138,6 +140,7 @@ def report_statuses(
                 overdue=bool(due and today > due and not in_hand),
                 submitted_late=bool(due and submitted_on and submitted_on > due),
                 returned=bool(report and state == Report.State.DRAFT and report.officer_comment),
+                program_name=program_names[program],
             )
         )
     statuses.sort(key=lambda s: (not s.overdue, s.state == Report.State.ACCEPTED, s.university_name, s.program_code))
