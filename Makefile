@@ -38,7 +38,7 @@ lint: install
 # django-import-export is installed for the upload comparison only; it is not a dependency of the product.
 bench: install static
 	$(PY) -m pip install --quiet --disable-pip-version-check "django-import-export==4.4.3"
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 # Production settings walked in a browser; needs DATABASE_URL (PostgreSQL holding the demo) and Redis.
 smoke: install static

@@ -63,7 +63,7 @@ def bench_dashboard(args) -> None:
 
     from programs import rules
     from students.demo import demo_generate
-    from students.facts import facts_rebuild, fetch_records, floor_versions, with_person_peers
+    from students.facts import fetch_records, floor_versions, with_person_peers
     from students.models import Award, StudentYearFact, University
     from students.selectors import award_terms
 
@@ -126,13 +126,14 @@ def bench_dashboard(args) -> None:
         )
 
     naive_time, naive_count = timed(naive)
-    rebuild_time, rows = timed(facts_rebuild)
-    analyze()
     print(f"headcount FY{fy}: facts {raw_count:,} · recounted from the awards by the rules {naive_count:,}")
     print(f"recount from the awards (no derived facts): {naive_time * 1000:.0f} ms")
-    print(f"full rebuild of the facts: {rows:,} rows in {rebuild_time:.1f}s = {rows / rebuild_time:,.0f} rows/s")
 
-    rebuild_beside_writes(args, rows / rebuild_time)
+    section("Recompute of the facts (PostgreSQL)")
+    from bench import recompute
+
+    recompute.bench(args)
+    analyze()
 
     section(f"Pages at national scale, FY{fy} (test client, whole view)")
     from bench import pages
@@ -140,70 +141,23 @@ def bench_dashboard(args) -> None:
     pages.bench(fy, args.repeat)
 
 
-def rebuild_beside_writes(args, quiet_rows_per_second: float) -> None:
-    """Rows/s of a rebuild while award edits stream in, and the p95 latency of those edits,
-    each against the quiet case (issue #11: no write fails or stalls because of the facts)."""
-    import random
-    import threading
+def bench_recompute(args) -> None:
+    """`--only recompute`: the national data set, then only the recompute figures."""
+    from bench import recompute
+    from students.demo import demo_generate
+    from students.models import University
 
-    from django.db import connection
-
-    from students import services
-    from students.facts import facts_rebuild
-    from students.models import Award
-    from tests.factories import user_with_role
-
-    editor = user_with_role("bench_editor", "administrator")
-    open_awards = list(
-        Award.objects.filter(status=Award.Status.ACTIVE).order_by("?").values_list("pk", flat=True)[:5000]
-    )
-    rng = random.Random(1)
-
-    def edit() -> float:
-        award = Award.objects.get(pk=rng.choice(open_awards))
-        start = time.perf_counter()
-        services.award_event_create(
-            award=award,
-            kind="amount_change",
-            start_date=award.start_date,
-            annual_living_cost=award.annual_living_cost,
-            acting_user=editor,
+    section(f"National scale data (scale {args.scale}, universities ≥ {args.universities})")
+    extra = max(args.universities - University.objects.count(), 0)
+    seconds, size = timed(
+        lambda: demo_generate(
+            scale=args.scale, first_fy=2021, last_fy=2030, seed=1, extra_universities=extra, yearly_awards=True
         )
-        return time.perf_counter() - start
-
-    def p95(values: list[float]) -> float:
-        return statistics.quantiles(values, n=20)[18] if len(values) > 1 else values[0]
-
-    quiet = [edit() for _ in range(args.edits)]
-    done, result = threading.Event(), {}
-
-    def rebuild() -> None:
-        try:
-            start = time.perf_counter()
-            result["rows"] = facts_rebuild()
-            result["seconds"] = time.perf_counter() - start
-        finally:
-            done.set()
-            connection.close()
-
-    thread = threading.Thread(target=rebuild)
-    thread.start()
-    busy, failures = [], 0
-    while not done.is_set():
-        try:
-            busy.append(edit())
-        except Exception:  # a failed write is what this measures
-            failures += 1
-    thread.join()
-    busy_rows_per_second = result["rows"] / result["seconds"]
-    print(
-        f"rebuild beside {len(busy):,} edits: {busy_rows_per_second:,.0f} rows/s "
-        f"(ratio to quiet {busy_rows_per_second / quiet_rows_per_second:.2f}×), failed writes: {failures}"
     )
-    print(
-        f"award edit p95: quiet {p95(quiet) * 1000:.1f} ms, beside a rebuild {p95(busy) * 1000:.1f} ms "
-        f"(ratio {p95(busy) / p95(quiet):.1f}×)"
-    )
+    print(f"generated {size.students:,} students, {size.awards:,} awards in {seconds:.1f}s")
+    analyze()
+    section("Recompute of the facts (PostgreSQL)")
+    recompute.bench(args)
 
 
 def bench_uploads(args) -> None:
@@ -269,6 +223,13 @@ def bench_api(args) -> None:
     api.bench(university, secret, args.rows)
 
 
+def bench_enrolment(args) -> None:
+    from bench import enrolment
+
+    section("Doctoral-degree indicator, all national universities (PostgreSQL)")
+    enrolment.bench(args.repeat, timed, analyze)
+
+
 def upload_memory(args) -> None:
     from bench import uploads
     from students.models import University
@@ -286,9 +247,12 @@ def main() -> None:
     parser.add_argument("--universities", type=int, default=800)
     parser.add_argument("--fiscal-year", type=int, default=2025)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=["dashboard", "uploads", "api", "upload-memory"], default=None)
+    parser.add_argument(
+        "--only", choices=["dashboard", "recompute", "uploads", "api", "enrolment", "upload-memory"], default=None
+    )
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=50, help="award edits timed in the quiet case")
+    parser.add_argument("--university-students", type=int, default=10_000, help="students of the refreshed university")
     parser.add_argument("--memory-rows", type=int, default=100_000)
     args = parser.parse_args()
 
@@ -309,10 +273,14 @@ def main() -> None:
     # The national data set first, so the upload and API rows do not inflate its headcount.
     if args.only in (None, "dashboard"):
         bench_dashboard(args)
+    if args.only == "recompute":
+        bench_recompute(args)
     if args.only in (None, "uploads"):
         bench_uploads(args)
     if args.only in (None, "api"):
         bench_api(args)
+    if args.only in (None, "enrolment"):
+        bench_enrolment(args)
 
 
 if __name__ == "__main__":

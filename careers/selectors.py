@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from careers.models import CareerOutcome
@@ -281,3 +282,46 @@ def jgrad_rows(*, university: University, fiscal_year: int) -> Iterable[list[Any
             at_completion.employer if at_completion else "",
             at_completion.country if at_completion else "",
         ]
+
+
+# --- Completers' employment and further study (the allocation's employment indicator) ---------
+
+
+@dataclass(frozen=True)
+class CompleterCounts:
+    """Doctoral completers of one university and field over some fiscal years, and where the
+    career record at completion says they went."""
+
+    university_id: int
+    field: str
+    completers: int
+    employed: int
+    further_study: int
+    recorded: int  # completers with a record at completion (the others count as neither)
+
+
+def completer_counts(*, first_year: int, last_year: int, university_ids: Iterable[int]) -> list[CompleterCounts]:
+    """Per university and field: the students who completed the doctoral course in fiscal years
+    first_year..last_year (withdrawals are not completers), with their record at completion:
+    employed (a job: EMPLOYED) or further study (進学・学生). A completer with no record yet counts
+    as a completer only, as 学校基本調査 counts the unknown in the denominator. One query."""
+    start, _end = rules.fiscal_year_bounds(first_year)
+    _start, end = rules.fiscal_year_bounds(last_year)
+    at_completion = Q(careers__survey_point=Point.COMPLETION)
+    rows = (
+        Student.objects.filter(
+            university_id__in=list(university_ids),
+            status=Student.Status.COMPLETED,
+            completion_date__gte=start,
+            completion_date__lte=end,
+        )
+        .values("university_id", "field")
+        .annotate(
+            completers=Count("pk", distinct=True),
+            employed=Count("pk", distinct=True, filter=at_completion & Q(careers__destination__in=list(EMPLOYED))),
+            further_study=Count("pk", distinct=True, filter=at_completion & Q(careers__destination=Destination.STUDENT)),
+            recorded=Count("pk", distinct=True, filter=at_completion),
+        )
+        .order_by("university_id", "field")
+    )
+    return [CompleterCounts(**row) for row in rows]

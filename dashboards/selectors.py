@@ -14,6 +14,9 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
+from careers.selectors import completer_counts
+from enrolment import rules as enrolment_rules
+from enrolment.selectors import national_universities
 from programs import rules
 from programs.models import Program, Target
 from students.models import Award, StudentYearBand, StudentYearFact, StudentYearOverlap, University
@@ -305,3 +308,18 @@ def program_infos() -> list[ProgramInfo]:
             "code", "name_ja", "name_en", "audience"
         )
     ]
+
+
+def employment_indicator(*, first_year: int) -> list[enrolment_rules.EmploymentIndicator]:
+    """The employment indicator of the national universities (卒業・修了者の就職・進学等の状況,
+    doctoral course) over first_year..first_year+2, from the career records (careers) by the
+    enrolment rules, ranked within the groups ①–⑥: fetch, then calculate."""
+    names = national_universities()
+    counts = completer_counts(
+        first_year=first_year, last_year=first_year + enrolment_rules.WINDOW_YEARS - 1, university_ids=list(names)
+    )
+    rows = [
+        enrolment_rules.CompleterRow(c.university_id, c.field, c.completers, c.employed, c.further_study)
+        for c in counts
+    ]
+    return enrolment_rules.employment_indicator(rows, {pk: n.group for pk, n in names.items()})

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from careers import selectors as careers
 from careers.models import CareerOutcome
+from dashboards import selectors as dashboard_selectors
 from dashboards import services, todo
 from dashboards.forms import DashboardFilterForm, PublishForm
 from dashboards.models import Publication
@@ -24,6 +25,9 @@ from dashboards.publications import publication_diff
 from dashboards.quality import fix_list, national_ranking, standing
 from dashboards.selectors import Scope, program_infos
 from dashboards.tables import Table, dashboard_tables, program_name
+from enrolment import rules as enrolment_rules
+from enrolment import tables as enrolment_tables
+from enrolment.selectors import national_universities
 from phdsupport import access
 from phdsupport.access import can_publish, can_view_national
 from phdsupport.exports import neutralise
@@ -211,6 +215,25 @@ def _int_param(raw, default: int | None, low: int, high: int) -> int | None:
     return value if low <= value <= high else default
 
 
+def _employment(request, national_view: bool, university) -> tuple[int, dict]:
+    """The employment indicator of the doctoral completers (national universities, three fiscal
+    years, default the last three finished): every university for the ministry, with the chosen
+    university's fields; a university's own staff see their own row and fields only."""
+    latest = _current_fy() - enrolment_rules.WINDOW_YEARS
+    window = _int_param(request.GET.get("window"), latest, 2000, 2100)
+    results = dashboard_selectors.employment_indicator(first_year=window)
+    names = national_universities()
+    shown = (
+        results
+        if national_view and university is None
+        else [r for r in results if university and r.university == university.pk]
+    )
+    tables = {"employment": enrolment_tables.employment_table(shown, names, window)}
+    if university is not None and shown:
+        tables["employment_fields"] = enrolment_tables.employment_fields_table(shown[0])
+    return window, tables
+
+
 @login_required
 def outcomes(request):
     """Careers after the degree: employment rate, destinations and sectors at each survey point,
@@ -250,10 +273,19 @@ def outcomes(request):
                 _("追跡している全修了者") if row.group == careers.ALL else field_labels.get(row.group, row.group)
             )
         points.append((label, ordered))
+    window, employment = _employment(request, national_view, university)
+    if request.GET.get("format"):
+        return enrolment_tables.download_requested(request, employment, "phdsupport-employment")
     return render(
         request,
         "dashboards/outcomes.html",
         {
+            "employment": employment,
+            "window": window,
+            "employment_query": urlencode(
+                {"window": window, **({"university": university.pk} if national_view and university else {})}
+            ),
+            "windows": range(_current_fy() - enrolment_rules.WINDOW_YEARS, 2017, -1),
             "points": points,
             "by": by,
             "references": careers.REFERENCES,

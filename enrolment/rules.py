@@ -25,6 +25,8 @@ SPREAD = 10
 # Coverage (DOMAIN.md: Coverage): the Basic Plan's aim and the FY2018 baseline.
 COVERAGE_TARGET = Fraction(30, 100)
 COVERAGE_BASELINE_FY2018 = Fraction(101, 1000)
+# The Basic Plan's aim for those entering from a master's course (DOMAIN.md: "about 70%").
+MASTERS_ENTRANTS_TARGET = Fraction(70, 100)
 
 # (position within the top X% of the group, allocation rate %), from the seed's table:
 # 上位10%以上 125%, 20% 120%, 30% 115%, 40% 110%, 45% 105%, 50% 100%, 60% 95%, 70% 90%,
@@ -43,8 +45,17 @@ BANDS: tuple[tuple[int, int], ...] = (
 )
 LOWEST_RATE = 75
 DESIGNATED_GROUP = 4
-# Designated national universities: 70%–130% instead of 75%–125% (see `allocation_rate`).
-DESIGNATED_STRETCH = Fraction(30, 25)
+# Designated national universities (指定国立大学, group ④): 70%–130% instead of 75%–125%. The seed
+# (003_eb43dd8568f2312c.txt) says this, and only this, in three places:
+#   line 11:  "配分対象経費及び配分率については、令和4年度、5年度予算と同額・同率の1,000億円・
+#              75%～125%（指定国立大学については70%～130%）に設定している。"
+#   line 90:  "※指定国立大学については 70%～130%で設定"  (the note under the band table)
+#   line 967: "(指定国立大学は70%～130%)"
+# It gives no table of steps for them: only the two ends are the seed's (the top band 130%, the
+# rest 70%). The steps between are the product's reading (see `allocation_rate`) and the pages
+# say so (DESIGNATED_STEPS_ARE_OURS).
+DESIGNATED_TOP_RATE, DESIGNATED_LOWEST_RATE = 130, 70
+DESIGNATED_STRETCH = Fraction(DESIGNATED_TOP_RATE - 100, BANDS[0][1] - 100)  # 30/25
 # Indicators equal to this many decimals share a rank (float noise is not a difference).
 TIE_DECIMALS = 9
 
@@ -81,31 +92,33 @@ def cohort_years(first_year: int, standard_term_years: int) -> tuple[int, ...]:
 # --- Plain statistics ---------------------------------------------------------------------
 
 
+def _scored(values: Mapping[Key, Fraction | int | float]) -> tuple[dict[Key, float], float, float]:
+    """(deviation score of each value, mean, population standard deviation), in one pass of exact
+    arithmetic: the mean and variance are fractions; only the square root is a float."""
+    if not values:
+        return {}, 0.0, 0.0
+    exact = {key: Fraction(value) for key, value in values.items()}
+    mean = sum(exact.values(), Fraction(0)) / len(exact)
+    variance = sum(((x - mean) ** 2 for x in exact.values()), Fraction(0)) / len(exact)
+    if variance == 0:
+        return dict.fromkeys(exact, float(CENTRE)), float(mean), 0.0
+    sd = math.sqrt(variance)
+    return {key: CENTRE + SPREAD * float(x - mean) / sd for key, x in exact.items()}, float(mean), sd
+
+
 def deviation_scores(values: Mapping[Key, Fraction | int | float]) -> dict[Key, float]:
     """偏差値 of each value among all of them: 50 + 10 × (x − mean) / standard deviation.
 
     DOMAIN.md: "population standard deviation; a field with one university, or no spread,
     scores 50". The mean and variance are exact; only the square root is a float.
     """
-    if not values:
-        return {}
-    exact = {key: Fraction(value) for key, value in values.items()}
-    mean = sum(exact.values(), Fraction(0)) / len(exact)
-    variance = sum(((x - mean) ** 2 for x in exact.values()), Fraction(0)) / len(exact)
-    if variance == 0:
-        return dict.fromkeys(exact, float(CENTRE))
-    sd = math.sqrt(variance)
-    return {key: CENTRE + SPREAD * float(x - mean) / sd for key, x in exact.items()}
+    return _scored(values)[0]
 
 
 def mean_and_sd(values: Iterable[Fraction]) -> tuple[float, float]:
     """(mean, population standard deviation), for showing how a score was reached."""
-    exact = [Fraction(v) for v in values]
-    if not exact:
-        return 0.0, 0.0
-    mean = sum(exact, Fraction(0)) / len(exact)
-    variance = sum(((x - mean) ** 2 for x in exact), Fraction(0)) / len(exact)
-    return float(mean), math.sqrt(variance)
+    _scores, mean, sd = _scored(dict(enumerate(values)))
+    return mean, sd
 
 
 def weighted_mean(pairs: Iterable[tuple[float, int]]) -> float | None:
@@ -275,8 +288,7 @@ def _score_field_ratio(
     for field, members in by_field.items():
         raws = {m.university: Fraction(getattr(m, part), getattr(m, whole)) for m in members}
         values = {key: min(raw, Fraction(1)) if cap else raw for key, raw in raws.items()}
-        scores = deviation_scores(values)
-        mean, sd = mean_and_sd(values.values())
+        scores, mean, sd = _scored(values)
         for member in members:
             key = member.university
             scored[(key, field)] = RatioScore(
@@ -389,11 +401,13 @@ def allocation_rate(rank: int, group_size: int, *, designated: bool = False) -> 
     alone in its group has nobody to be compared with (1st of 1 would read as "100%, the rest"):
     it gets 100%, neither raised nor cut (the product's reading; no group has one member today).
 
-    Designated national universities (group ④): the seed says only "指定国立大学については
-    70%～130%で設定" and calls the table approximate (概ね). We read it as the same positions with
-    the same 11 steps spread over the wider range, i.e. each rate's distance from 100% stretched
-    by 30/25: 130, 124, 118, 112, 106, 100, 94, 88, 82, 76, 70. This is the product's reading,
-    not a published table.
+    Designated national universities (group ④): the seed says only "※指定国立大学については
+    70%～130%で設定" (line 90, see DESIGNATED_TOP_RATE) and calls the table itself approximate
+    ("順位に応じて概ね以下のとおりに設定する", line 71); it publishes no steps for them. What is
+    the seed's: the top band gets 130% and the rest 70%. What is ours: the same positions with the
+    same 11 steps spread over the wider range, each rate's distance from 100% stretched by 30/25
+    (130, 124, 118, 112, 106, 100, 94, 88, 82, 76, 70), so 50% still gets 100% and no step is
+    skipped. The pages label these steps as an estimate (DESIGNATED_STEPS_ARE_OURS).
     """
     if group_size <= 0 or not 1 <= rank <= group_size:
         raise ValueError("rank must lie within the group")
@@ -407,6 +421,21 @@ def allocation_rate(rank: int, group_size: int, *, designated: bool = False) -> 
     if designated:
         return int(100 + (rate - 100) * DESIGNATED_STRETCH)
     return rate
+
+
+DESIGNATED_STEPS_ARE_OURS = _(
+    "指定国立大学（グループ④）の配分率は、資料では「70%～130%で設定」とだけ示され、段階の表はありません。"
+    "上位10%の130%と90%未満の70%以外の段階は、上の表の段階を70%～130%に比例して広げた本システムの推計です。"
+)
+
+
+def band_table() -> list[tuple[int | None, int, int]]:
+    """(within the top X% of the group, or None for the rest; rate; designated universities' rate)."""
+    rows: list[tuple[int | None, int, int]] = [
+        (top, rate, int(100 + (rate - 100) * DESIGNATED_STRETCH)) for top, rate in BANDS
+    ]
+    rows.append((None, LOWEST_RATE, DESIGNATED_LOWEST_RATE))
+    return rows
 
 
 def what_if_completions(
@@ -446,34 +475,95 @@ class CompleterRow:
 
 
 @dataclass(frozen=True)
+class EmploymentField:
+    """One field of one university: its ratio, and the field's figures it was scored against."""
+
+    field: str
+    completers: int
+    employed: int
+    further_study: int
+    ratio: Fraction
+    field_mean: float
+    field_sd: float
+    peers: int
+    score: float
+
+
+@dataclass(frozen=True)
 class EmploymentIndicator:
     university: Key
     indicator: float | None
-    fields: tuple[tuple[str, Fraction, float, int], ...]  # (field, ratio, score, completers)
+    fields: tuple[EmploymentField, ...]
+    rank: int | None = None
+    group_size: int = 0
+
+    @property
+    def completers(self) -> int:
+        return sum(f.completers for f in self.fields)
+
+    @property
+    def ratio(self) -> Fraction | None:
+        """(employed + further study) / completers over all the university's fields."""
+        return share(sum(f.employed + f.further_study for f in self.fields), self.completers)
 
 
-def employment_indicator(rows: Iterable[CompleterRow]) -> list[EmploymentIndicator]:
+def employment_indicator(
+    rows: Iterable[CompleterRow], groups: Mapping[Key, int | None] | None = None
+) -> list[EmploymentIndicator]:
     """DOMAIN.md: "(employed + further study) / completers over three years, per field, as
     deviation scores weighted by completers". Fields with no completers carry no weight and are
-    left out of their field's comparison."""
+    left out of their field's comparison. With `groups`, each university is ranked within its
+    group (①–⑥) as for the doctoral-degree indicator (ties share the better position)."""
     by_field: dict[str, dict[Key, CompleterRow]] = defaultdict(dict)
     for row in rows:
         if row.completers > 0:
             by_field[row.field][row.university] = row
-    per_university: dict[Key, list[tuple[str, Fraction, float, int]]] = defaultdict(list)
+    per_university: dict[Key, list[EmploymentField]] = defaultdict(list)
     for field, members in by_field.items():
         ratios = {key: Fraction(r.employed + r.further_study, r.completers) for key, r in members.items()}
-        scores = deviation_scores(ratios)
+        scores, mean, sd = _scored(ratios)
         for key, row in members.items():
-            per_university[key].append((field, ratios[key], scores[key], row.completers))
-    return [
+            per_university[key].append(
+                EmploymentField(
+                    field,
+                    row.completers,
+                    row.employed,
+                    row.further_study,
+                    ratios[key],
+                    mean,
+                    sd,
+                    len(members),
+                    scores[key],
+                )
+            )
+    results = [
         EmploymentIndicator(
             university=key,
-            indicator=weighted_mean((score, weight) for _f, _r, score, weight in fields),
-            fields=tuple(sorted(fields)),
+            indicator=weighted_mean((f.score, f.completers) for f in fields),
+            fields=tuple(sorted(fields, key=lambda f: f.field)),
         )
         for key, fields in per_university.items()
     ]
+    if groups is None:
+        return sorted(results, key=lambda r: str(r.university))
+    by_group: dict[int, dict[Key, float]] = defaultdict(dict)
+    for result in results:
+        group = groups.get(result.university)
+        if group is not None and result.indicator is not None:
+            by_group[group][result.university] = result.indicator
+    ranks = {
+        key: (rank, len(members)) for members in by_group.values() for key, rank in competition_ranks(members).items()
+    }
+    ranked = [
+        replace(result, rank=ranks[result.university][0], group_size=ranks[result.university][1])
+        if result.university in ranks
+        else result
+        for result in results
+    ]
+    return sorted(
+        ranked,
+        key=lambda r: (groups.get(r.university) is None, groups.get(r.university) or 0, r.rank or 0, str(r.university)),
+    )
 
 
 # --- Checking a reported row ----------------------------------------------------------------

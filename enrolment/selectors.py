@@ -152,6 +152,28 @@ def coverage_national(*, fiscal_year: int) -> CoverageRow:
     return CoverageRow(None, _counted_nationally(fiscal_year, None)[None], enrolled)
 
 
+def coverage_trend(*, last_year: int) -> list[CoverageRow]:
+    """National coverage of every reported fiscal year up to `last_year` (DOMAIN.md: against 30%
+    and the FY2018 baseline, "with the trend"): two queries whatever the number of years."""
+    enrolled = {
+        row["fiscal_year"]: row["n"] or 0
+        for row in EnrolmentStatistic.objects.filter(fiscal_year__lte=last_year)
+        .values("fiscal_year")
+        .annotate(n=Sum("enrolled"))
+        .order_by("fiscal_year")
+    }
+    counted = {
+        row["fiscal_year"]: row["n"]
+        for row in StudentYearFact.objects.filter(
+            fiscal_year__in=list(enrolled), is_representative=True, person_counts=True
+        )
+        .values("fiscal_year")
+        .annotate(n=Count("pk"))
+        .order_by("fiscal_year")
+    }
+    return [CoverageRow(year, counted.get(year, 0), enrolled[year]) for year in sorted(enrolled)]
+
+
 def coverage_by(*, fiscal_year: int, dimension: str) -> list[CoverageRow]:
     """Coverage by founder, national_group or field (counted nationally: sums to the national total)."""
     enrolled_column = {
@@ -182,6 +204,45 @@ def coverage_of_university_by_field(*, fiscal_year: int, university_id: int) -> 
         .order_by("field")
     }
     return _rows(counted, enrolled)
+
+
+# --- Entrants from a master's course who are supported (Basic Plan: about 70%) -----------------
+
+
+def _supported_entrants(fiscal_year: int, *, national: bool) -> dict[Any, int]:
+    """Counted students who entered the doctoral course in the fiscal year and are not working
+    adults: the product records no entry route, so these stand in for the supported entrants from
+    a master's course (working adults mostly enter from a job). Nationally each person once, by
+    university each record (as coverage counts them)."""
+    start, end = date(fiscal_year, 4, 1), date(fiscal_year + 1, 3, 31)
+    facts = StudentYearFact.objects.filter(
+        fiscal_year=fiscal_year,
+        is_working_adult=False,
+        student__entry_date__gte=start,
+        student__entry_date__lte=end,
+    )
+    if national:
+        return {None: facts.filter(is_representative=True, person_counts=True).count()}
+    rows = facts.filter(counts=True).values("university_id").annotate(n=Count("pk")).order_by("university_id")
+    return {row["university_id"]: row["n"] for row in rows}
+
+
+def _entrants_from_masters(fiscal_year: int) -> dict[int, int]:
+    rows = (
+        EnrolmentStatistic.objects.filter(fiscal_year=fiscal_year)
+        .values("university_id")
+        .annotate(n=Sum("entrants_from_masters"))
+        .order_by("university_id")
+    )
+    return {row["university_id"]: row["n"] or 0 for row in rows}
+
+
+def masters_entrants_supported(*, fiscal_year: int) -> tuple[CoverageRow, list[CoverageRow]]:
+    """(national, by university): supported entrants (not working adults) / reported entrants
+    from a master's course, as coverage rows (counted / enrolled). Three queries."""
+    reported = _entrants_from_masters(fiscal_year)
+    national = CoverageRow(None, _supported_entrants(fiscal_year, national=True)[None], sum(reported.values()))
+    return national, _rows(_supported_entrants(fiscal_year, national=False), reported)
 
 
 # --- The product's own figures beside the reported ones ---------------------------------------

@@ -4,7 +4,7 @@ checks (enrolment.rules) and write in one transaction, nothing at all when anyth
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -17,7 +17,7 @@ from enrolment import rules, selectors
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
 from programs.labels import fiscal_year_label
 from students.imports import ImportResult, RowError, UploadRejected, read_table
-from students.models import Field, University
+from students.models import Field, University, YearLock
 
 KEY_FIELDS = ("fiscal_year", "field")
 VALUE_FIELDS = (*rules.COUNT_FIELDS, "standard_term_years")
@@ -61,8 +61,20 @@ def _stored_cohorts(university_id: int, field_code: str) -> dict[int, rules.Coho
     return {row.pop("fiscal_year"): rules.CohortFigures(**row) for row in rows}
 
 
-def _locked_years(university_id: int) -> set[int]:
+def locked_by_report(university_id: int) -> set[int]:
+    """Years whose annual report an officer accepted (students.YearLock, written by reports on
+    accept and removed on reopen, for any of the university's programs)."""
+    return set(YearLock.objects.filter(university_id=university_id).values_list("fiscal_year", flat=True))
+
+
+def locked_by_officer(university_id: int) -> set[int]:
     return set(EnrolmentYearLock.objects.filter(university_id=university_id).values_list("fiscal_year", flat=True))
+
+
+def locked_years(university_id: int) -> set[int]:
+    """Years whose statistics may no longer change: locked with the annual report (accepted), or
+    by an officer on the university's page (for a year without a report, or before it is accepted)."""
+    return locked_by_report(university_id) | locked_by_officer(university_id)
 
 
 def locked_message(fiscal_year: int) -> str:
@@ -74,7 +86,7 @@ def _check(university_id: int, values: dict[str, Any]) -> None:
     problems = rules.check_statistic(values, _field_codes())
     if problems:
         raise _errors(problems)
-    if values["fiscal_year"] in _locked_years(university_id):
+    if values["fiscal_year"] in locked_years(university_id):
         raise _errors([rules.Problem("fiscal_year", "year_locked", locked_message(values["fiscal_year"]))])
     others = _stored_cohorts(university_id, values["field"])
     others.pop(values["fiscal_year"], None)
@@ -205,13 +217,18 @@ def parse_count(value: Any) -> int | None:
         raise ValueError(str(NOT_A_WHOLE_NUMBER)) from error
 
 
+ERAS = (("令和", 2018), ("R", 2018), ("平成", 1988), ("H", 1988))
+
+
 def parse_fiscal_year(value: Any) -> int | None:
-    """2024, "2024", "FY2024", "R6" or "令和6年度" (FY = 2018 + 令和 year)."""
+    """2024, "2024", "FY2024", "R6", "令和6年度", "令和元年度", "H30" or "平成30年度" (FY = 2018 +
+    令和 year = 1988 + 平成 year): the cohorts of a window reach back to 平成 years."""
     text = _cell_text(value).upper().replace("FY", "").replace("年度", "").strip()
-    if text.startswith(("R", "令和")):
-        reiwa = text.removeprefix("R").removeprefix("令和").strip()
-        number = 1 if reiwa == "元" else parse_count(reiwa)
-        return None if number is None else 2018 + number
+    for era, offset in ERAS:
+        if text.startswith(era):
+            year = text.removeprefix(era).strip()
+            number = 1 if year == "元" else parse_count(year)
+            return None if number is None else offset + number
     return parse_count(text)
 
 
@@ -237,7 +254,17 @@ class StatisticPlan:
     unchanged: int = 0
 
 
-def statistics_upload_check(*, university: University, content: bytes, filename: str) -> StatisticPlan:
+PROGRESS_EVERY = 500  # rows between progress reports to the upload job (and its heartbeat)
+UPLOAD_KIND = "enrolment_statistics"
+
+
+def statistics_upload_check(
+    *,
+    university: University,
+    content: bytes,
+    filename: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> StatisticPlan:
     """Every bad row with its column and reason; writes nothing. Rows match on fiscal year and
     field: a new pair is created, a known one updated, the same figures left unchanged (the same
     file twice changes nothing)."""
@@ -247,7 +274,7 @@ def statistics_upload_check(*, university: University, content: bytes, filename:
     if missing:
         raise UploadRejected(str(MISSING_COLUMNS).format(columns="、".join(missing)))
     existing = {(s.fiscal_year, s.field): s for s in EnrolmentStatistic.objects.filter(university=university)}
-    locked = _locked_years(university.pk)
+    locked = locked_years(university.pk)
     plan = StatisticPlan(university, ImportResult(rows=table.count))
     errors = plan.result.errors
     parsed: list[tuple[int, dict[str, Any]]] = []
@@ -255,6 +282,8 @@ def statistics_upload_check(*, university: University, content: bytes, filename:
     for index, raw in enumerate(table.rows(), start=2):
         if index - 1 > table.count:
             break
+        if progress and (index - 1) % PROGRESS_EVERY == 0:
+            progress(index - 1, table.count)
         values: dict[str, Any] = {}
         row_errors: list[RowError] = []
         for key, cell in zip(keys, raw, strict=False):
@@ -287,6 +316,8 @@ def statistics_upload_check(*, university: University, content: bytes, filename:
             continue
         parsed.append((index, _clean(values)))
     _check_cohorts_of_upload(parsed, existing, errors)
+    if progress:
+        progress(table.count, table.count)
     if errors:
         return plan
     for _index, values in parsed:
@@ -329,7 +360,7 @@ def statistics_upload_apply(*, plan: StatisticPlan, acting_user: Any) -> ImportR
     version moved) or a year locked since refuses the whole file."""
     if plan.result.errors:
         raise ValidationError(plan.result.errors[0].message)
-    locked = _locked_years(plan.university.pk)
+    locked = locked_years(plan.university.pk)
     for values in [*plan.creates, *(v for _pk, _version, v in plan.updates)]:
         year = values.get("fiscal_year")
         if year in locked:
@@ -356,6 +387,15 @@ def statistics_upload_apply(*, plan: StatisticPlan, acting_user: Any) -> ImportR
         statistic._history_user = acting_user
         statistic.save()
     return plan.result
+
+
+def statistics_upload_job_apply(*, plan: StatisticPlan, acting_user: Any) -> ImportResult:
+    """The apply as the upload machinery runs it (students.uploads): data that moved since the
+    check (a row changed, a year locked) rejects the job with the reason; nothing is written."""
+    try:
+        return statistics_upload_apply(plan=plan, acting_user=acting_user)
+    except ValidationError as error:
+        raise UploadRejected(error.messages) from error
 
 
 def headers(language: str = "ja") -> list[str]:
@@ -414,7 +454,7 @@ def indicator_publish(*, first_year: int, published_on: date, acting_user: Any) 
 @transaction.atomic
 def statistic_delete(*, statistic: EnrolmentStatistic, acting_user: Any) -> None:
     """A row reported by mistake (a field the university does not have); refused in a locked year."""
-    if statistic.fiscal_year in _locked_years(statistic.university_id):
+    if statistic.fiscal_year in locked_years(statistic.university_id):
         raise _errors([rules.Problem("fiscal_year", "year_locked", locked_message(statistic.fiscal_year))])
     statistic._history_user = acting_user
     statistic.delete()

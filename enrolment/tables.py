@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 from enrolment import rules, selectors
+from phdsupport.exports import table_csv, table_xlsx
 from programs.labels import fiscal_year_label, localized_name
 from students.models import Field, Founder, NationalGroup
 
@@ -19,6 +21,32 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list[Any]]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(table: Table, filename: str, fmt: str) -> HttpResponse:
+    if fmt == "xlsx":
+        content, content_type = table_xlsx(table.headers, table.rows, table.key[:31]), XLSX
+    elif fmt == "csv":
+        content, content_type = table_csv(table.headers, table.rows), "text/csv; charset=utf-8"
+    else:
+        raise Http404
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{table.key}.{fmt}"'
+    return response
+
+
+def download_requested(request: Any, all_tables: dict[str, Table], filename: str) -> HttpResponse | None:
+    """The table named by ?table= as ?format=csv or xlsx; None when no format is asked for."""
+    fmt = request.GET.get("format")
+    if not fmt:
+        return None
+    table = all_tables.get(request.GET.get("table", ""))
+    if table is None:
+        raise Http404
+    return download(table, filename, fmt)
 
 
 def percent(value: Fraction | None, digits: int = 1) -> str:
@@ -80,6 +108,20 @@ def coverage_tables(*, fiscal_year: int) -> dict[str, Table]:
         _coverage_headers(_("年度")),
         [[fiscal_year_label(fiscal_year), *_coverage_cells(national)]],
     )
+    trend = selectors.coverage_trend(last_year=fiscal_year)
+    tables["coverage_trend"] = Table(
+        "coverage_trend",
+        _("全国のカバー率の推移"),
+        [*_coverage_headers(_("年度")), _("前年度との差（ポイント）")],
+        [
+            [
+                fiscal_year_label(row.key),
+                *_coverage_cells(row),
+                points(row.coverage, previous.coverage) if previous and previous.coverage is not None else "—",
+            ]
+            for previous, row in zip([None, *trend], trend, strict=False)
+        ],
+    )
     names = selectors.university_names()
     tables["coverage_universities"] = Table(
         "coverage_universities",
@@ -89,6 +131,29 @@ def coverage_tables(*, fiscal_year: int) -> dict[str, Table]:
             [row.key, names.get(row.key, row.key), *_coverage_cells(row)]
             for row in selectors.coverage_by_university(fiscal_year=fiscal_year)
         ],
+    )
+    national_masters, masters_by_university = selectors.masters_entrants_supported(fiscal_year=fiscal_year)
+    masters_headers = [
+        _("支援を受ける入学者（社会人を除く）"),
+        _("修士課程からの進学者（報告）"),
+        _("割合"),
+        _("目標70%との差（ポイント）"),
+    ]
+
+    def masters_cells(row: selectors.CoverageRow) -> list[Any]:
+        return [row.counted, row.enrolled, percent(row.coverage), points(row.coverage, rules.MASTERS_ENTRANTS_TARGET)]
+
+    tables["masters"] = Table(
+        "masters",
+        _("修士課程からの進学者のうち支援を受ける者の割合"),
+        [_("年度"), *masters_headers],
+        [[fiscal_year_label(fiscal_year), *masters_cells(national_masters)]],
+    )
+    tables["masters_universities"] = Table(
+        "masters_universities",
+        _("大学別: 修士課程からの進学者のうち支援を受ける者の割合"),
+        ["ID", _("大学"), *masters_headers],
+        [[row.key, names.get(row.key, row.key), *masters_cells(row)] for row in masters_by_university],
     )
     for key, title, dimension, choices in (
         ("coverage_founders", _("設置者別のカバー率"), "founder", Founder),
@@ -142,6 +207,23 @@ def indicator_table(results: list[rules.UniversityIndicator], names: dict[int, A
     )
 
 
+def bands_table() -> Table:
+    """The seed's allocation rates by position in the group, beside the designated universities'."""
+    return Table(
+        "bands",
+        _("順位の位置と配分率"),
+        [_("グループ内の位置（上位から）"), _("配分率"), _("配分率（指定国立大学）")],
+        [
+            [
+                _("上位{top}%以内").format(top=top) if top is not None else _("それ以外（90%超）"),
+                rate(regular),
+                rate(designated),
+            ]
+            for top, regular, designated in rules.band_table()
+        ],
+    )
+
+
 def indicator_fields_table(result: rules.UniversityIndicator) -> Table:
     """How each number of one university was reached, field by field."""
     rows = []
@@ -187,6 +269,66 @@ def indicator_fields_table(result: rules.UniversityIndicator) -> Table:
             _("報告のない年度"),
         ],
         rows,
+    )
+
+
+def employment_table(results: list[rules.EmploymentIndicator], names: dict[int, Any], first_year: int) -> Table:
+    """The employment indicator (卒業・修了者の就職・進学等の状況, doctoral course) of each university."""
+    return Table(
+        "employment",
+        _("博士課程修了者の就職・進学等の状況（{window}）").format(window=_window_label(first_year)),
+        [
+            "ID",
+            _("大学"),
+            _("グループ"),
+            _("修了者数（3年計）"),
+            _("就職・進学者の割合"),
+            _("指標（学系別偏差値の修了者数加重平均）"),
+            _("グループ内順位"),
+        ],
+        [
+            [
+                r.university,
+                names[r.university].name_ja if r.university in names else r.university,
+                _label(NationalGroup, names[r.university].group if r.university in names else None),
+                r.completers,
+                percent(r.ratio),
+                score(r.indicator),
+                f"{r.rank} / {r.group_size}" if r.rank else "—",
+            ]
+            for r in results
+        ],
+    )
+
+
+def employment_fields_table(result: rules.EmploymentIndicator) -> Table:
+    """How one university's employment indicator was reached, field by field."""
+    return Table(
+        "employment_fields",
+        _("就職・進学等の状況: 学系別の内訳"),
+        [
+            _("学系"),
+            _("修了者数（3年計）"),
+            _("就職者数"),
+            _("進学者数"),
+            _("就職・進学者の割合"),
+            _("学系の平均 / 標準偏差（ポイント）"),
+            _("学系の大学数"),
+            _("偏差値"),
+        ],
+        [
+            [
+                _label(Field, f.field),
+                f.completers,
+                f.employed,
+                f.further_study,
+                percent(f.ratio),
+                f"{f.field_mean * 100:.1f}% / {f.field_sd * 100:.1f}",
+                f.peers,
+                score(f.score),
+            ]
+            for f in result.fields
+        ],
     )
 
 

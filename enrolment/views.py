@@ -3,37 +3,26 @@ coverage and doctoral-degree indicator, each university's drill-down with a what
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.db import OperationalError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from enrolment import selectors, services, tables
+from enrolment import rules, selectors, services, tables
 from enrolment.forms import LockForm, StatisticForm, UploadForm, WhatIfForm, add_service_errors
-from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
+from enrolment.models import EnrolmentStatistic, IndicatorSnapshot
 from phdsupport import access
-from phdsupport.exports import table_csv, table_xlsx
 from programs.rules import fiscal_year
+from students import uploads
 from students.imports import UploadRejected
-from students.models import Founder, University
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(table: tables.Table, filename: str, fmt: str) -> HttpResponse:
-    if fmt == "xlsx":
-        content, content_type = table_xlsx(table.headers, table.rows, table.key[:31]), XLSX
-    elif fmt == "csv":
-        content, content_type = table_csv(table.headers, table.rows), "text/csv; charset=utf-8"
-    else:
-        raise Http404
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{table.key}.{fmt}"'
-    return response
+from students.models import Founder, University, UploadJob
 
 
 def _int_param(request, name: str, default: int | None) -> int | None:
@@ -42,16 +31,6 @@ def _int_param(request, name: str, default: int | None) -> int | None:
     except ValueError:
         return default
     return value if 2000 <= value <= 2100 else default
-
-
-def _export_requested(request, all_tables: dict[str, tables.Table], filename: str) -> HttpResponse | None:
-    fmt = request.GET.get("format")
-    if not fmt:
-        return None
-    table = all_tables.get(request.GET.get("table", ""))
-    if table is None:
-        raise Http404
-    return _download(table, filename, fmt)
 
 
 # --- A university's own rows --------------------------------------------------------------------
@@ -72,7 +51,7 @@ def mine(request):
     rows = list(EnrolmentStatistic.objects.for_user(request.user).order_by("-fiscal_year", "field"))
     year = _int_param(request, "fiscal_year", rows[0].fiscal_year if rows else fiscal_year(timezone.localdate()))
     own = tables.own_figures_table(rows, selectors.own_figures(university_id=university.pk, fiscal_year=year), year)
-    download = _export_requested(request, {own.key: own}, f"phdsupport-enrolment-{university.pk}-fy{year}")
+    download = tables.download_requested(request, {own.key: own}, f"phdsupport-enrolment-{university.pk}-fy{year}")
     if download is not None:
         return download
     return render(
@@ -83,9 +62,7 @@ def mine(request):
             "rows": rows,
             "form": form,
             "upload_form": UploadForm(),
-            "locked": set(
-                EnrolmentYearLock.objects.filter(university=university).values_list("fiscal_year", flat=True)
-            ),
+            "locked": services.locked_years(university.pk),
             "own": own,
             "year": year,
             "query": f"fiscal_year={year}",
@@ -117,29 +94,66 @@ def edit(request, pk):
     return render(request, "enrolment/edit.html", {"form": form, "statistic": statistic})
 
 
+def _upload_jobs(request):
+    return UploadJob.objects.for_user(request.user).filter(kind=services.UPLOAD_KIND).defer("content")
+
+
 @login_required
 def upload(request):
-    """Checked as a whole: any bad row and nothing is written; otherwise applied at once."""
+    """The file is stored and checked (on the worker when a broker is configured, with progress);
+    any bad row and nothing is written; otherwise the staff apply it from the job's page."""
     university = access.require_staff_university(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
-    result = None
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         try:
-            plan = services.statistics_upload_check(university=university, content=file.read(), filename=file.name)
+            job = uploads.upload_create(
+                university=university,
+                filename=file.name,
+                content=file.read(),
+                acting_user=request.user,
+                kind=services.UPLOAD_KIND,
+            )
         except UploadRejected as error:
             form.add_error("file", error.messages)
         else:
-            result = plan.result
-            if result.ok:
-                try:
-                    services.statistics_upload_apply(plan=plan, acting_user=request.user)
-                except ValidationError as error:
-                    form.add_error(None, error.messages)
-                    result = None
-                else:
-                    messages.success(request, _("統計を反映しました。"))
-    return render(request, "enrolment/upload.html", {"form": form, "result": result})
+            return redirect("enrolment:upload_job", pk=job.pk)
+    return render(request, "enrolment/upload.html", {"form": form, "jobs": _upload_jobs(request)[:10]})
+
+
+@login_required
+def upload_job(request, pk):
+    access.require_staff_university(request.user)
+    # A job whose worker died shows as failed with a retry, even without beat (as students' uploads).
+    with contextlib.suppress(OperationalError):
+        uploads.upload_sweep()
+    job = get_object_or_404(_upload_jobs(request), pk=pk)
+    template = "enrolment/_upload_status.html" if request.headers.get("HX-Request") else "enrolment/upload_job.html"
+    return render(request, template, {"job": job, "result": job.result})
+
+
+@login_required
+@require_POST
+def upload_apply(request, pk):
+    access.require_staff_university(request.user)
+    job = get_object_or_404(_upload_jobs(request), pk=pk)
+    try:
+        uploads.upload_apply_start(job=job, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("enrolment:upload_job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def upload_retry(request, pk):
+    access.require_staff_university(request.user)
+    job = get_object_or_404(_upload_jobs(request), pk=pk)
+    try:
+        uploads.upload_retry(job=job, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("enrolment:upload_job", pk=job.pk)
 
 
 @login_required
@@ -147,14 +161,14 @@ def template(request, fmt):
     access.require_staff_university(request.user)
     language = "en" if request.GET.get("lang") == "en" else "ja"
     table = tables.Table("template", "", services.headers(language), services.template_rows())
-    return _download(table, f"phdsupport-enrolment-{language}", fmt)
+    return tables.download(table, f"phdsupport-enrolment-{language}", fmt)
 
 
 @login_required
 def export(request, fmt):
     university = access.require_staff_university(request.user)
     table = tables.Table("statistics", "", services.headers(), services.export_rows(university))
-    return _download(table, f"phdsupport-enrolment-{university.pk}", fmt)
+    return tables.download(table, f"phdsupport-enrolment-{university.pk}", fmt)
 
 
 # --- National -------------------------------------------------------------------------------------
@@ -173,7 +187,8 @@ def national(request):
     if first_year is not None:
         names = selectors.national_universities()
         all_tables["indicator"] = tables.indicator_table(selectors.indicator(first_year=first_year), names, first_year)
-    download = _export_requested(request, all_tables, f"phdsupport-enrolment-fy{year}")
+        all_tables["bands"] = tables.bands_table()
+    download = tables.download_requested(request, all_tables, f"phdsupport-enrolment-fy{year}")
     if download is not None:
         return download
     return render(
@@ -186,6 +201,7 @@ def national(request):
             "query": f"fiscal_year={year}" + (f"&first_year={first_year}" if first_year else ""),
             "can_publish": access.can_publish(request.user),
             "snapshots": IndicatorSnapshot.objects.all()[:20],
+            "designated_note": rules.DESIGNATED_STEPS_ARE_OURS,
         },
     )
 
@@ -208,6 +224,12 @@ def university(request, pk):
         result = results.get(university.pk)
         if result is not None:
             all_tables["indicator_fields"] = tables.indicator_fields_table(result)
+            # the what-if offers the university's own fields, its first one chosen
+            own_fields = {f.field for f in result.fields}
+            what_if_form.fields["field"].choices = [
+                c for c in what_if_form.fields["field"].choices if c[0] in own_fields
+            ]
+            what_if_form.initial["field"] = result.fields[0].field if result.fields else None
         if result is not None and what_if_form.is_bound and what_if_form.is_valid():
             changed = selectors.indicator_what_if(
                 first_year=first_year,
@@ -220,7 +242,7 @@ def university(request, pk):
     all_tables["own_figures"] = tables.own_figures_table(
         reported, selectors.own_figures(university_id=university.pk, fiscal_year=year), year
     )
-    download = _export_requested(request, all_tables, f"phdsupport-enrolment-{university.pk}-fy{year}")
+    download = tables.download_requested(request, all_tables, f"phdsupport-enrolment-{university.pk}-fy{year}")
     if download is not None:
         return download
     return render(
@@ -235,9 +257,11 @@ def university(request, pk):
             "result": result,
             "what_if": what_if,
             "what_if_form": what_if_form,
+            "designated_note": rules.DESIGNATED_STEPS_ARE_OURS,
             "can_lock": access.can_publish(request.user),
             "lock_form": LockForm(initial={"fiscal_year": year}),
-            "locked": EnrolmentYearLock.objects.filter(university=university).order_by("fiscal_year"),
+            "locked_by_officer": sorted(services.locked_by_officer(university.pk)),
+            "locked_by_report": sorted(services.locked_by_report(university.pk)),
         },
     )
 
@@ -293,7 +317,7 @@ def snapshot(request, pk):
     access.require_national(request.user)
     snapshot = get_object_or_404(IndicatorSnapshot, pk=pk)
     table = tables.snapshot_table(snapshot)
-    download = _export_requested(request, {table.key: table}, f"phdsupport-indicator-{snapshot.published_on}")
+    download = tables.download_requested(request, {table.key: table}, f"phdsupport-indicator-{snapshot.published_on}")
     if download is not None:
         return download
     return render(request, "enrolment/snapshot.html", {"snapshot": snapshot, "table": table})

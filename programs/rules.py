@@ -38,9 +38,7 @@ TERM_EXCEEDED = _("終了日が支援期間（{term}年{extra}）を超えてい
 EXCLUSIVE_OVERLAP = _("{other} と同じ月に重複して受給できません（{month}）。")
 SUSPENSION_OUTSIDE_AWARD = _("休止の開始日が支援期間（{start}〜{end}）の外です。")
 NO_RULE_AMOUNT = _("{day} には {program} の支給額ルールがありません。生活費相当額を入力してください。")
-POSTDOC_FOR_STUDENT = _(
-    "{program} は博士号取得者向けの事業です。在籍中の博士課程学生には登録できません。"
-)
+POSTDOC_FOR_STUDENT = _("{program} は博士号取得者向けの事業です。在籍中の博士課程学生には登録できません。")
 
 
 # --- Fiscal years and months -------------------------------------------------------------
@@ -56,30 +54,33 @@ def reiwa_year(fy: int) -> int:
     return fy - REIWA_OFFSET
 
 
-# Eras by the calendar year in which a fiscal year starts (April): FY2018 began in 平成30年.
-ERAS = ((2019, "令和", "R"), (1989, "平成", "H"), (1926, "昭和", "S"))
+HEISEI_OFFSET = 1988  # FY1989 = 平成元年度 … FY2018 = 平成30年度 (令和 began on 1 May 2019, in FY2019)
 
 
 def _era(fy: int) -> tuple[str, str, int] | None:
-    for first, name, letter in ERAS:
-        if fy >= first:
-            return name, letter, fy - first + 1
+    """(Japanese era, its initial, year) of a fiscal year; None before 平成. A fiscal year is
+    named by the era in force when it ends: FY2018 (April 2018 – March 2019) is 平成30年度."""
+    if fy > REIWA_OFFSET:
+        return "令和", "R", fy - REIWA_OFFSET
+    if fy > HEISEI_OFFSET:
+        return "平成", "H", fy - HEISEI_OFFSET
     return None
 
 
 def fiscal_year_label_ja(fy: int) -> str:
-    """'令和7年度' for FY2025; '令和元年度' for FY2019; '平成30年度' for FY2018."""
+    """'令和7年度' for FY2025; '令和元年度' for FY2019; '平成30年度' for FY2018 (the indicator's
+    cohorts reach back there: there is no 令和0年度)."""
     era = _era(fy)
     if era is None:
         return f"{fy}年度"
-    name, _letter, year = era
+    name, _initial, year = era
     return f"{name}{'元' if year == 1 else year}年度"
 
 
 def fiscal_year_label(fy: int) -> str:
-    """'FY2025 (R7)' for FY2025; 'FY2018 (H30)' for FY2018."""
+    """'FY2025 (R7)' for FY2025, 'FY2018 (H30)' for FY2018."""
     era = _era(fy)
-    return f"FY{fy} ({era[1]}{era[2]})" if era else f"FY{fy}"
+    return f"FY{fy}" if era is None else f"FY{fy} ({era[1]}{era[2]})"
 
 
 def fiscal_year_bounds(fy: int) -> tuple[date, date]:
@@ -195,7 +196,13 @@ class Enrolment:
     def includes(self, month: Month) -> bool:
         """DOMAIN.md (Enrolment): "from the month of `entry_date` to the month of completion or
         withdrawal"."""
-        return month_index(self.entry) <= month and (self.leaving is None or month <= month_index(self.leaving))
+        first, last = self.months
+        return first <= month and (last is None or month <= last)
+
+    @cached_property
+    def months(self) -> tuple[Month, Month | None]:
+        """(first, last) enrolled month; None: still enrolled."""
+        return month_index(self.entry), None if self.leaving is None else month_index(self.leaving)
 
 
 def enrolled_months(enrolments: Sequence[Enrolment] | None, months: Iterable[Month]) -> list[Month]:
@@ -203,7 +210,12 @@ def enrolled_months(enrolments: Sequence[Enrolment] | None, months: Iterable[Mon
     their records; None means no enrolment limit (rule tests that are not about enrolment)."""
     if enrolments is None:
         return list(months)
-    return [m for m in months if any(e.includes(m) for e in enrolments)]
+    if len(enrolments) == 1 and isinstance(months, range) and months.step == 1:
+        # One record (most people): the months between entry and leaving, without a test per month.
+        first, last = enrolments[0].months
+        return list(range(max(first, months.start), months.stop if last is None else min(last + 1, months.stop)))
+    bounds = [e.months for e in enrolments]
+    return [m for m in months if any(first <= m and (last is None or m <= last) for first, last in bounds)]
 
 
 @dataclass(frozen=True)
@@ -263,6 +275,14 @@ class AwardTerms:
     def active_months(self) -> frozenset[Month]:
         return self._active
 
+    @cached_property
+    def amounts(self) -> dict[Month, int]:
+        """The annual amount in force in each active month (`annual_amount`), computed once: a
+        rebuild asks for it for every fiscal year and every what-if band."""
+        if not self.amount_changes:
+            return dict.fromkeys(sorted(self._active), self.annual_living_cost)
+        return {month: self.annual_amount(month) for month in sorted(self._active)}
+
 
 def _amount_at(base: int, changes: Sequence[RateVersion], day: date) -> int:
     current = base
@@ -283,6 +303,12 @@ def floor_in_force(floors: Sequence[FloorVersion], month: Month) -> int | None:
     return _floor_at(tuple(floors), month)
 
 
+@lru_cache(maxsize=256)
+def _fiscal_year_floors(floors: tuple[FloorVersion, ...], fy: int) -> dict[Month, int | None]:
+    """`floor_in_force` for each month of a fiscal year (the floors hashed once per year, not per month)."""
+    return {month: _floor_at(floors, month) for month in fiscal_year_months(fy)}
+
+
 @lru_cache(maxsize=4096)
 def _floor_at(floors: tuple[FloorVersion, ...], month: Month) -> int | None:
     return rate_in_force([RateVersion(f.effective_from, f.annual_yen) for f in floors], month_start(month))
@@ -299,8 +325,8 @@ def living_cost_rates(awards: Iterable[AwardTerms]) -> dict[Month, int]:
     for award in awards:
         if award.audience != DOCTORAL:
             continue
-        for month in award.active_months():
-            rates[month] = rates.get(month, 0) + award.annual_amount(month)
+        for month, annual in award.amounts.items():
+            rates[month] = rates.get(month, 0) + annual
     return rates
 
 
@@ -332,16 +358,28 @@ def attributed_program(
     """DOMAIN.md (Program breakdown): "among the awards active in at least one month where the
     rate reached the floor, the one paying the largest living-cost amount within that FY (its
     monthly amounts over its active enrolled months of the FY); ties: the award that started
-    first, then the lower id"."""
-    months = set(qualifying)
-    candidates = [a for a in awards if a.audience == DOCTORAL and not months.isdisjoint(a.active_months())]
-    if not candidates:
-        return None
-    # Monthly amounts are annual / 12, so comparing sums of annual amounts compares the amounts exactly.
-    return min(
-        candidates,
-        key=lambda a: (-sum(a.annual_amount(m) for m in enrolled if m in a.active_months()), a.start, a.award_id),
-    ).program
+    first, then the lower id". `qualifying` are enrolled months (a subset of `enrolled`)."""
+    reached = set(qualifying)
+    doctoral = [a for a in awards if a.audience == DOCTORAL]
+    return next(
+        (award.program for *_key, months, award in _ranking(doctoral, enrolled) if not reached.isdisjoint(months)), None
+    )
+
+
+def _ranking(
+    doctoral: Sequence[AwardTerms], enrolled: Sequence[Month]
+) -> list[tuple[int, date, int, list[Month], AwardTerms]]:
+    """The awards active in an enrolled month, in the order of attribution: the largest amount
+    within the FY first (monthly amounts are annual / 12, so sums of annual amounts compare the
+    amounts exactly), then the earlier start, then the lower id; with their active enrolled months."""
+    ranked = []
+    for award in doctoral:
+        amounts = award.amounts
+        months = [m for m in enrolled if m in amounts]
+        if months:
+            ranked.append((-sum(amounts[m] for m in months), award.start, award.award_id, months, award))
+    ranked.sort(key=lambda r: r[:3])
+    return ranked
 
 
 def year_outcome(
@@ -357,16 +395,44 @@ def year_outcome(
     `attributed_program`. The bands answer "What-if floor X (X ≥ ¥1): the same definition with X
     in place of the floor in force, attribution included".
     """
+    return year_outcomes(awards, [fy], floors, enrolments)[fy]
+
+
+def year_outcomes(
+    awards: Sequence[AwardTerms],
+    fiscal_years: Iterable[int],
+    floors: Sequence[FloorVersion],
+    enrolments: Sequence[Enrolment] | None = None,
+) -> dict[int, YearOutcome]:
+    """`year_outcome` for several fiscal years of one student (or person), the monthly rates
+    computed once for all of them."""
     doctoral = [a for a in awards if a.audience == DOCTORAL]
-    enrolled = enrolled_months(enrolments, fiscal_year_months(fy))
     all_rates = living_cost_rates(doctoral)
+    return {fy: _year_outcome(doctoral, all_rates, fy, tuple(floors), enrolments) for fy in fiscal_years}
+
+
+def _year_outcome(
+    doctoral: Sequence[AwardTerms],
+    all_rates: dict[Month, int],
+    fy: int,
+    floors: tuple[FloorVersion, ...],
+    enrolments: Sequence[Enrolment] | None,
+) -> YearOutcome:
+    enrolled = enrolled_months(enrolments, fiscal_year_months(fy))
     rates = {m: all_rates.get(m, 0) for m in enrolled}
     peak = max(rates.values(), default=0)
-    qualifying = [m for m in enrolled if (floor := floor_in_force(floors, m)) is not None and rates[m] >= floor]
+    floor_of = _fiscal_year_floors(floors, fy)
+    qualifying = [m for m in enrolled if (floor := floor_of[m]) is not None and rates[m] >= floor]
+    # `attributed_program` for every what-if floor at once: the ranking does not depend on the
+    # floor, which only decides the candidates ("active in at least one month where the rate
+    # reached the floor"): for a floor X, the awards whose highest rate over those months reaches X.
+    ranked = [
+        (max(rates[m] for m in months), months, award.program) for *_key, months, award in _ranking(doctoral, enrolled)
+    ]
     bands: list[FloorBand] = []
     below = 0
     for level in sorted({r for r in rates.values() if r > 0}):
-        program = attributed_program(doctoral, [m for m in enrolled if rates[m] >= level], enrolled) or ""
+        program = next((program for highest, _months, program in ranked if highest >= level), "")
         if bands and bands[-1].program == program:
             bands[-1] = FloorBand(bands[-1].above, level, program)
         else:
@@ -374,7 +440,8 @@ def year_outcome(
         below = level
     if not qualifying:
         return YearOutcome(fy, peak, False, None, 0, tuple(bands))
-    chosen = attributed_program(doctoral, qualifying, enrolled)
+    reached = set(qualifying)
+    chosen = next(program for _highest, months, program in ranked if not reached.isdisjoint(months))
     return YearOutcome(fy, peak, True, chosen, len(qualifying), tuple(bands))
 
 
@@ -389,6 +456,8 @@ def concurrent_pairs(awards: Sequence[AwardTerms], fy: int) -> set[tuple[str, st
     The Ministry of Finance (May 2022) asked to see who receives several supports at once.
     """
     paying = [a for a in awards if a.pays_living_cost]
+    if len(paying) < 2:
+        return set()
     months = set(fiscal_year_months(fy))
     pairs: set[tuple[str, str]] = set()
     for i, first in enumerate(paying):
@@ -451,7 +520,14 @@ def latest_end(start: date, term_years: int, suspended_months: int) -> date:
 def term_suspended_months(start: date, end: date, suspensions: Iterable[Suspension]) -> int:
     """Months that extend the term: DOMAIN.md (Term limits) "Suspension extends it by the number
     of months wholly within a suspension that lie inside the award", the award taken as it will
-    be (`start`, `end`), never as it was."""
+    be (`start`, `end`), never as it was.
+
+    An open suspension "runs on, past the award's end" (DOMAIN.md Living-cost rate), so it covers
+    every month of the award as it will be from its first whole month on: moving the end later
+    adds as many suspended months as months, and the limit moves with it. Every later end is a
+    fixed point of `check_term` with these months; none of those months pays, so the paid months
+    stay within the term. The bound returns when the suspension ends: the services check a
+    resumption against the term of the award as it will be."""
     inside = set(period_months(start, end))
     months: set[Month] = set()
     for suspension in suspensions:

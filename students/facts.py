@@ -4,8 +4,8 @@ Fetch, then calculate (STYLE.md): rows are read into `programs.rules` dataclasse
 rules decide, and the rows are upserted. An incremental refresh and a full rebuild run the
 same code on the same inputs, so they cannot disagree.
 
-Concurrency: every refresh takes a transaction-scoped advisory lock per person (PostgreSQL;
-a no-op on SQLite) before it reads, and writes by upsert, deleting only rows that no longer
+Concurrency: every refresh takes a transaction-scoped advisory lock per person (by bucket;
+PostgreSQL; a no-op on SQLite) before it reads, and writes by upsert, deleting only rows that no longer
 exist. A rebuild is a sequence of such refreshes in short batches, each its own transaction,
 so a write beside a rebuild waits at most one batch and never fails on a duplicate row, and
 whichever of the two takes a person's lock last reads the other's committed rows.
@@ -99,43 +99,108 @@ def _persons(ids: set[int]) -> tuple[set[int], set[str]]:
     return everyone, keys
 
 
+# Persons are locked by bucket: PostgreSQL keeps every lock a transaction holds in a shared table
+# of max_locks_per_transaction × max_connections entries (6,400 by default, for all sessions), so a
+# refresh of a whole university (10,000 students after an upload) locking one key per person ran
+# out of shared memory. Two persons sharing a bucket only wait for each other.
+LOCK_BUCKETS = 1024  # a power of two: the bucket is the hash's low bits
+LOCK_CLASS = 11  # the two-number advisory keys (LOCK_CLASS, bucket), apart from other advisory locks
+
+
 def _lock(keys: set[str]) -> None:
-    """Transaction-scoped advisory locks, taken in one global order (hash, then key) so two
+    """Transaction-scoped advisory locks on the keys' buckets, taken in one global order so two
     transactions never wait for each other in a circle. A no-op off PostgreSQL."""
     if not keys or connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(h)) FROM ("
-            " SELECT hashtextextended(k, 0) AS h FROM unnest(%s::text[]) AS k ORDER BY 1 OFFSET 0"
+            "SELECT count(pg_advisory_xact_lock(%s, b)) FROM ("
+            " SELECT DISTINCT (hashtextextended(k, 0) & %s)::int AS b FROM unnest(%s::text[]) AS k"
+            " ORDER BY 1 OFFSET 0"
             ") AS ordered",
-            [sorted(keys)],
+            [LOCK_CLASS, LOCK_BUCKETS - 1, sorted(keys)],
         )
+
+
+@dataclass(frozen=True)
+class DerivedTable:
+    """A derived table written as plain tuples in `columns` order (no model instances: a rebuild
+    writes hundreds of thousands of rows), unique per student by `unique`."""
+
+    model: type
+    columns: tuple[str, ...]
+    unique: tuple[str, ...]
+
+    @property
+    def key_positions(self) -> tuple[int, ...]:
+        return tuple(self.columns.index(name) for name in self.unique)
+
+
+FACTS = DerivedTable(
+    StudentYearFact,
+    (
+        "student_id",
+        "university_id",
+        "fiscal_year",
+        "person_key",
+        "peak_rate",
+        "counts",
+        "program",
+        "is_representative",
+        "person_peak_rate",
+        "person_counts",
+        "person_program",
+        "has_multiple_support",
+        "founder",
+        "national_group",
+        "field",
+        "is_international",
+        "is_working_adult",
+    ),
+    ("student_id", "fiscal_year"),
+)
+OVERLAPS = DerivedTable(
+    StudentYearOverlap,
+    ("student_id", "university_id", "fiscal_year", "person_key", "program_a", "program_b"),
+    ("student_id", "fiscal_year", "program_a", "program_b"),
+)
+BANDS = DerivedTable(
+    StudentYearBand,
+    ("student_id", "university_id", "fiscal_year", "is_person", "national", "above", "up_to", "program"),
+    ("student_id", "fiscal_year", "is_person", "up_to"),
+)
 
 
 def compute_facts(
     records: dict[int, StudentRecord],
     terms: dict[int, list[rules.AwardTerms]],
     floors: list[rules.FloorVersion],
-) -> tuple[list[StudentYearFact], list[StudentYearOverlap], list[StudentYearBand]]:
-    """Fact rows for complete persons: every record of each person must be in `records`."""
+) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Rows of FACTS, OVERLAPS and BANDS for complete persons: every record of each person must
+    be in `records`."""
     persons: dict[str, list[StudentRecord]] = defaultdict(list)
     for record in records.values():
         persons[record.person_key].append(record)
-    facts: list[StudentYearFact] = []
-    overlaps: list[StudentYearOverlap] = []
-    bands: list[StudentYearBand] = []
+    facts: list[tuple] = []
+    overlaps: list[tuple] = []
+    bands: list[tuple] = []
     for person_records in persons.values():
-        person_enrolments = [r.enrolment for r in person_records]
+        single = len(person_records) == 1
         person_awards = [a for r in person_records for a in terms.get(r.student_id, [])]
         record_years = {r.student_id: rules.fiscal_years_touched(terms.get(r.student_id, [])) for r in person_records}
-        for fy in sorted(set().union(*record_years.values())):
-            person = rules.year_outcome(person_awards, fy, floors, person_enrolments)
+        years = sorted(set().union(*record_years.values()))
+        person_outcomes = rules.year_outcomes(person_awards, years, floors, [r.enrolment for r in person_records])
+        record_outcomes = {
+            # A person with one record (most people) needs no second computation.
+            r.student_id: person_outcomes
+            if single
+            else rules.year_outcomes(terms[r.student_id], sorted(record_years[r.student_id]), floors, [r.enrolment])
+            for r in person_records
+        }
+        for fy in years:
+            person = person_outcomes[fy]
             outcomes = {
-                # A person with one record (most people) needs no second computation.
-                r.student_id: person
-                if len(person_records) == 1
-                else rules.year_outcome(terms[r.student_id], fy, floors, [r.enrolment])
+                r.student_id: record_outcomes[r.student_id][fy]
                 for r in person_records
                 if fy in record_years[r.student_id]
             }
@@ -145,51 +210,43 @@ def compute_facts(
                 record = records[student_id]
                 pairs = rules.concurrent_pairs(terms[student_id], fy)
                 overlaps.extend(
-                    StudentYearOverlap(
-                        student_id=student_id,
-                        university_id=record.university_id,
-                        fiscal_year=fy,
-                        person_key=record.person_key,
-                        program_a=a,
-                        program_b=b,
-                    )
-                    for a, b in sorted(pairs)
+                    (student_id, record.university_id, fy, record.person_key, a, b) for a, b in sorted(pairs)
                 )
                 facts.append(
-                    StudentYearFact(
-                        student_id=student_id,
-                        university_id=record.university_id,
-                        fiscal_year=fy,
-                        person_key=record.person_key,
-                        peak_rate=outcome.peak_rate,
-                        counts=outcome.counts,
-                        program=outcome.program or "",
-                        is_representative=student_id == representative,
-                        person_peak_rate=person.peak_rate,
-                        person_counts=person.counts,
-                        person_program=person.program or "",
-                        has_multiple_support=bool(pairs),
-                        founder=record.founder,
-                        national_group=record.national_group,
-                        field=record.field,
-                        is_international=record.is_international,
-                        is_working_adult=record.is_working_adult,
+                    (
+                        student_id,
+                        record.university_id,
+                        fy,
+                        record.person_key,
+                        outcome.peak_rate,
+                        outcome.counts,
+                        outcome.program or "",
+                        student_id == representative,
+                        person.peak_rate,
+                        person.counts,
+                        person.program or "",
+                        bool(pairs),
+                        record.founder,
+                        record.national_group,
+                        record.field,
+                        record.is_international,
+                        record.is_working_adult,
                     )
                 )
-                single = len(person_records) == 1
                 for is_person, source in ((False, outcome), (True, person)):
                     if is_person and (single or student_id != representative):
                         continue
+                    national = is_person or single
                     bands.extend(
-                        StudentYearBand(
-                            student_id=student_id,
-                            university_id=record.university_id,
-                            fiscal_year=fy,
-                            is_person=is_person,
-                            national=is_person or single,
-                            above=band.above,
-                            up_to=band.up_to,
-                            program=band.program,
+                        (
+                            student_id,
+                            record.university_id,
+                            fy,
+                            is_person,
+                            national,
+                            band.above,
+                            band.up_to,
+                            band.program,
                         )
                         for band in source.bands
                     )
@@ -212,37 +269,88 @@ def _bump_version() -> None:
     transaction.on_commit(bump)
 
 
-def _upsert(model: type, rows: list, unique: list[str], ids: set[int]) -> None:
-    """Insert or update `rows`, then delete the students' rows that are no longer there."""
-    update = [f.name for f in model._meta.concrete_fields if f.name != "id" and f.name not in unique]
-    if rows:
-        model.objects.bulk_create(
-            rows, batch_size=1000, update_conflicts=True, unique_fields=unique, update_fields=update
-        )
-    wanted = {tuple(getattr(row, f"{name}_id" if name == "student" else name) for name in unique) for row in rows}
-    stale = [
-        pk
-        for pk, *key in model.objects.filter(student_id__in=ids).values_list("pk", "student_id", *unique[1:])
-        if tuple(key) not in wanted
-    ]
+COPY_FROM = 500  # more changed rows than this go through COPY into a staging table (PostgreSQL)
+
+
+def _sync(table: DerivedTable, rows: list[tuple], ids: set[int]) -> int:
+    """Make the table's rows of the students `ids` equal to `rows`: upsert the rows that are new
+    or differ, delete the ones no longer there, leave equal rows untouched (a rebuild over
+    up-to-date facts writes nothing). Runs under the persons' locks, so what it reads stays true
+    until it writes. Returns the number of rows written or deleted."""
+    positions = table.key_positions
+    wanted = {tuple(row[i] for i in positions): row for row in rows}
+    stale: list[int] = []
+    unchanged: set[tuple] = set()
+    for pk, *existing in table.model.objects.filter(student_id__in=ids).values_list("pk", *table.columns):
+        row = tuple(existing)
+        key = tuple(row[i] for i in positions)
+        if key not in wanted:
+            stale.append(pk)
+        elif wanted[key] == row:
+            unchanged.add(key)
+    changed = [row for key, row in wanted.items() if key not in unchanged]
     if stale:
-        model.objects.filter(pk__in=stale).delete()
+        table.model.objects.filter(pk__in=stale).delete()
+    if changed:
+        _upsert_rows(table, changed)
+    return len(changed) + len(stale)
 
 
-def _refresh_locked(ids: set[int], floors: list[rules.FloorVersion]) -> int:
-    """Inside a transaction: lock the persons of `ids`, read, compute and upsert their rows."""
+def _upsert_rows(table: DerivedTable, rows: list[tuple]) -> None:
+    """INSERT … ON CONFLICT (unique) DO UPDATE: a row a concurrent refresh wrote first is
+    updated, never a duplicate-key error (the locks make that rare; the upsert makes it harmless)."""
+    name = connection.ops.quote_name(table.model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in table.columns)
+    unique = ", ".join(connection.ops.quote_name(c) for c in table.unique)
+    updates = ", ".join(
+        f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
+        for c in table.columns
+        if c not in table.unique
+    )
+    upsert = f"ON CONFLICT ({unique}) DO UPDATE SET {updates}"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > COPY_FROM:
+            # One COPY instead of thousands of bound parameters (the client-side cost dominates).
+            stage = connection.ops.quote_name(f"stage_{table.model._meta.db_table}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {name} WITH NO DATA"
+            )
+            with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {stage} {upsert}")
+            cursor.execute(f"DROP TABLE {stage}")
+        else:
+            placeholders = ", ".join(["%s"] * len(table.columns))
+            cursor.executemany(f"INSERT INTO {name} ({columns}) VALUES ({placeholders}) {upsert}", rows)
+
+
+def _lock_persons(ids: set[int]) -> set[int]:
+    """Inside a transaction: lock the persons of `ids`; returns every record of those persons."""
     ids, keys = _persons(ids)
     _lock(keys)
     while True:  # an e-Rad number may have changed before the lock was ours
         again, more = _persons(ids)
         if again <= ids and more <= keys:
-            break
+            return ids
         _lock(more - keys)
         ids, keys = ids | again, keys | more
+
+
+def facts_lock_persons(*, student_ids: Iterable[int]) -> None:
+    """Take the per-person locks a refresh of these students will take, now: a write that must
+    lock a student's row should hold its person first (the locks last until the transaction ends)."""
+    _lock_persons(set(student_ids))
+
+
+def _refresh_locked(ids: set[int], floors: list[rules.FloorVersion]) -> int:
+    """Inside a transaction: lock the persons of `ids`, read, compute and upsert their rows.
+    Returns the number of fact rows (student-years) computed."""
+    ids = _lock_persons(ids)
     facts, overlaps, bands = compute_facts(fetch_records(ids), award_terms(ids), floors)
-    _upsert(StudentYearFact, facts, ["student", "fiscal_year"], ids)
-    _upsert(StudentYearOverlap, overlaps, ["student", "fiscal_year", "program_a", "program_b"], ids)
-    _upsert(StudentYearBand, bands, ["student", "fiscal_year", "is_person", "up_to"], ids)
+    for table, rows in ((FACTS, facts), (OVERLAPS, overlaps), (BANDS, bands)):
+        _sync(table, rows, ids)
+    # Bumped even when no row changed: the pages also show figures read beside the facts.
     _bump_version()
     return len(facts)
 
@@ -289,5 +397,10 @@ def facts_rebuild(*, batch_size: int = REBUILD_BATCH) -> int:
     written = 0
     for ids in _person_batches(batch_size):
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Derived rows a rebuild can always write again: a batch's commit need not wait
+                # for the disk (a crash loses at most the last batches, which the next rebuild redoes).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             written += _refresh_locked(set(ids), floors)
     return written

@@ -415,6 +415,9 @@ class UploadJob(models.Model):
         FAILED = "failed", _("失敗")
 
     university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="upload_jobs")
+    # What the file holds: "students" (students and awards) or a kind another app registers
+    # (students.uploads.register_upload_kind), run by the same check/apply machinery.
+    kind = models.CharField(max_length=32, default="students", db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     filename = models.CharField(max_length=255)

@@ -22,7 +22,7 @@ from programs import rules
 from programs.labels import fiscal_year_label
 from programs.models import Program
 from programs.selectors import stipend_rule_in_force
-from students.facts import facts_refresh
+from students.facts import facts_lock_persons, facts_refresh
 from students.models import Award, AwardEvent, Student, University, YearLock
 from students.selectors import award_terms, award_terms_of
 
@@ -71,7 +71,10 @@ def _amount_is_valid(value: Any) -> bool:
 def locked_for_update(model: type, pk: int, expected_version: int | None) -> Any:
     """The row locked until the transaction ends; a stale update when its version has moved on
     (another user saved it since the form or the API read it)."""
-    instance = model.objects.select_for_update().get(pk=pk)
+    # FOR NO KEY UPDATE: a facts refresh writing rows that refer to this one (its FK check takes
+    # FOR KEY SHARE) is not blocked by it, so a rebuild batch holding the person's lock never
+    # waits for a write that waits for that lock (issue #11: no write fails on a deadlock).
+    instance = model.objects.select_for_update(no_key=True).get(pk=pk)
     if expected_version is not None and instance.version != expected_version:
         raise StaleUpdate({"__all__": [ValidationError(STALE_UPDATE, code="stale")]})
     return instance
@@ -232,6 +235,10 @@ def student_delete(*, student: Student, acting_user: Any) -> None:
     Refused when it would remove an award in a year whose report is accepted (the same lock as
     deleting the award itself).
     """
+    # The person first, then the row: a rebuild batch that holds the person's lock and writes
+    # facts referring to this student would otherwise wait for this row while this transaction
+    # waits for the lock (a deadlock).
+    facts_lock_persons(student_ids=[student.pk])
     student = Student.objects.select_for_update().get(pk=student.pk)
     for award in student.awards.all():
         check_unlocked(
@@ -486,7 +493,11 @@ def award_event_create(
     Events never erase what was paid (DOMAIN.md: Suspension and recovery): the award's end
     moves, and the event keeps the end it had before.
     """
-    award = Award.objects.select_for_update().select_related("program", "student").get(pk=award.pk)
+    # Only the award's row, and not against key references (see locked_for_update): locking its
+    # program and student too made two writes on one person deadlock beside a rebuild.
+    award = (
+        Award.objects.select_for_update(no_key=True, of=("self",)).select_related("program", "student").get(pk=award.pk)
+    )
     if kind not in AwardEvent.Kind.values:
         raise ValidationError({"kind": [ValidationError(_("不明な種別です。"), code="invalid_choice")]})
     if award.status in (Award.Status.COMPLETED, Award.Status.TERMINATED) and kind != AwardEvent.Kind.EXTENSION:
@@ -530,6 +541,13 @@ def award_event_create(
         open_suspension.end_date = start_date - timedelta(days=1)
         open_suspension._history_user = acting_user
         open_suspension.save(update_fields=["end_date"])
+        # DOMAIN.md (Term limits) read for an open suspension: it "runs on, past the award's end",
+        # so while it is open every month inside the award after its start is suspended and
+        # extends the term by one month; an extension made then adds only unpaid months (each
+        # later end is a fixed point of "the term of the award as it will be"). Ending it makes
+        # the months after it pay again: the award as it will be is checked against its term
+        # here, so the paid months never exceed the program's term however often it was extended.
+        _award_validate(award, locked={})
         award.status = Award.Status.ACTIVE
     elif kind == AwardEvent.Kind.EXTENSION:
         if end_date is None:
@@ -558,12 +576,10 @@ def award_event_create(
     else:  # termination or completion: the award ends on the event's date
         if not award.start_date <= start_date <= award.end_date:
             raise _outside(award, start_date)
+        # An open suspension stays open: it "runs on, past the award's end" (DOMAIN.md Living-cost
+        # rate), so a last month that lies wholly within it is not paid.
         award.end_date = start_date
         award.status = Award.Status.TERMINATED if kind == AwardEvent.Kind.TERMINATION else Award.Status.COMPLETED
-        if open_suspension:
-            open_suspension.end_date = start_date
-            open_suspension._history_user = acting_user
-            open_suspension.save(update_fields=["end_date"])
 
     event.full_clean()
     event._history_user = acting_user

@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +39,33 @@ STALLED = _(
 CANNOT_RETRY = _("このアップロードは再実行できません。")
 
 
+@dataclass(frozen=True)
+class UploadKind:
+    """How to check and apply one kind of file. `check(university=, content=, filename=, progress=)`
+    returns a plan whose `.result` is an ImportResult and writes nothing; `apply(plan=, acting_user=)`
+    writes the plan all or nothing (raising UploadRejected when the data moved since the check)."""
+
+    check: Callable[..., Any]
+    apply: Callable[..., ImportResult]
+
+
+def _students_check(**kwargs: Any) -> Any:
+    return import_check(**kwargs)  # looked up when run, so tests may replace import_check
+
+
+def _students_apply(**kwargs: Any) -> ImportResult:
+    return import_apply(**kwargs)
+
+
+STUDENTS = "students"
+KINDS: dict[str, UploadKind] = {STUDENTS: UploadKind(check=_students_check, apply=_students_apply)}
+
+
+def register_upload_kind(name: str, *, check: Callable[..., Any], apply: Callable[..., ImportResult]) -> None:
+    """Let an app above students run its uploads on this machinery (worker, progress, retry)."""
+    KINDS[name] = UploadKind(check=check, apply=apply)
+
+
 class Busy(Exception):
     """Another run of this job still beats; look again in `wait` seconds."""
 
@@ -57,17 +85,26 @@ def _queued() -> bool:
     return not app.conf.task_always_eager
 
 
-def upload_create(*, university: University, filename: str, content: bytes, acting_user: Any) -> UploadJob:
+def upload_create(
+    *, university: University, filename: str, content: bytes, acting_user: Any, kind: str = STUDENTS
+) -> UploadJob:
     """Store the file and start checking it; raises UploadRejected for a file refused at once.
 
     Queued, only the size is checked here and a file the worker cannot read becomes a rejected
     job; inline, an unreadable file is refused before a job is kept (as the form shows it).
     """
+    if kind not in KINDS:
+        raise ValueError(f"unknown upload kind {kind!r}")
     check_upload_size(content)
     queued = _queued()
     rows = 0 if queued else read_table(content, filename).count
     job = UploadJob.objects.create(
-        university=university, created_by=acting_user, filename=filename[:255], content=content, total_rows=rows
+        university=university,
+        kind=kind,
+        created_by=acting_user,
+        filename=filename[:255],
+        content=content,
+        total_rows=rows,
     )
     if queued:
         from students.tasks import upload_check_task
@@ -192,7 +229,7 @@ def upload_check(*, job_id: int) -> UploadJob:
         return _fresh(job_id)
     with _beating(job):
         try:
-            plan = import_check(
+            plan = KINDS[job.kind].check(
                 university=job.university, content=bytes(job.content), filename=job.filename, progress=_progress(job)
             )
         except UploadRejected as error:
@@ -238,12 +275,13 @@ def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
         return _fresh(job_id)
     with _beating(job) as beat:
         try:
-            plan = import_check(
+            kind = KINDS[job.kind]
+            plan = kind.check(
                 university=job.university, content=bytes(job.content), filename=job.filename, progress=_progress(job)
             )
             if plan.result.ok:
                 with beat.paused_on_sqlite(), transaction.atomic():
-                    result: ImportResult = import_apply(plan=plan, acting_user=acting_user)
+                    result: ImportResult = kind.apply(plan=plan, acting_user=acting_user)
                     # In the transaction that writes: the rows and "applied" commit together or not at all.
                     if not _finish(job, state=UploadJob.State.APPLIED, result=result.as_dict()):
                         raise _Superseded

@@ -247,7 +247,7 @@ def upload_new(request):
         "students/upload.html",
         {
             "form": form,
-            "jobs": UploadJob.objects.for_user(request.user).defer("content")[:10],
+            "jobs": UploadJob.objects.for_user(request.user).filter(kind=uploads.STUDENTS).defer("content")[:10],
             "limits": imports.upload_limits(),
             "columns": imports.column_guide([(p.code, p.name) for p in Program.objects.all()]),
         },
@@ -260,7 +260,7 @@ def upload_detail(request, pk):
     # another upload's apply may hold the write lock; then the next view sweeps.)
     with contextlib.suppress(OperationalError):
         uploads.upload_sweep()
-    job = get_object_or_404(UploadJob.objects.for_user(request.user).defer("content"), pk=pk)
+    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind=uploads.STUDENTS).defer("content"), pk=pk)
     template = "students/_upload_status.html" if request.headers.get("HX-Request") else "students/upload_detail.html"
     return render(request, template, {"job": job, "result": job.result})
 
@@ -268,7 +268,7 @@ def upload_detail(request, pk):
 @login_required
 @require_POST
 def upload_apply(request, pk):
-    job = get_object_or_404(UploadJob.objects.for_user(request.user).defer("content"), pk=pk)
+    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind=uploads.STUDENTS).defer("content"), pk=pk)
     access.require_staff_university(request.user)
     try:
         uploads.upload_apply_start(job=job, acting_user=request.user)
@@ -280,7 +280,7 @@ def upload_apply(request, pk):
 @login_required
 @require_POST
 def upload_retry(request, pk):
-    job = get_object_or_404(UploadJob.objects.for_user(request.user).defer("content"), pk=pk)
+    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind=uploads.STUDENTS).defer("content"), pk=pk)
     access.require_staff_university(request.user)
     try:
         uploads.upload_retry(job=job, acting_user=request.user)

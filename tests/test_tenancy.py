@@ -109,7 +109,18 @@ def enrolment_objects(university, staff):
         completions_within_term=4,
         standard_term_years=3,
     )
+    job = UploadJob.objects.create(
+        university=university,
+        kind=enrolment_services.UPLOAD_KIND,
+        created_by=staff,
+        filename="s.csv",
+        content=b"",
+        state="checked",
+    )
     return {
+        "enrolment:upload_job": job.pk,
+        "enrolment:upload_apply": job.pk,
+        "enrolment:upload_retry": job.pk,
         "enrolment:edit": statistic.pk,
         "enrolment:university": university.pk,
         "enrolment:lock": university.pk,

@@ -68,6 +68,26 @@ def test_floor_control_recounts_the_page(ministry_client):
     assert tables["summary"].rows[2][1] == 1
 
 
+def programs_shown(response):
+    """Program → counted, per the page's program table (gross award counts left out: they do not
+    depend on the floor)."""
+    return {row[0]: row[2] for row in response.context["tables"]["programs"].rows}
+
+
+@pytest.mark.parametrize("where", ["national", "university_a", "university_b"])
+def test_what_if_at_the_floor_in_force_shows_the_default_page(ministry_client, population, where):
+    # DOMAIN.md (What-if floor): "At X equal to the floor in force the answer is identical to the
+    # default, breakdown included" (s5 stays with EMERGENT_RA, the largest amount within the FY).
+    url = "/dashboards/" if where == "national" else f"/dashboards/universities/{population[where[-1]].pk}/"
+    default = ministry_client.get(url, {"fiscal_year": FY})
+    what_if = ministry_client.get(url, {"fiscal_year": FY, "floor": 1_800_000})
+    assert what_if.context["scope"].floor == 1_800_000
+    assert programs_shown(what_if) == programs_shown(default)
+    assert what_if.context["tables"]["summary"].rows[2] == default.context["tables"]["summary"].rows[2]
+    if where == "national":
+        assert programs_shown(default)["EMERGENT_RA"] == 1
+
+
 @pytest.mark.parametrize("floor", [-5, 0])
 def test_bad_floor_is_refused_with_a_message(ministry_client, floor):
     # DOMAIN.md (What-if floor): X ≥ ¥1. A refused floor answers 400 with the form's message.

@@ -144,6 +144,36 @@ def test_designated_45_percent_band():
     assert rules.allocation_rate(9, 20, designated=True) == 106
 
 
+# Seed 003_eb43dd8568f2312c.txt, every line on designated universities' rates (there is no table):
+#   line 11:  "…1,000億円・75%～125%（指定国立大学については70%～130%）に設定している。"
+#   line 90:  "※指定国立大学については 70%～130%で設定"
+#   line 967: "(指定国立大学は70%～130%)"
+SEED_DESIGNATED_RANGE = (70, 130)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 10, 20, 28])
+def test_designated_rates_stay_within_the_seeds_70_to_130_and_reach_both_ends(size):
+    """What the seed fixes: 70%～130%. Every rank of a designated group lies within it; with at
+    least ten members the first is within the top 10% (130%) and the last past 90% (70%, the
+    seed's "90%未満" band); 50% of the group still gets 100%."""
+    low, high = SEED_DESIGNATED_RANGE
+    rates = [rules.allocation_rate(rank, size, designated=True) for rank in range(1, size + 1)]
+    assert all(low <= rate <= high for rate in rates)
+    assert rates == sorted(rates, reverse=True)
+    if size >= 10:
+        assert rates[0] == high
+        assert rates[-1] == low
+        assert rules.allocation_rate(size // 2, size, designated=True) == 100
+
+
+def test_band_table_shows_both_scales_with_the_seeds_ends():
+    table = rules.band_table()
+    assert table[0] == (10, 125, 130)
+    assert table[-1] == (None, 75, 70)
+    assert [row[2] for row in table] == [130, 124, 118, 112, 106, 100, 94, 88, 82, 76, 70]
+    assert "70%～130%で設定" in str(rules.DESIGNATED_STEPS_ARE_OURS)
+
+
 def test_rank_outside_the_group_is_refused():
     with pytest.raises(ValueError, match="rank"):
         rules.allocation_rate(4, 3)
@@ -336,7 +366,7 @@ def test_employment_indicator_weighted_by_completers():
     # engineering: 0.8 and 0.4 → 60 and 40; A = (60 × 10 + 50 × 30) / 40 = 52.5
     assert results["A"].indicator == pytest.approx(52.5)
     assert results["B"].indicator == pytest.approx(40.0)
-    assert [f[0] for f in results["B"].fields] == ["engineering"]
+    assert [f.field for f in results["B"].fields] == ["engineering"]
 
 
 def test_group_4_is_ranked_on_the_designated_band():
@@ -349,3 +379,32 @@ def test_group_4_is_ranked_on_the_designated_band():
     ranked = [(r.rank, r.rate) for r in rules.rank_and_rate(results)]
     assert ranked[0] == (1, 130)
     assert ranked[-1] == (10, 70)
+
+
+def test_a_five_year_term_pairs_the_window_with_entrants_five_years_earlier():
+    """A field with a 5-year standard term (e.g. a medical course entered from a bachelor's): the
+    R2–R4 window FY2020–FY2022 is compared with the capacity and entrants of FY2016–FY2018.
+    D: capacity 8 a year (20 in FY2019 on), entrants 6 a year (30 later), 6 degrees and 3 on-time a
+    year → ratio 1 = 18/24 = 75%, ratio 2 = 9/18 = 50%. E (term 3, same field): 100% capped from
+    30/24 and 12/18 = 66.7%. Field mean 7/8, sd 1/8 → D 40, E 60 on ratio 1; ratio 2 mean 7/12,
+    sd 1/12 → D 40, E 60. D's indicator is 40 (one field), E's 60."""
+    later = dict.fromkeys(range(2019, 2023), 20)
+    d_capacity = {2016: 8, 2017: 8, 2018: 8, **later}
+    d_entrants = {2016: 6, 2017: 6, 2018: 6, **dict.fromkeys(later, 30)}
+    rows = [
+        *_years(
+            "D", "health", range(2016, 2023), capacity=d_capacity, entrants=d_entrants, degrees=6, completions=3, term=5
+        ),
+        *_years("E", "health", range(2018, 2023), capacity=8, entrants=6, degrees=10, completions=4),
+    ]
+    results = {
+        r.university: r for r in rules.degree_indicator(rows, {"D": UniversityInfo(2), "E": UniversityInfo(2)}, 2020)
+    }
+    d_health, e_health = results["D"].fields[0], results["E"].fields[0]
+    assert d_health.cohort_years == (2016, 2017, 2018)
+    assert (d_health.capacity, d_health.entrants, d_health.degrees, d_health.completions) == (24, 18, 18, 9)
+    assert e_health.degree_ratio.raw == Fraction(30, 24)
+    assert e_health.degree_ratio.value == 1
+    assert results["D"].indicator == pytest.approx(40.0)
+    assert results["E"].indicator == pytest.approx(60.0)
+    assert [(r.rank, r.rate) for r in (results["E"], results["D"])] == [(1, 100), (2, 75)]

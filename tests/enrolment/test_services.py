@@ -120,3 +120,72 @@ def test_a_locked_year_cannot_change_until_unlocked(university_a, staff_a):
 
 def test_messages_are_the_rules_constants():
     assert str(rules.UNKNOWN_FIELD) == "不明な学系です: {value}"
+
+
+def test_accepting_the_annual_report_locks_the_years_statistics_and_reopening_frees_them(
+    reference, university_a, staff_a
+):
+    """Item 1: "A reported year can be locked with the annual report". FY2024's SPRING report
+    accepted: FY2024's statistics refuse changes by form, upload and API alike; FY2023 stays open;
+    the officer reopening the report frees the year again."""
+    from datetime import date
+
+    from programs.models import Program
+    from reports import services as report_services
+    from students import services as student_services
+    from students.api.keys import api_key_create
+    from tests.api.test_api import client_with
+    from tests.factories import StudentFactory
+
+    spring = Program.objects.get(code="SPRING")
+    certifier = user_with_role("stat_certifier", "university_staff", university=university_a)
+    certifier.membership.can_certify = True
+    certifier.membership.save()
+    officer = user_with_role("stat_officer", "program_officer", programs=[spring])
+    statistic = services.statistic_create(university=university_a, acting_user=staff_a, **values(fiscal_year=2024))
+    services.statistic_create(university=university_a, acting_user=staff_a, **values(fiscal_year=2023))
+    student_services.award_create(
+        student=StudentFactory(university=university_a),
+        program=spring,
+        start_date=date(2024, 4, 1),
+        end_date=date(2027, 3, 31),
+        acting_user=staff_a,
+    )
+    report = report_services.report_prepare(
+        university=university_a, program=spring, fiscal_year=2024, acting_user=staff_a
+    )
+    report_services.report_submit(report=report, acting_user=certifier)
+    report_services.report_accept(report=report, acting_user=officer)
+    # the form's service
+    locked = "令和6年度の統計は確定済みのため変更できません。担当官に確定の解除を依頼してください。"
+    with pytest.raises(ValidationError) as error:
+        services.statistic_update(statistic=statistic, acting_user=staff_a, enrolled=120)
+    assert error.value.message_dict["fiscal_year"] == [locked]
+    assert (
+        services.statistic_update(
+            statistic=EnrolmentStatistic.objects.get(fiscal_year=2023), acting_user=staff_a, enrolled=120
+        ).enrolled
+        == 120
+    )
+    # the upload
+    header = ",".join(services.headers())
+    plan = services.statistics_upload_check(
+        university=university_a,
+        content=f"{header}\n2024,engineering,30,28,20,5,6,96,25,18,3\n".encode(),
+        filename="s.csv",
+    )
+    assert [e.message for e in plan.result.errors] == [locked]
+    # the API
+    _key, secret = api_key_create(name="stats", scope="write", university=university_a, acting_user=staff_a)
+    api = client_with(secret)
+    etag = api.get(f"/api/v1/enrolment-statistics/{statistic.pk}/")["ETag"]
+    response = api.patch(
+        f"/api/v1/enrolment-statistics/{statistic.pk}/", {"enrolled": 120}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert response.status_code == 400, response.content
+    assert locked in response.content.decode()
+    statistic.refresh_from_db()
+    assert (statistic.enrolled, statistic.version) == (95, 1)
+    # reopened: the year is free again
+    report_services.report_reopen(report=report, acting_user=officer, comment="再提出をお願いします")
+    assert services.statistic_update(statistic=statistic, acting_user=staff_a, enrolled=120).enrolled == 120

@@ -121,3 +121,12 @@ def test_our_export_uploads_back_unchanged(university_a, staff_a):
     content = table_csv(services.headers(), services.export_rows(university_a))
     result = upload(university_a, staff_a, content)
     assert result.students_unchanged == 3
+
+
+@pytest.mark.parametrize(
+    ("cell", "year"),
+    [("R6", 2024), ("令和6年度", 2024), ("令和元年度", 2019), ("H30", 2018), ("平成28年度", 2016), ("FY2017", 2017)],
+)
+def test_fiscal_years_in_either_era(cell, year):
+    """The cohorts of an R2–R4 window reach back to 平成28年度, as a university's records name them."""
+    assert services.parse_fiscal_year(cell) == year

@@ -9,8 +9,9 @@ from openpyxl import load_workbook
 
 from enrolment import rules, services
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
+from tests.dashboards.population import _award
 from tests.enrolment.factories import values
-from tests.factories import StudentFactory, UniversityFactory
+from tests.factories import StudentFactory, UniversityFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -32,18 +33,32 @@ def test_staff_add_a_row_and_a_bad_one_is_refused_with_its_reason(client, staff_
     assert (row.enrolled, row.version) == (101, 2)
 
 
-def test_staff_upload_page_lists_bad_rows(client, staff_a):
+def test_staff_upload_page_lists_bad_rows(client, staff_a, staff_b):
+    """Without a broker the check runs in the request; the job page lists bad rows, then a good
+    file is applied from its job's page. Another university's staff get 404 for the job."""
     client.force_login(staff_a)
     header = ",".join(services.headers())
     content = f"{header}\n2024,astrology,30,28,20,5,6,95,25,18,3\n".encode()
-    response = client.post("/enrolment/upload/", {"file": io.BytesIO(content)}, format="multipart")
+    response = client.post("/enrolment/upload/", {"file": io.BytesIO(content)}, format="multipart", follow=True)
     assert "不明な学系です: astrology" in response.content.decode()
+    assert response.context["job"].state == "rejected"
     assert not EnrolmentStatistic.objects.exists()
     content = f"{header}\n2024,engineering,30,28,20,5,6,95,25,18,3\n".encode()
     upload = io.BytesIO(content)
     upload.name = "s.csv"
-    client.post("/enrolment/upload/", {"file": upload})
+    checked = client.post("/enrolment/upload/", {"file": upload}, follow=True)
+    job = checked.context["job"]
+    assert (job.kind, job.state, job.result["students_created"]) == ("enrolment_statistics", "checked", 1)
+    assert not EnrolmentStatistic.objects.exists()  # checking writes nothing
+    client.force_login(staff_b)
+    assert client.get(f"/enrolment/upload/{job.pk}/").status_code == 404
+    assert client.post(f"/enrolment/upload/{job.pk}/apply/").status_code == 404
+    assert client.get(f"/students/uploads/{job.pk}/").status_code == 404  # not a students' upload either
+    client.force_login(staff_a)
+    applied = client.post(f"/enrolment/upload/{job.pk}/apply/", follow=True)
+    assert applied.context["job"].state == "applied"
     assert EnrolmentStatistic.objects.count() == 1
+    assert "s.csv" in client.get("/enrolment/upload/").content.decode()
 
 
 def test_national_pages_are_refused_to_staff_and_the_form_to_the_ministry(client, staff_a, ministry_viewer):
@@ -219,9 +234,77 @@ def test_national_page_costs_the_same_queries_for_more_universities(
     client, group_one, ministry_viewer, django_assert_max_num_queries
 ):
     client.force_login(ministry_viewer)
-    with django_assert_max_num_queries(20) as few:
+    # 20 before the share of master's entrants supported (3 more: supported nationally, by
+    # university, reported entrants from a master's course by university) and 2 for the trend
+    with django_assert_max_num_queries(25) as few:
         client.get("/enrolment/national/", {"first_year": 2020, "fiscal_year": 2022})
     for n in range(3):
         _report_window(UniversityFactory(name_ja=f"追加大学{n}"), None, completions=5)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/enrolment/national/", {"first_year": 2020, "fiscal_year": 2022})
+
+
+def test_share_of_masters_entrants_supported_against_hand_counts(client, reference, ministry_viewer):
+    """FY2025 at 甲 (national): e1 entered in April 2025 and is counted; e2 too but is a working
+    adult; e3 entered in 2025 below the floor; e4 is counted but entered in 2024. 甲 reported 4
+    entrants from a master's course, 乙 reported 5 and has no supported entrant.
+    甲: 1 / 4 = 25.0% (45.0 points below 70%); nationally 1 / 9 = 11.1%."""
+    kou = UniversityFactory(name_ja="甲大学")
+    otsu = UniversityFactory(name_ja="乙大学")
+    staff = user_with_role("kou_staff", "university_staff", university=kou)
+    april, end = date(2025, 4, 1), date(2028, 3, 31)
+    for number, entry, adult, living in (
+        ("E1", april, False, 1_800_000),
+        ("E2", april, True, 1_800_000),
+        ("E3", date(2025, 10, 1), False, 1_000_000),
+        ("E4", date(2024, 4, 1), False, 1_800_000),
+    ):
+        student = StudentFactory(university=kou, student_number=number, entry_date=entry, is_working_adult=adult)
+        _award(student, "SPRING", max(entry, april), end, living, staff)
+    for university, masters in ((kou, 4), (otsu, 5)):
+        services.statistic_create(
+            university=university, acting_user=None, **values(fiscal_year=2025, entrants_from_masters=masters)
+        )
+    client.force_login(ministry_viewer)
+    tables = client.get("/enrolment/national/", {"fiscal_year": 2025}).context["tables"]
+    assert tables["masters"].rows == [["令和7年度", 1, 9, "11.1%", -58.9]]
+    by_university = {row[1]: row[2:] for row in tables["masters_universities"].rows}
+    assert by_university == {"甲大学": [1, 4, "25.0%", -45.0], "乙大学": [0, 5, "0.0%", -70.0]}
+
+
+def test_every_table_downloads_as_csv_and_xlsx_with_the_pages_rows(client, group_one, ministry_viewer):
+    a, _b, _c = group_one
+    client.force_login(ministry_viewer)
+    for url in ("/enrolment/national/", f"/enrolment/universities/{a.pk}/"):
+        params = {"first_year": 2020, "fiscal_year": 2022}
+        tables = client.get(url, params).context["tables"]
+        assert len(tables) >= (9 if url.endswith("national/") else 3)
+        for key, table in tables.items():
+            csv = client.get(url, {**params, "format": "csv", "table": key})
+            assert csv.status_code == 200, key
+            lines = csv.content.decode("utf-8-sig").strip().splitlines()
+            assert len(lines) == 1 + len(table.rows), key
+            xlsx = client.get(url, {**params, "format": "xlsx", "table": key})
+            sheet = load_workbook(io.BytesIO(xlsx.content)).active
+            assert [c.value for c in sheet[1]] == table.headers, key
+            assert sheet.max_row == 1 + len(table.rows) or (not table.rows and sheet.max_row == 1), key
+    assert client.get("/enrolment/national/", {"format": "csv", "table": "nonexistent"}).status_code == 404
+
+
+def test_coverage_trend_against_hand_counts(client, population, ministry_viewer):
+    """FY2024: only s9 counts (its SPRING award runs from April 2024; the suspension is FY2025's)
+    → 1 / 20 = 5.0%. FY2025: 4 / 25 = 16.0% (see the coverage test), 11.0 points up."""
+    a, b = population["a"], population["b"]
+    services.statistic_create(university=a, acting_user=None, **values(fiscal_year=2024, enrolled=20))
+    for university, enrolled in ((a, 15), (b, 10)):
+        services.statistic_create(
+            university=university,
+            acting_user=None,
+            **values(fiscal_year=2025, enrolled=enrolled, completions_within_term=3, degrees_conferred=3),
+        )
+    client.force_login(ministry_viewer)
+    trend = client.get("/enrolment/national/", {"fiscal_year": 2025}).context["tables"]["coverage_trend"]
+    assert trend.rows == [
+        ["令和6年度", 1, 20, "5.0%", -25.0, -5.1, "—"],
+        ["令和7年度", 4, 25, "16.0%", -14.0, 5.9, 11.0],
+    ]

@@ -80,6 +80,37 @@ def test_suspended_months_that_extend_the_term(start, end, suspensions, months):
 
 
 @pytest.mark.parametrize(
+    ("end", "suspension_end", "allowed"),
+    [
+        # DC2 (2 years) from 2024-04-01, suspended from 2025-04-01 with no end: every month the
+        # award as it will be holds after that lies wholly within the open suspension, so each
+        # later end extends the term by as much as it adds (a fixed point): always within it.
+        (date(2026, 3, 31), None, True),
+        (date(2028, 3, 31), None, True),
+        (date(2040, 3, 31), None, True),
+        # once the suspension has an end, only its months extend the term
+        (date(2028, 3, 31), date(2027, 3, 31), True),  # 24 suspended months
+        (date(2028, 3, 31), date(2027, 2, 28), False),  # 23: the term ends 2028-02-29
+        (date(2028, 2, 29), date(2027, 2, 28), True),
+    ],
+)
+def test_an_open_suspension_extends_the_term_as_far_as_the_award_runs(end, suspension_end, allowed):
+    start = date(2024, 4, 1)
+    suspensions = [Suspension(date(2025, 4, 1), suspension_end)]
+    months = rules.term_suspended_months(start, end, suspensions)
+    if allowed:
+        rules.check_term(start=start, end=end, term_years=2, suspended_months=months)
+    else:
+        with pytest.raises(rules.RuleViolation):
+            rules.check_term(start=start, end=end, term_years=2, suspended_months=months)
+    # whatever the end, the months paid stay within the two years
+    paid = award(start=start, end=end, suspensions=suspensions).active_months()
+    assert len(paid) == rules.months_in_period(start, end) - months
+    if allowed:
+        assert len(paid) <= 24
+
+
+@pytest.mark.parametrize(
     ("suspension_start", "allowed"),
     [(date(2024, 3, 31), False), (date(2024, 4, 1), True), (date(2026, 3, 31), True), (date(2026, 4, 1), False)],
 )

@@ -42,10 +42,11 @@ def award(
         (date(2025, 3, 31), 2024, "FY2024 (R6)", "令和6年度"),
         (date(2021, 4, 1), 2021, "FY2021 (R3)", "令和3年度"),
         (date(2019, 4, 1), 2019, "FY2019 (R1)", "令和元年度"),
-        # Before 令和 a year is labelled in its own era, never "令和0年度" (Ref: #13).
+        # before 令和: the indicator's cohorts reach back to 平成 years (there is no 令和0年度)
         (date(2019, 3, 31), 2018, "FY2018 (H30)", "平成30年度"),
+        (date(2016, 4, 1), 2016, "FY2016 (H28)", "平成28年度"),
         (date(1989, 4, 1), 1989, "FY1989 (H1)", "平成元年度"),
-        (date(1950, 4, 1), 1950, "FY1950 (S25)", "昭和25年度"),
+        (date(1988, 4, 1), 1988, "FY1988", "1988年度"),
     ],
 )
 def test_fiscal_year_runs_april_to_march(day, fy, label, label_ja):

@@ -6,6 +6,7 @@ PostgreSQL only (threads need real concurrent transactions); CI runs the suite o
 
 import random
 import threading
+import time
 from datetime import date
 
 import pytest
@@ -13,10 +14,11 @@ from django.conf import settings
 from django.db import connection
 
 from programs.models import Program
+from students import facts as facts_module
 from students import services
 from students.demo import demo_generate
 from students.facts import facts_rebuild
-from students.models import Award, StudentYearBand, StudentYearFact, StudentYearOverlap
+from students.models import Award, AwardEvent, Student, StudentYearBand, StudentYearFact, StudentYearOverlap
 from tests.factories import StudentFactory, UniversityFactory, user_with_role
 
 pytestmark = [
@@ -76,86 +78,195 @@ def run_threads(*targets):
     return errors
 
 
-def test_writes_beside_a_rebuild_all_land_and_the_result_equals_a_fresh_rebuild(reference):
+@pytest.fixture
+def slow_rules(monkeypatch):
+    """Widen the race: every refresh (the rebuild's batches and each write's own) pauses between
+    reading its inputs and writing its rows, as a busy server would. Without the per-person locks
+    a refresh then writes what it read before another transaction committed (both tests below
+    fail on `_lock` made a no-op); with them, whoever locks a person second reads the first's rows."""
+    compute = facts_module.compute_facts
+
+    def paused(*args, **kwargs):
+        result = compute(*args, **kwargs)
+        time.sleep(0.02)
+        return result
+
+    monkeypatch.setattr(facts_module, "compute_facts", paused)
+
+
+def test_writes_beside_a_rebuild_all_land_and_the_result_equals_a_fresh_rebuild(reference, slow_rules):
     demo_generate(scale=0.005, first_fy=2021, last_fy=2025, seed=5)
     user = user_with_role("writer", "administrator")
     open_awards = Award.objects.filter(status__in=[Award.Status.ACTIVE, Award.Status.SUSPENDED]).order_by("pk")
     awards = list(open_awards.values_list("pk", "start_date", "end_date"))
     rng = random.Random(7)
-    edits = [rng.choice(awards) for _ in range(60)]
-    landed = []
+    # Few awards edited many times, while rebuilds run one after another until the writes end:
+    # every write meets a batch computing its person now and then.
+    edits = [rng.choice(awards[:: max(len(awards) // 20, 1)]) for _ in range(60)]
+    events_before = AwardEvent.objects.filter(kind="amount_change").count()
+    landed: list[tuple] = []
+    writing = threading.Event()
+    writing.set()
 
     def rebuild():
-        for _ in range(2):
-            facts_rebuild(batch_size=25)
+        while writing.is_set():
+            facts_rebuild(batch_size=50)
 
     def write():
+        try:
+            write_all()
+        finally:
+            writing.clear()
+
+    def write_all():
         for pk, start, _end in edits:
             award = Award.objects.get(pk=pk)
             if len(landed) % 2:
                 # (on the code before issue #11 this write failed: "deadlock detected" on the facts)
-                services.student_update(
-                    student=award.student, field=rng.choice(["science", "health", "humanities"]), acting_user=user
-                )
+                field = rng.choice(["science", "health", "humanities"])
+                services.student_update(student=award.student, field=field, acting_user=user)
+                landed.append(("field", award.student_id, field))
             else:
                 amount = rng.choice([1_500_000, 1_800_000, 2_400_000, 2_760_000])
                 services.award_event_create(
                     award=award, kind="amount_change", start_date=start, annual_living_cost=amount, acting_user=user
                 )
-            landed.append(pk)
+                landed.append(("amount", pk, amount))
 
     errors = run_threads(rebuild, write)
     assert errors == []
     assert len(landed) == len(edits)
+    # no write lost: every event is there, and each student holds the field written last
+    amounts = [entry for entry in landed if entry[0] == "amount"]
+    assert AwardEvent.objects.filter(kind="amount_change").count() == events_before + len(amounts)
+    last_field = {student_id: field for kind, student_id, field in landed if kind == "field"}
+    for student_id, field in last_field.items():
+        assert Student.objects.get(pk=student_id).field == field
     after = snapshot()
     facts_rebuild()
     assert snapshot() == after
 
 
-def test_two_writes_on_one_person_both_land(reference):
+def test_two_writes_on_one_person_both_land(reference, slow_rules):
+    # One person (e-Rad 55556666) at two universities, an RA at each over the same fiscal year:
+    # the person's rate in a month is the sum of both, so each write's refresh depends on the
+    # other's award, and a refresh that read before the other committed would undo its change.
     a, b = UniversityFactory(), UniversityFactory()
     user = user_with_role("writer2", "administrator")
     first = StudentFactory(university=a, erad_number="55556666", entry_date=date(2024, 4, 1))
-    second = StudentFactory(university=b, erad_number="55556666", entry_date=date(2025, 4, 1))
+    second = StudentFactory(university=b, erad_number="55556666", entry_date=date(2024, 4, 1))
     ra = Program.objects.get(code="EMERGENT_RA")
-    award_a = services.award_create(
-        student=first,
-        program=ra,
-        start_date=date(2024, 4, 1),
-        end_date=date(2025, 3, 31),
-        annual_living_cost=1_000_000,
-        acting_user=user,
-    )
-    award_b = services.award_create(
-        student=second,
-        program=ra,
-        start_date=date(2025, 4, 1),
-        end_date=date(2026, 3, 31),
-        annual_living_cost=1_000_000,
-        acting_user=user,
-    )
 
-    def raise_amounts(award, months):
+    def ra_award(student):
+        return services.award_create(
+            student=student,
+            program=ra,
+            start_date=date(2025, 4, 1),
+            end_date=date(2026, 3, 31),
+            annual_living_cost=600_000,
+            acting_user=user,
+        )
+
+    award_a, award_b = ra_award(first), ra_award(second)
+    months = [date(2025 + (m < 4), m, 1) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+
+    def raise_amounts(award, step):
         def run():
-            for month in months:
+            for number, month in enumerate(months, start=1):
                 services.award_event_create(
                     award=Award.objects.get(pk=award.pk),
                     kind="amount_change",
                     start_date=month,
-                    annual_living_cost=1_000_000 + month.month * 100_000,
+                    annual_living_cost=600_000 + number * step,
                     acting_user=user,
                 )
 
         return run
 
-    months_a = [date(2024 + (m < 4), m, 1) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
-    months_b = [date(2025 + (m < 4), m, 1) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
-    errors = run_threads(raise_amounts(award_a, months_a), raise_amounts(award_b, months_b), lambda: facts_rebuild())
+    errors = run_threads(raise_amounts(award_a, 100_000), raise_amounts(award_b, 10_000), facts_rebuild)
     assert errors == []
     assert award_a.events.count() == 12
     assert award_b.events.count() == 12
     after = snapshot()
     facts_rebuild()
     assert snapshot() == after
-    # March 2025 pays 1,300,000 and March 2026 1,300,000; the best month is December: 2,200,000
-    assert StudentYearFact.objects.get(student=first, fiscal_year=2024).person_peak_rate == 2_200_000
+    # March 2026: 1,800,000 at A plus 720,000 at B
+    person = StudentYearFact.objects.get(student=first, fiscal_year=2025)
+    assert (person.person_peak_rate, person.person_counts) == (2_520_000, True)
+
+
+def test_a_write_while_a_rebuild_batch_computes_its_person_is_not_undone(reference, monkeypatch):
+    # The race made certain: the rebuild's batch holding the student has read the awards and
+    # waits (up to 2 s) for the user's write to commit before it writes its rows. With the
+    # per-person lock the write waits for the batch instead, then refreshes from what the batch
+    # committed; without it the batch writes back the facts it read before the write (the
+    # student stays uncounted: this test fails on `_lock` made a no-op).
+    user = user_with_role("writer3", "administrator")
+    university = UniversityFactory()
+    spring = Program.objects.get(code="SPRING")
+    students = [StudentFactory(university=university, entry_date=date(2024, 4, 1)) for _ in range(6)]
+    awards = [
+        services.award_create(
+            student=student,
+            program=spring,
+            start_date=date(2025, 4, 1),
+            end_date=date(2028, 3, 31),
+            annual_living_cost=1_500_000,
+            acting_user=user,
+        )
+        for student in students
+    ]
+    target = students[3]
+    rebuilding = threading.local()
+    in_batch, written = threading.Event(), threading.Event()
+    compute = facts_module.compute_facts
+
+    def paused(records, *args, **kwargs):
+        result = compute(records, *args, **kwargs)
+        if getattr(rebuilding, "active", False) and target.pk in records:
+            in_batch.set()
+            written.wait(timeout=2)
+        return result
+
+    monkeypatch.setattr(facts_module, "compute_facts", paused)
+
+    def rebuild():
+        rebuilding.active = True
+        facts_rebuild(batch_size=2)
+
+    def write():
+        assert in_batch.wait(timeout=60)
+        services.award_event_create(
+            award=Award.objects.get(pk=awards[3].pk),
+            kind="amount_change",
+            start_date=date(2025, 4, 1),
+            annual_living_cost=2_400_000,
+            acting_user=user,
+        )
+        written.set()
+
+    assert run_threads(rebuild, write) == []
+    assert StudentYearFact.objects.get(student=target, fiscal_year=2025).counts is True
+    after = snapshot()
+    facts_rebuild()
+    assert snapshot() == after
+
+
+def test_a_refresh_of_a_whole_university_holds_a_bounded_number_of_locks(reference):
+    # 10,000 students after an upload locked one key each and PostgreSQL answered "out of shared
+    # memory" (its lock table holds max_locks_per_transaction × max_connections for everyone).
+    from django.db import transaction
+
+    university = UniversityFactory()
+    students = Student.objects.bulk_create(
+        [
+            Student(university=university, student_number=f"L{n:05d}", field="science", entry_date=date(2024, 4, 1))
+            for n in range(3000)
+        ]
+    )
+    with transaction.atomic():
+        facts_module.facts_refresh(student_ids=[s.pk for s in students])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            held = cursor.fetchone()[0]
+    assert 0 < held <= facts_module.LOCK_BUCKETS

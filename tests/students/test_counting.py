@@ -229,6 +229,24 @@ def test_no_default_amount_before_the_programs_first_rule(reference, university_
     assert entered.annual_living_cost == 3_000_000
 
 
+def test_the_api_asks_for_an_amount_before_the_programs_first_rule(reference, university_a, staff_a, client):
+    student = StudentFactory(university=university_a, entry_date=date(2023, 4, 1), student_number="D0010")
+    client.force_login(staff_a)
+    payload = {"student": student.pk, "program": "BOOST", "start_date": "2023-10-01", "end_date": "2026-09-30"}
+    response = client.post("/api/v1/awards/", payload, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert [e["field"] for e in response.json()["errors"]] == ["annual_living_cost"]
+    assert not Award.objects.exists()
+    # from the first rule version (2024-04-01) the rule gives the amount: ¥300,000 a month
+    response = client.post(
+        "/api/v1/awards/",
+        {**payload, "start_date": "2024-04-01", "end_date": "2027-03-31"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert Award.objects.get().annual_living_cost == 3_600_000
+
+
 def test_dc_final_year_special_allowance_from_a_date(reference, university_a, staff_a):
     # DOMAIN.md: ¥360,000 a year (¥30,000 a month) from FY2024, living cost, granted from a date
     student = StudentFactory(university=university_a, entry_date=date(2024, 4, 1))
@@ -453,3 +471,89 @@ def test_upload_checks_the_award_as_it_will_be_against_its_suspensions(reference
     # "a suspension may not start ... after its end": the award may not be cut short before it
     refused = upload(university_a, [row.format(end="2025-06-30")])
     assert [(e.row, e.column) for e in refused.result.errors] == [(2, "支援事業")]
+
+
+# --- 5. Open suspensions: the term of the award as it will be ----------------------------------
+
+
+def months_paid(student, fy):
+    return {y.fiscal_year: y.months for y in student_timeline(student)[0].years}[fy]
+
+
+def test_terminating_a_suspended_award_leaves_its_last_month_suspended(reference, university_a, staff_a):
+    # DOMAIN.md (Living-cost rate): "an open suspension (no end date yet) runs on, past the award's
+    # end". SPRING suspended from 2025-06-01 and terminated on 2026-01-15: January 2026 lies wholly
+    # within the suspension, so FY2025 pays April and May only (the code before closed the
+    # suspension on 2026-01-15 and paid January).
+    student = StudentFactory(university=university_a, entry_date=date(2024, 4, 1))
+    spring = award(student, "SPRING", date(2024, 4, 1), date(2027, 3, 31), staff_a, living=2_400_000)
+    services.award_event_create(award=spring, kind="suspension", start_date=date(2025, 6, 1), acting_user=staff_a)
+    services.award_event_create(award=spring, kind="termination", start_date=date(2026, 1, 15), acting_user=staff_a)
+    assert months_paid(student, 2025) == 2
+    assert fact(student, 2025).peak_rate == 2_400_000
+    incremental = facts_snapshot()
+    facts_rebuild()
+    assert facts_snapshot() == incremental
+
+
+@pytest.fixture
+def dc2_suspended(reference, university_a, staff_a):
+    """DC2 (2 years) from 2024-04-01 to 2026-03-31, suspended from 2025-04-01 with no end yet."""
+    student = StudentFactory(university=university_a, entry_date=date(2024, 4, 1))
+    dc2 = award(student, "JSPS_DC2", date(2024, 4, 1), date(2026, 3, 31), staff_a)
+    services.award_event_create(award=dc2, kind="suspension", start_date=date(2025, 4, 1), acting_user=staff_a)
+    return dc2
+
+
+def test_an_extension_under_an_open_suspension_adds_only_suspended_months(dc2_suspended, staff_a):
+    # The reading of DOMAIN.md (Term limits) for an open suspension: it runs on past the award's
+    # end, so every month an extension adds lies wholly within it and extends the term by one
+    # month: each later end is a fixed point of "the term of the award as it will be". The award
+    # still pays 12 months (April 2024 – March 2025), within its two years.
+    for end in (date(2027, 3, 31), date(2029, 3, 31)):
+        services.award_event_create(
+            award=dc2_suspended, kind="extension", start_date=date(2026, 3, 31), end_date=end, acting_user=staff_a
+        )
+        dc2_suspended.refresh_from_db()
+        assert dc2_suspended.end_date == end
+    services.award_update(award=dc2_suspended, end_date=date(2031, 3, 31), acting_user=staff_a)
+    paid = sum(y.months for y in student_timeline(dc2_suspended.student)[0].years)
+    assert paid == 12
+
+
+@pytest.mark.parametrize(
+    ("resumption", "allowed"),
+    [
+        # suspended April 2025 – March 2027 (24 months) extends the two years to 2028-03-31
+        (date(2027, 4, 1), True),
+        # suspended April 2025 – February 2027 (23 months): the term ends 2028-02-29
+        (date(2027, 3, 1), False),
+    ],
+)
+def test_a_resumption_is_checked_against_the_term_of_the_award_as_it_will_be(
+    dc2_suspended, staff_a, resumption, allowed
+):
+    # Extended to 2028-03-31 while suspended (allowed: those months are suspended). Resuming
+    # ends the suspension, the months after it pay again and count against the term.
+    services.award_event_create(
+        award=dc2_suspended,
+        kind="extension",
+        start_date=date(2026, 3, 31),
+        end_date=date(2028, 3, 31),
+        acting_user=staff_a,
+    )
+    if allowed:
+        services.award_event_create(award=dc2_suspended, kind="resumption", start_date=resumption, acting_user=staff_a)
+        dc2_suspended.refresh_from_db()
+        assert dc2_suspended.status == Award.Status.ACTIVE
+        assert sum(y.months for y in student_timeline(dc2_suspended.student)[0].years) == 24
+        return
+    with pytest.raises(ValidationError) as error:
+        services.award_event_create(award=dc2_suspended, kind="resumption", start_date=resumption, acting_user=staff_a)
+    assert [e.code for e in error.value.error_dict["end_date"]] == ["term_exceeded"]
+    assert "2028-02-29" in str(error.value)
+    assert not AwardEvent.objects.filter(kind="resumption").exists()
+    assert AwardEvent.objects.get(kind="suspension").end_date is None
+    # shortened to the term first, the same resumption is accepted
+    services.award_update(award=dc2_suspended, end_date=date(2028, 2, 29), acting_user=staff_a)
+    services.award_event_create(award=dc2_suspended, kind="resumption", start_date=resumption, acting_user=staff_a)
