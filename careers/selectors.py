@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from careers.models import CareerOutcome
 from phdsupport.validation import date_plus
 from programs import rules
+from programs.labels import localized_name
 from students.models import Award, Student, University
 
 Point = CareerOutcome.SurveyPoint
@@ -199,7 +200,13 @@ def outcome_records(careers, by: str = "program") -> list[tuple[tuple[str, ...],
     held, or the university's name, or the field, by `by`."""
     rows = list(
         careers.values_list(
-            "student_id", "survey_point", "destination", "sector", "student__university__name_ja", "student__field"
+            "student_id",
+            "survey_point",
+            "destination",
+            "sector",
+            "student__university__name_ja",
+            "student__university__name_en",
+            "student__field",
         )
     )
     programs: dict[int, set[str]] = defaultdict(set)
@@ -211,7 +218,8 @@ def outcome_records(careers, by: str = "program") -> list[tuple[tuple[str, ...],
         ):
             programs[student_id].add(code)
     records = []
-    for student_id, point, destination, sector, university_name, field_code in rows:
+    for student_id, point, destination, sector, name_ja, name_en, field_code in rows:
+        university_name = localized_name(name_ja, name_en)  # the page's language (Ref: #13)
         if by == "university":
             groups: tuple[str, ...] = (university_name,)
         elif by == "field":

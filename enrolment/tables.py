@@ -289,7 +289,7 @@ def employment_table(results: list[rules.EmploymentIndicator], names: dict[int, 
         [
             [
                 r.university,
-                names[r.university].name_ja if r.university in names else r.university,
+                localized_name(names[r.university].name_ja, names[r.university].name_en) if r.university in names else r.university,
                 _label(NationalGroup, names[r.university].group if r.university in names else None),
                 r.completers,
                 percent(r.ratio),
