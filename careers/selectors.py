@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from careers.models import CareerOutcome
 from phdsupport.validation import date_plus
 from programs import rules
+from programs.labels import localized_name
 from students.models import Student, University
 
 Point = CareerOutcome.SurveyPoint
@@ -265,7 +266,17 @@ def outcome_records(careers, by: str = "program") -> list[tuple[str, str, str, s
         .annotate(n=Count("pk", distinct=by == "program"))
         .values_list(group, *columns, "n")
     )
-    return [(ALL, *row) for row in everyone] + [row for row in grouped if row[0] is not None]
+    grouped = [row for row in grouped if row[0] is not None]
+    if by == "university":
+        # Grouped by the Japanese name (always present); shown in the page's language (#13 item 6).
+        names = {
+            ja: localized_name(ja, en)
+            for ja, en in University.objects.filter(name_ja__in={row[0] for row in grouped}).values_list(
+                "name_ja", "name_en"
+            )
+        }
+        grouped = [(names.get(row[0], row[0]), *row[1:]) for row in grouped]
+    return [(ALL, *row) for row in everyone] + grouped
 
 
 # --- JGRAD --------------------------------------------------------------------------------

@@ -23,10 +23,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from careers import selectors as careers
 from phdsupport.validation import date_plus
 from programs import rules
+from programs.labels import localized_name
 from reports.selectors import report_statuses_by_year
 from students.facts import facts_version
 from students.models import Award, AwardEvent, University
@@ -110,7 +112,7 @@ def quality_ranking(*, today: date, university_id: int | None = None) -> list[Qu
     """Counts per university, the highest rate of problems first, then the most problems; those
     with too few records for a rate to mean much come after (only universities with records)."""
     rows: dict[int, QualityRow] = {}
-    names = dict(University.objects.values_list("pk", "name_ja"))
+    names = {pk: localized_name(ja, en) for pk, ja, en in University.objects.values_list("pk", "name_ja", "name_en")}
 
     def row(uid: int) -> QualityRow:
         return rows.setdefault(uid, QualityRow(uid, names[uid]))
@@ -155,7 +157,9 @@ RANKING_CACHE_SECONDS = 600
 def national_ranking(*, today: date) -> list[QualityRow]:
     """quality_ranking for every university, computed at most every ten minutes: it reads every
     award, change and completer in the country (1.5 s at national scale)."""
-    return cache.get_or_set(f"quality-ranking:{today}", lambda: quality_ranking(today=today), RANKING_CACHE_SECONDS)
+    # The rows carry university names in the page's language, so the key names the language.
+    key = f"quality-ranking:{today}:{get_language()}"
+    return cache.get_or_set(key, lambda: quality_ranking(today=today), RANKING_CACHE_SECONDS)
 
 
 def standing(*, university_id: int, today: date) -> dict[str, Any] | None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dashboards import selectors
 from dashboards.selectors import ProgramInfo, Scope
 from programs import reference
-from programs.labels import fiscal_year_label
+from programs.labels import fiscal_year_label, localized_name
 from students.models import Field, Founder, NationalGroup
 
 
@@ -32,8 +31,7 @@ def _percent(part: int, whole: int) -> str:
 
 def program_name(program: ProgramInfo) -> str:
     """The program's name in the page's language (codes are for files and machines)."""
-    english = (get_language() or "").startswith("en")
-    return program.name_en if english and program.name_en else program.name_ja
+    return localized_name(program.name_ja, program.name_en)
 
 
 def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
@@ -79,7 +77,8 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
             fiscal_year_label(p.fiscal_year),
             p.tracked if p.fiscal_year <= current_fy else "",
             p.tracked if p.fiscal_year > current_fy else "",
-            (f"{p.published}" + (_("（計画）") if p.published_is_planned else "")) if p.published else "",
+            # A plain number where it is one (a numeric cell, with separators on the page).
+            (f"{p.published:,}" + _("（計画）") if p.published_is_planned else p.published) if p.published else "",
             p.target or "",
         ]
         for p in points
@@ -190,7 +189,7 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
             [
                 [
                     r.university_id,
-                    r.name_ja,
+                    localized_name(r.name_ja, r.name_en),
                     str(Founder(r.founder).label),
                     str(NationalGroup(r.national_group).label) if r.national_group else "",
                     r.counted,

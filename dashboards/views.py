@@ -110,8 +110,7 @@ def _render(request, scope, form, template, extra):
             "form": form,
             "tables": tables,
             "query": query,
-            "fy_label": rules.fiscal_year_label(scope.fiscal_year),
-            "fy_label_ja": rules.fiscal_year_label_ja(scope.fiscal_year),
+            "fy_label": fiscal_year_label(scope.fiscal_year),
             "facts_version": version,
             "current_fy": _current_fy(),
             **extra,
@@ -180,7 +179,7 @@ def publication(request, pk):
         {
             "publication": publication,
             "changes": publication_diff(publication.figures, current),
-            "fy_label": rules.fiscal_year_label(publication.fiscal_year),
+            "fy_label": fiscal_year_label(publication.fiscal_year),
         },
     )
 

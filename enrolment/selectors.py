@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Q, Sum
 
 from enrolment import rules
 from enrolment.models import EnrolmentStatistic
+from programs.labels import localized_name
 from students.models import Founder, Student, StudentYearFact, University
 
 # The cohorts of a window reach back (term − 1) years before its first year: 4 for a 5-year term.
@@ -42,7 +43,8 @@ def national_universities() -> dict[int, UniversityName]:
 
 
 def university_names() -> dict[int, str]:
-    return dict(University.objects.values_list("pk", "name_ja"))
+    """Each university's name in the page's language."""
+    return {pk: localized_name(ja, en) for pk, ja, en in University.objects.values_list("pk", "name_ja", "name_en")}
 
 
 def latest_reported_year() -> int | None:

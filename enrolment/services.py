@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrolment import rules, selectors
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
-from programs.rules import fiscal_year_label_ja
+from programs.labels import fiscal_year_label
 from students.imports import ImportResult, RowError, UploadRejected, read_table
 from students.models import Field, University, YearLock
 
@@ -78,7 +78,7 @@ def locked_years(university_id: int) -> set[int]:
 
 
 def locked_message(fiscal_year: int) -> str:
-    return str(YEAR_LOCKED).format(fy=fiscal_year_label_ja(fiscal_year))
+    return str(YEAR_LOCKED).format(fy=fiscal_year_label(fiscal_year))
 
 
 def _check(university_id: int, values: dict[str, Any]) -> None:
@@ -90,7 +90,7 @@ def _check(university_id: int, values: dict[str, Any]) -> None:
         raise _errors([rules.Problem("fiscal_year", "year_locked", locked_message(values["fiscal_year"]))])
     others = _stored_cohorts(university_id, values["field"])
     others.pop(values["fiscal_year"], None)
-    problems = rules.check_cohorts(values["fiscal_year"], _cohort(values), others, fiscal_year_label_ja)
+    problems = rules.check_cohorts(values["fiscal_year"], _cohort(values), others, fiscal_year_label)
     if problems:
         raise _errors(problems)
 
@@ -114,7 +114,7 @@ def statistic_create(*, university: University, acting_user: Any, **values: Any)
                 "field",
                 "exists",
                 str(ALREADY_REPORTED).format(
-                    fy=fiscal_year_label_ja(values["fiscal_year"]), field=Field(values["field"]).label
+                    fy=fiscal_year_label(values["fiscal_year"]), field=Field(values["field"]).label
                 ),
             )
         ]
@@ -350,7 +350,7 @@ def _check_cohorts_of_upload(
         years.setdefault(values["field"], {})[values["fiscal_year"]] = _cohort(values)
     for index, values in parsed:
         others = {y: c for y, c in years[values["field"]].items() if y != values["fiscal_year"]}
-        for problem in rules.check_cohorts(values["fiscal_year"], _cohort(values), others, fiscal_year_label_ja):
+        for problem in rules.check_cohorts(values["fiscal_year"], _cohort(values), others, fiscal_year_label):
             errors.append(RowError(index, LABEL_OF[problem.field], problem.message, problem.field))
 
 
@@ -436,6 +436,7 @@ def indicator_publish(*, first_year: int, published_on: date, acting_user: Any) 
             {
                 "university": r.university,
                 "name_ja": names[r.university].name_ja if r.university in names else "",
+                "name_en": names[r.university].name_en if r.university in names else "",
                 "group": r.group,
                 "designated": r.designated,
                 "degree_score": r.degree_score,

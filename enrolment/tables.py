@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from enrolment import rules, selectors
 from phdsupport.exports import table_csv, table_xlsx
-from programs.rules import fiscal_year_label
+from programs.labels import fiscal_year_label, localized_name
 from students.models import Field, Founder, NationalGroup
 
 
@@ -74,7 +74,7 @@ def _coverage_headers(first: str) -> list[str]:
         _("在籍者数（5月1日）"),
         _("カバー率"),
         _("目標30%との差（ポイント）"),
-        _("FY2018基準10.1%との差（ポイント）"),
+        _("平成30年度基準10.1%との差（ポイント）"),
     ]
 
 
@@ -194,7 +194,7 @@ def indicator_table(results: list[rules.UniversityIndicator], names: dict[int, A
         [
             [
                 r.university,
-                names[r.university].name_ja if r.university in names else r.university,
+                localized_name(names[r.university].name_ja, names[r.university].name_en) if r.university in names else r.university,
                 _label(NationalGroup, r.group),
                 score(r.degree_score),
                 score(r.completion_score),
@@ -289,7 +289,7 @@ def employment_table(results: list[rules.EmploymentIndicator], names: dict[int, 
         [
             [
                 r.university,
-                names[r.university].name_ja if r.university in names else r.university,
+                localized_name(names[r.university].name_ja, names[r.university].name_en) if r.university in names else r.university,
                 _label(NationalGroup, names[r.university].group if r.university in names else None),
                 r.completers,
                 percent(r.ratio),
@@ -360,7 +360,7 @@ def snapshot_table(snapshot: Any) -> Table:
         [
             [
                 r["university"],
-                r["name_ja"],
+                localized_name(r["name_ja"], r.get("name_en", "")),
                 _label(NationalGroup, r["group"]),
                 score(r["degree_score"]),
                 score(r["completion_score"]),

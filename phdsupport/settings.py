@@ -233,7 +233,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 NPM_ASSETS = {
     "vendor/chartjs": BASE_DIR / "node_modules" / "chart.js" / "dist",
     "vendor/htmx": BASE_DIR / "node_modules" / "htmx.org" / "dist",
+    # The Digital Agency design system's tokens (colours, type scale, radii) that site.css uses.
+    "vendor/dads": BASE_DIR / "node_modules" / "@digital-go-jp" / "design-tokens" / "dist",
+    # axe-core is injected by the browser tests only (tests/browser/crawl.py); no page loads it.
+    "vendor/axe": BASE_DIR / "node_modules" / "axe-core",
 }
+# Files browsers ask for at the site's root (/favicon.ico), served by whitenoise as they are.
+WHITENOISE_ROOT = BASE_DIR / "public"
 STATICFILES_DIRS = [BASE_DIR / "static", *((prefix, path) for prefix, path in NPM_ASSETS.items() if path.exists())]
 # The same storage with DEBUG on and off, so collectstatic always writes the manifest and the
 # hashed, compressed copies: a build made for the demo also serves production (a storage chosen

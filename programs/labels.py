@@ -10,3 +10,8 @@ def fiscal_year_label(fiscal_year: int) -> str:
     if get_language() == "en":
         return rules.fiscal_year_label(fiscal_year)
     return rules.fiscal_year_label_ja(fiscal_year)
+
+
+def localized_name(name_ja: str, name_en: str) -> str:
+    """A name in the page's language: the English name on English pages where one exists."""
+    return name_en if name_en and get_language() == "en" else name_ja

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from phdsupport.history import audited_history
@@ -35,7 +36,12 @@ class Program(models.Model):
         verbose_name_plural = _("支援事業")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name_ja}"
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The program's name in the page's language (codes such as JSPS_DC1 are not names)."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name_ja
 
     @property
     def is_postdoctoral(self) -> bool:

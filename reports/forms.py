@@ -36,6 +36,16 @@ class ReportTextForm(forms.Form):
     )
 
 
+class ReportAcceptForm(forms.Form):
+    """Accepting locks a year of the university's awards: the officer confirms it first. A checked
+    box, not a script's dialog: the pages run no inline scripts (CSP), and it works without any."""
+
+    confirm = forms.BooleanField(
+        label=_("受理すると、この大学のこの年度・この事業の支援が変更できなくなることを確認しました。"),
+        error_messages={"required": _("受理する前に、確認の欄にチェックを入れてください。")},
+    )
+
+
 class ReportCommentForm(forms.Form):
     comment = forms.CharField(
         label=_("コメント"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programs import rules
+from programs.labels import localized_name
 from programs.models import Program
 from reports.models import Report, ReportDeadline
 from students.models import Award, AwardEvent, Student, University
@@ -62,6 +63,7 @@ def report_figures(*, university: University, program: Program, fiscal_year: int
 
 
 NOT_STARTED = "not_started"  # no report yet where one is due
+RETURNED_LABEL = _("差戻し")
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,21 @@ class ReportStatus:
     submitted_on: date | None
     overdue: bool  # the deadline has passed and the report is not in (submitted or accepted)
     submitted_late: bool
+    returned: bool = False  # a draft the officer sent back with a comment, not resubmitted yet
+    program_name: str = ""  # in the page's language
 
     @property
     def state_label(self) -> str:
         if self.state == NOT_STARTED:
             return str(_("未作成"))
+        if self.returned:
+            return str(RETURNED_LABEL)
         return str(Report.State(self.state).label)
+
+    @property
+    def badge(self) -> str:
+        """The CSS class of the state's badge (a returned draft is marked as needing action)."""
+        return "returned" if self.returned else self.state
 
 
 def report_statuses(
@@ -124,12 +135,14 @@ def report_statuses_by_year(
     by_key = {(r.fiscal_year, r.university_id, r.program_id): r for r in reports}
     for fiscal_year, university, program in by_key:
         pairs_of[fiscal_year].add((university, program))
-    names = dict(
-        University.objects.filter(pk__in={u for pairs in pairs_of.values() for u, _p in pairs}).values_list(
-            "pk", "name_ja"
-        )
-    )
+    names = {
+        pk: localized_name(ja, en)
+        for pk, ja, en in University.objects.filter(
+            pk__in={u for pairs in pairs_of.values() for u, _p in pairs}
+        ).values_list("pk", "name_ja", "name_en")
+    }
     codes = dict(Program.objects.values_list("pk", "code"))
+    program_names = {pk: localized_name(ja, en) for pk, ja, en in Program.objects.values_list("pk", "name_ja", "name_en")}
     deadlines = {
         (fy, program): due
         for fy, program, due in ReportDeadline.objects.filter(fiscal_year__in=fiscal_years).values_list(
@@ -157,6 +170,8 @@ def report_statuses_by_year(
                     submitted_on=submitted_on,
                     overdue=bool(due and today > due and not in_hand),
                     submitted_late=bool(due and submitted_on and submitted_on > due),
+                    returned=bool(report and state == Report.State.DRAFT and report.officer_comment),
+                    program_name=program_names[program],
                 )
             )
         statuses.sort(

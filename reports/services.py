@@ -130,6 +130,7 @@ def report_submit(*, report: Report, acting_user: Any) -> Report:
     current.figures = report_figures(
         university=current.university, program=current.program, fiscal_year=current.fiscal_year
     )
+    current.officer_comment = ""  # answered by this submission; the return stays in the events
     return _move(current, action=ReportEvent.Action.SUBMIT, to_state=Report.State.SUBMITTED, acting_user=acting_user)
 
 
@@ -161,6 +162,8 @@ def report_reopen(*, report: Report, acting_user: Any, comment: str) -> Report:
         raise ValidationError({"comment": [ValidationError(COMMENT_REQUIRED, code="required")]})
     current = _locked_for_update(report, Report.State.ACCEPTED)
     year_unlock(university_id=current.university_id, program_id=current.program_id, fiscal_year=current.fiscal_year)
+    # A reopened report is not a returned one: an earlier return's comment is no longer current.
+    current.officer_comment = ""
     return _move(
         current, action=ReportEvent.Action.REOPEN, to_state=Report.State.DRAFT, acting_user=acting_user, comment=comment
     )

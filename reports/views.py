@@ -1,12 +1,11 @@
 """Pages of annual reports (実績報告) and of each university's list of what to fix."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -17,7 +16,7 @@ from programs import rules
 from programs.labels import fiscal_year_label
 from programs.models import Program
 from reports import selectors, services
-from reports.forms import DeadlineForm, ReportCommentForm, ReportPrepareForm, ReportTextForm
+from reports.forms import DeadlineForm, ReportAcceptForm, ReportCommentForm, ReportPrepareForm, ReportTextForm
 from reports.models import Report, ReportDeadline
 from students.forms import add_service_errors
 
@@ -84,7 +83,7 @@ def deadlines(request):
     fiscal_year = _fiscal_year(request.GET.get("fiscal_year"), default=rules.fiscal_year(today) - 1)
     failed = None
     if request.method == "POST":
-        failed = DeadlineForm(request.POST)
+        failed = DeadlineForm(request.POST, auto_id=f"deadline-{request.POST.get('program', '')}-%s")
         if failed.is_valid():
             try:
                 services.deadline_set(acting_user=request.user, **failed.cleaned_data)
@@ -110,6 +109,7 @@ def deadlines(request):
             failed
             if failed_here
             else DeadlineForm(
+                auto_id=f"deadline-{program.code}-%s",  # one form per row: ids must differ
                 initial={
                     "program": program.code,
                     "fiscal_year": fiscal_year,
@@ -165,7 +165,7 @@ def _figures(report: Report) -> list[tuple[str, int]]:
 
 
 @login_required
-def report_detail(request, pk, text_form=None, comment_form=None):
+def report_detail(request, pk, text_form=None, comment_form=None, accept_form=None):
     report = _report_for(request, pk)
     if report.state == Report.State.DRAFT:  # a draft shows today's figures; submitting records them
         report.figures = selectors.report_figures(
@@ -186,6 +186,7 @@ def report_detail(request, pk, text_form=None, comment_form=None):
             "text_form": text_form
             or ReportTextForm(initial={"comments": report.comments, "career_activities": report.career_activities}),
             "comment_form": comment_form or ReportCommentForm(),
+            "accept_form": accept_form or ReportAcceptForm(),
         },
     )
 
@@ -229,6 +230,9 @@ def report_submit(request, pk):
 @login_required
 @require_POST
 def report_accept(request, pk):
+    form = ReportAcceptForm(request.POST)
+    if not form.is_valid():
+        return report_detail(request, pk, accept_form=form)
     return _act(
         request,
         pk,
@@ -264,15 +268,14 @@ def report_reopen(request, pk):
 @login_required
 def report_print(request, pk):
     report = _report_for(request, pk)
-    with translation.override(settings.LANGUAGE_CODE):  # the printed report to the agency is Japanese only
-        figures = _figures(report)
+    # The printed report is in the page's language, like every page (one language per page).
     return render(
         request,
         "reports/print.html",
         {
             "report": report,
-            "figures": figures,
-            "fy_label": rules.fiscal_year_label_ja(report.fiscal_year),
+            "figures": _figures(report),
+            "fy_label": fiscal_year_label(report.fiscal_year),
             "submitted_event": report.events.filter(action="submit").select_related("acting_user").last(),
             "today": timezone.localdate(),
         },
@@ -283,8 +286,8 @@ def report_print(request, pk):
 def report_xlsx(request, pk):
     report = _report_for(request, pk)
     rows = [
-        [_("大学"), report.university.name_ja],
-        [_("支援事業"), f"{report.program.code} {report.program.name_ja}"],
+        [_("大学"), report.university.name],
+        [_("支援事業"), f"{report.program.code} {report.program.name}"],
         [_("年度"), fiscal_year_label(report.fiscal_year)],
         [_("状態"), report.get_state_display()],
         [_("提出日時"), timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M") if report.submitted_at else ""],

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from phdsupport.access import Role
@@ -75,7 +77,12 @@ class University(models.Model):
         verbose_name_plural = _("大学")
 
     def __str__(self) -> str:
-        return self.name_ja
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The English name on English pages where there is one, else the Japanese name."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name_ja
 
 
 class Student(models.Model):
@@ -144,6 +151,9 @@ class Student(models.Model):
         return self.status in (self.Status.ENROLLED, self.Status.ON_LEAVE)
 
 
+AWARD_ENDED = _("支援期間終了")
+
+
 class Award(models.Model):
     """One student's award under one program, from start to end (events change the end)."""
 
@@ -202,6 +212,24 @@ class Award(models.Model):
         if self.university_id is None:
             self.university_id = self.student.university_id
         super().save(*args, **kwargs)
+
+    @property
+    def status_label(self) -> str:
+        """The status as read today: nothing closes an award on its end date, so an active or
+        suspended award whose end date has passed reads as ended, not 支援中 (Ref: #13)."""
+        if self.status in (self.Status.ACTIVE, self.Status.SUSPENDED) and self.end_date < timezone.localdate():
+            return str(AWARD_ENDED)
+        return self.get_status_display()
+
+    @property
+    def has_ended(self) -> bool:
+        return self.end_date < timezone.localdate() or self.status in (self.Status.COMPLETED, self.Status.TERMINATED)
+
+    @property
+    def runs_past_completion(self) -> bool:
+        """The award ends after the student completed or withdrew: months after that are not paid."""
+        completion = self.student.completion_date
+        return bool(completion and self.end_date > completion)
 
 
 class AwardEvent(models.Model):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from programs import rules
+from programs.labels import fiscal_year_label
 from students.models import Award, AwardEvent, Student
 
 # --- Rule inputs (STYLE.md: fetch, then calculate) ----------------------------------------
@@ -150,7 +151,7 @@ def award_year_amounts(award: Award, events: list[AwardEvent]) -> list[YearAmoun
         years.append(
             YearAmounts(
                 fiscal_year=fy,
-                label=rules.fiscal_year_label(fy),
+                label=fiscal_year_label(fy),
                 months=len(months),
                 living_cost=rules.yen(living),
                 research_cost=rules.yen(research),

@@ -253,6 +253,7 @@ def upload_new(request):
             "form": form,
             "jobs": UploadJob.objects.for_user(request.user).filter(kind=uploads.STUDENTS).defer("content")[:10],
             "limits": imports.upload_limits(),
+            "columns": imports.column_guide([(p.code, p.name) for p in Program.objects.all()]),
         },
     )
 

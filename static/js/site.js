@@ -2,8 +2,14 @@
 // Content-Security-Policy (script-src 'self') refuses to run.
 //   <select data-autosubmit>  submits its form when the choice changes (year selectors)
 //   <button data-print>       opens the print dialog (printable report)
+//   [data-error-summary]      a form's error summary: focused on load, so a keyboard or screen
+//                             reader user starts at the list of problems (each links to its field)
 (function () {
   "use strict";
+  document.addEventListener("DOMContentLoaded", () => {
+    const summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  });
   document.addEventListener("change", (event) => {
     const field = event.target.closest("[data-autosubmit]");
     if (field && field.form) field.form.submit();

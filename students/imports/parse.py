@@ -23,7 +23,7 @@ from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from phdsupport.validation import printable
+from phdsupport.validation import MAX_TERM_YEARS, MIN_TERM_YEARS, printable
 from students.models import Field, Student
 
 # key, Japanese header, English header
@@ -80,6 +80,7 @@ MISSING_HEADERS = _("必須の列がありません: {columns}")
 UNKNOWN_HEADER = _("不明な列です: {column}")
 # Translators: between the names of columns in a list
 LIST_SEPARATOR = _("、")
+TERM_GUIDE = _("{low}〜{high}の整数。空欄は3")
 REQUIRED = _("必須です。")
 BAD_DATE = _("日付は 2025-04-01 の形式で入力してください。")
 BAD_INT = _("整数で入力してください。")
@@ -457,3 +458,45 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "annual_research_cost": _int,
     "is_reserved": _bool,
 }
+
+
+@dataclass(frozen=True)
+class ColumnGuide:
+    """One column of the upload file as the upload page explains it."""
+
+    header: str
+    required: str
+    allowed: str
+
+
+def column_guide(program_codes: Iterable[tuple[str, str]]) -> list[ColumnGuide]:
+    """What each column of the students-and-awards file accepts, in the page's language; the
+    values named are those the parsers above read (labels in either language, or the codes)."""
+
+    def choices(pairs: Iterable[tuple[str, Any]]) -> str:
+        return str(LIST_SEPARATOR).join(f"{label} ({value})" for value, label in pairs)
+
+    dates = str(_("日付: 2025-04-01、2025/4/1、2025年4月1日"))
+    yes_no = str(_("はい / いいえ（1 / 0、空欄はいいえ）"))
+    yen = str(_("円の整数（カンマ可）。空欄は事業の規定額"))
+    award = str(_("支援を登録する行で必須"))
+    rows = {
+        "student_number": (_("必須"), _("本学の学籍番号（照合に使います）")),
+        "erad_number": ("", _("8桁の数字（任意）")),
+        "family_name": ("", _("文字列")),
+        "given_name": ("", _("文字列")),
+        "field": (_("必須"), choices(Field.choices)),
+        "entry_date": (_("必須"), dates),
+        "standard_term_years": ("", str(TERM_GUIDE).format(low=MIN_TERM_YEARS, high=MAX_TERM_YEARS)),
+        "status": ("", str(_("{choices}。空欄は在籍")).format(choices=choices(Student.Status.choices))),
+        "completion_date": ("", dates),
+        "is_international": ("", yes_no),
+        "is_working_adult": ("", yes_no),
+        "program": (award, str(LIST_SEPARATOR).join(f"{code} ({name})" for code, name in program_codes)),
+        "start_date": (award, dates),
+        "end_date": (award, dates),
+        "annual_living_cost": ("", yen),
+        "annual_research_cost": ("", yen),
+        "is_reserved": ("", yes_no),
+    }
+    return [ColumnGuide(LABEL_OF[key], str(rows[key][0]), str(rows[key][1])) for key, _ja, _en in COLUMNS]

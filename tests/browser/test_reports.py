@@ -56,9 +56,14 @@ def test_submit_return_fix_accept(page, screenshot, reference, university_a):
     page.click("#submit-report")
     page.wait_for_load_state()
 
-    # officer: accept
+    # officer: accept, which asks for the box to be ticked first (the browser refuses an unticked
+    # required box; nothing is sent)
     sign_in(page, "officer")
     page.goto(report_url)
+    page.click("#accept-report")
+    assert Report.objects.get().state == "submitted"
+    page.check("#id_confirm")
+    screenshot("report-accept-confirm")
     page.click("#accept-report")
     page.wait_for_load_state()
     assert "受理" in page.inner_text("#report-state")

@@ -25,7 +25,7 @@ def test_sign_in_and_switch_to_english(page, screenshot, staff_a):
 def test_wrong_password_is_refused(page, staff_a):
     sign_in(page, "staff_a", password="wrong")
     assert page.url.endswith("/accounts/login/")
-    assert page.locator(".errorlist").count() >= 1
+    assert page.locator(".error-summary").count() == 1  # the summary at the top, focused
 
 
 def test_ministry_official_enrols_an_authenticator_then_passes_it_at_the_next_sign_in(
@@ -66,3 +66,34 @@ def test_ministry_official_enrols_an_authenticator_then_passes_it_at_the_next_si
     page.goto("/dashboards/")
     assert "/dashboards/" in page.url
     assert "ministry" in page.inner_text("header")
+
+
+def test_a_form_works_by_keyboard_alone_with_visible_focus(page, screenshot, staff_a, reference):
+    # Ref: #13. Sign in, fill and send a form, and reach each error, with the keyboard only.
+    page.goto("/")
+    page.keyboard.press("Tab")  # the first stop is the skip link, shown when focused
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.evaluate("document.activeElement.getBoundingClientRect().top") >= 0
+    page.goto("/accounts/login/")
+    assert page.evaluate("document.activeElement.id") == "id_username"  # the form takes the focus
+    page.keyboard.type("staff_a")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_password"
+    # the focus ring is drawn (DADS: a thick outline), not left to the browser or removed
+    assert float(page.evaluate("getComputedStyle(document.activeElement).outlineWidth").removesuffix("px")) >= 3
+    page.keyboard.type("pass-for-tests-1")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "staff_a" in page.inner_text("header")
+    # an empty student form sent with Enter: the summary takes the focus and links to each field
+    page.goto("/students/new/")
+    page.focus("#id_student_number")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    page.wait_for_function("document.activeElement.matches('[data-error-summary]')")
+    screenshot("keyboard-error-summary")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#id_student_number"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#id_student_number"
+    assert page.evaluate("document.activeElement.id") == "id_student_number"

@@ -28,7 +28,7 @@ def test_national_page_shows_the_figures(ministry_client):
     body = response.content.decode()
     assert response.status_code == 200
     assert "令和7年度" in body
-    assert "FY2025 (R7)" in body
+    assert "FY2025 (R7)" not in body  # one language per page (Ref: #13)
     tables = response.context["tables"]
     assert tables["summary"].rows[2][1] == 4
     assert tables["summary"].rows[3][1] == 22_500

@@ -88,7 +88,7 @@ def test_coverage_counts_over_reported_enrolled(client, population, ministry_vie
     response = client.get("/enrolment/national/", {"fiscal_year": 2025})
     tables = response.context["tables"]
     # then: 4 / 25 = 16.0%, 13.9 points below 30%, 5.9 above 10.1%
-    assert tables["coverage"].rows == [["FY2025 (R7)", 4, 25, "16.0%", -14.0, 5.9]]
+    assert tables["coverage"].rows == [["令和7年度", 4, 25, "16.0%", -14.0, 5.9]]
     by_university = {row[1]: row[2:5] for row in tables["coverage_universities"].rows}
     assert by_university == {"甲大学": [3, 15, "20.0%"], "乙大学": [2, 10, "20.0%"]}
     by_field = {row[0]: row[1:4] for row in tables["coverage_fields"].rows}
@@ -99,7 +99,7 @@ def test_coverage_counts_over_reported_enrolled(client, population, ministry_vie
     assert "工学系,2,14,14.3%" in csv.content.decode("utf-8-sig")
     xlsx = client.get("/enrolment/national/", {"fiscal_year": 2025, "format": "xlsx", "table": "coverage"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert [c.value for c in sheet[2]] == ["FY2025 (R7)", 4, 25, "16.0%", -14.0, 5.9]
+    assert [c.value for c in sheet[2]] == ["令和7年度", 4, 25, "16.0%", -14.0, 5.9]
 
 
 def _report_window(university, staff, *, completions):
@@ -152,7 +152,7 @@ def test_own_staff_see_their_position_and_a_what_if(client, group_one, staff_a):
     assert page.status_code == 200
     assert (page.context["result"].rank, page.context["result"].rate) == (3, 75)
     fields = page.context["tables"]["indicator_fields"].rows
-    assert fields[0][:4] == ["工学系", "FY2018 (H30)、FY2019 (R1)、FY2020 (R2)", 27, 30]
+    assert fields[0][:4] == ["工学系", "平成30年度、令和元年度、令和2年度", 27, 30]
     # +12 on-time completions in FY2022: 24/30, equal to 丁's → both share 1st place
     what_if = client.get(f"/enrolment/universities/{a.pk}/", {"first_year": 2020, "field": "engineering", "extra": 12})
     assert (what_if.context["what_if"].rank, what_if.context["what_if"].rate) == (1, 110)
@@ -268,7 +268,7 @@ def test_share_of_masters_entrants_supported_against_hand_counts(client, referen
         )
     client.force_login(ministry_viewer)
     tables = client.get("/enrolment/national/", {"fiscal_year": 2025}).context["tables"]
-    assert tables["masters"].rows == [["FY2025 (R7)", 1, 9, "11.1%", -58.9]]
+    assert tables["masters"].rows == [["令和7年度", 1, 9, "11.1%", -58.9]]
     by_university = {row[1]: row[2:] for row in tables["masters_universities"].rows}
     assert by_university == {"甲大学": [1, 4, "25.0%", -45.0], "乙大学": [0, 5, "0.0%", -70.0]}
 
@@ -306,6 +306,6 @@ def test_coverage_trend_against_hand_counts(client, population, ministry_viewer)
     client.force_login(ministry_viewer)
     trend = client.get("/enrolment/national/", {"fiscal_year": 2025}).context["tables"]["coverage_trend"]
     assert trend.rows == [
-        ["FY2024 (R6)", 1, 20, "5.0%", -25.0, -5.1, "—"],
-        ["FY2025 (R7)", 4, 25, "16.0%", -14.0, 5.9, 11.0],
+        ["令和6年度", 1, 20, "5.0%", -25.0, -5.1, "—"],
+        ["令和7年度", 4, 25, "16.0%", -14.0, 5.9, 11.0],
     ]

@@ -55,7 +55,10 @@ def test_submit_return_fix_resubmit_accept_and_the_lock(client, people, award):
     client.post(report_url + "text/", {"comments": "順調に支援した", "career_activities": "インターンシップ 3名"})
     client.post(report_url + "submit/")
     client.force_login(people["officer"])
-    client.post(report_url + "accept/")
+    client.post(report_url + "accept/")  # without the confirmation ticked, nothing happens (Ref: #13)
+    report.refresh_from_db()
+    assert report.state == "submitted"
+    client.post(report_url + "accept/", {"confirm": "on"})
     report.refresh_from_db()
     assert report.state == "accepted"
     assert [e.action for e in report.events.all()] == ["submit", "return", "submit", "accept"]

@@ -89,7 +89,7 @@ def test_student_page_shows_timeline_amounts_and_history(client, staff_a, studen
     response = client.get(f"/students/{student.pk}/")
     body = response.content.decode()
     years = response.context["timeline"][0].years
-    assert (years[0].label, years[0].months, years[0].living_cost) == ("FY2025 (R7)", 9, 1_350_000)
+    assert (years[0].label, years[0].months, years[0].living_cost) == ("令和7年度", 9, 1_350_000)  # the page is Japanese
     assert "¥1,350,000" in body
     assert "病気療養" in body
     assert "staff_a" in body  # the history names who did it

@@ -1,0 +1,13 @@
+"""Template filters for labels that follow the page's language."""
+
+from django import template
+
+from programs.labels import fiscal_year_label
+
+register = template.Library()
+
+
+@register.filter
+def fy(fiscal_year: int) -> str:
+    """{{ 2026|fy }}: 令和8年度 on Japanese pages, FY2026 (R8) on English ones."""
+    return fiscal_year_label(int(fiscal_year))
