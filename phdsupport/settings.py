@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "reports",
     "careers",
     "enrolment",
+    "payments",
     "dashboards",
 ]
 
