@@ -1,0 +1,204 @@
+"""Reads of the ledger: due beside paid, open differences, recovery claims ("fetch, then
+calculate": rows are read into `payments.rules` inputs, the rules do the rest)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from payments import rules as pay
+from payments.models import ClaimSettlement, PaymentEntry
+from programs import rules
+from students.models import Award, AwardEvent, Student
+from students.selectors import award_terms
+from students.services import person_awards
+
+CAUSE_KINDS = [k.value for k in pay.CauseKind]
+
+
+def paid_ledger(award_ids: Iterable[int]) -> dict[pay.PaidKey, pay.PaidMonth]:
+    """The current entry of every award and month, as rule input."""
+    rows = PaymentEntry.objects.current().filter(award_id__in=list(award_ids))
+    return {
+        (award_id, rules.month_index(month)): pay.PaidMonth(living, research, pay_date)
+        for award_id, month, living, research, pay_date in rows.values_list(
+            "award_id", "month", "living_cost", "research_cost", "pay_date"
+        ).iterator(chunk_size=5000)
+    }
+
+
+def causes_of(award_terms_by_id: dict[int, rules.AwardTerms]) -> dict[int, list[pay.Cause]]:
+    """The recorded changes that can lower what was due, per award."""
+    events = AwardEvent.objects.filter(award_id__in=list(award_terms_by_id), kind__in=CAUSE_KINDS)
+    causes: dict[int, list[pay.Cause]] = defaultdict(list)
+    for pk, award_id, kind, start, end, previous_end, created_at in events.values_list(
+        "pk", "award_id", "kind", "start_date", "end_date", "previous_end_date", "created_at"
+    ):
+        terms = award_terms_by_id[award_id]
+        months = pay.cause_months(terms, kind=kind, start=start, end=end, previous_end=previous_end)
+        causes[award_id].append(pay.Cause(pk, award_id, kind, timezone.localdate(created_at), months))
+    return causes
+
+
+# --- Reconciliation -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReconciliationRow:
+    line: pay.MonthLine
+    award: Award | None
+
+    @property
+    def month_start(self) -> date:
+        return rules.month_start(self.line.month)
+
+
+def _lines_for_people(terms_by_student: dict[int, list[rules.AwardTerms]], ledger) -> list[pay.MonthLine]:
+    """Reconcile each person (records sharing an e-Rad number are one person, so two exclusive
+    programs paying them in one month are seen across universities)."""
+    lines = []
+    for awards in terms_by_student.values():
+        lines += pay.reconcile(awards, ledger)
+    return lines
+
+
+def student_reconciliation(student: Student) -> list[pay.MonthLine]:
+    """Due and paid for every award and month of the student's own awards; double payment is
+    looked for across every record of the person."""
+    awards = person_awards(student)
+    ledger = paid_ledger(a.award_id for a in awards)
+    own = set(student.awards.values_list("pk", flat=True))
+    return [line for line in pay.reconcile(awards, ledger) if line.award_id in own]
+
+
+def university_open_differences(university_id: int) -> list[pay.MonthLine]:
+    """A university's open differences, oldest month first (issue #15: "A university's page lists
+    open differences to fix, oldest first")."""
+    terms = award_terms(university_id=university_id)
+    partners = _partner_terms(university_id, terms)
+    ledger = paid_ledger([a.award_id for awards in (*terms.values(), *partners.values()) for a in awards])
+    lines = []
+    for student_id, awards in terms.items():
+        own = {a.award_id for a in awards}
+        lines += [line for line in pay.reconcile([*awards, *partners.get(student_id, [])], ledger) if line.award_id in own]
+    return pay.open_differences(lines)
+
+
+def _partner_terms(university_id: int, terms: dict[int, list[rules.AwardTerms]]) -> dict[int, list[rules.AwardTerms]]:
+    """Per student of the university, the awards of their other records (same e-Rad number)."""
+    numbers = dict(
+        Student.objects.filter(university_id=university_id).exclude(erad_number="").values_list("pk", "erad_number")
+    )
+    others = dict(
+        Student.objects.filter(erad_number__in=set(numbers.values()))
+        .exclude(university_id=university_id)
+        .values_list("pk", "erad_number")
+    )
+    if not others:
+        return {}
+    other_terms = award_terms(others)
+    by_number: dict[str, list[rules.AwardTerms]] = defaultdict(list)
+    for pk, number in others.items():
+        by_number[number] += other_terms.get(pk, [])
+    return {pk: by_number[number] for pk, number in numbers.items() if by_number.get(number)}
+
+
+# --- Claims -------------------------------------------------------------------------------
+
+
+@dataclass
+class ClaimView:
+    """A recovery claim with its settlements: open, settled or cancelled (its change withdrawn)."""
+
+    event_id: int
+    award_id: int
+    kind: str
+    recorded_on: date | None
+    months: tuple[int, ...]
+    amount: int
+    settlements: list[ClaimSettlement] = field(default_factory=list)
+
+    @property
+    def settled(self) -> int:
+        return sum(s.amount for s in self.settlements)
+
+    @property
+    def repaid(self) -> int:
+        return sum(s.amount for s in self.settlements if s.kind == ClaimSettlement.Kind.REPAID)
+
+    @property
+    def open_amount(self) -> int:
+        return max(self.amount - self.settled, 0)
+
+    @property
+    def state(self) -> str:
+        if self.amount == 0:
+            return "cancelled"
+        return "open" if self.open_amount > 0 else "settled"
+
+    @property
+    def month_starts(self) -> list[date]:
+        return [rules.month_start(m) for m in self.months]
+
+
+def claims_of(terms: Sequence[rules.AwardTerms], *, university_id: int | None = None) -> list[ClaimView]:
+    """Claims of the given awards, derived now, with the decisions recorded about them."""
+    by_id = {t.award_id: t for t in terms}
+    causes = causes_of(by_id)
+    ledger = paid_ledger(causes)
+    views: dict[int, ClaimView] = {}
+    for award_id, award_causes in causes.items():
+        for claim in pay.recovery_claims(by_id[award_id], award_causes, ledger):
+            views[claim.event_id] = ClaimView(
+                claim.event_id, award_id, claim.kind, claim.recorded_on, claim.months, claim.amount
+            )
+    settlements = ClaimSettlement.objects.filter(award_id__in=list(by_id)).select_related("decided_by")
+    for settlement in settlements:
+        view = views.get(settlement.cause_event_id)
+        if view is None:  # the change was withdrawn, or the ledger corrected: the claim is gone
+            view = views[settlement.cause_event_id] = ClaimView(
+                settlement.cause_event_id, settlement.award_id, "", None, (), 0
+            )
+        view.settlements.append(settlement)
+    return sorted(views.values(), key=lambda v: (v.recorded_on or date.min, v.event_id))
+
+
+def award_claims(award: Award) -> list[ClaimView]:
+    terms = award_terms([award.student_id]).get(award.student_id, [])
+    return claims_of([t for t in terms if t.award_id == award.pk])
+
+
+def student_claims(student: Student) -> list[ClaimView]:
+    return claims_of(award_terms([student.pk]).get(student.pk, []))
+
+
+def university_claims(university_id: int) -> list[ClaimView]:
+    """Claims of a university's awards that have both payments and a change that can lower them."""
+    with_causes = set(
+        AwardEvent.objects.filter(award__university_id=university_id, kind__in=CAUSE_KINDS).values_list(
+            "award_id", flat=True
+        )
+    )
+    with_settlements = set(
+        ClaimSettlement.objects.filter(university_id=university_id).values_list("award_id", flat=True)
+    )
+    candidates = with_causes | with_settlements
+    if not candidates:
+        return []
+    student_ids = set(Award.objects.filter(pk__in=candidates).values_list("student_id", flat=True))
+    terms = [t for awards in award_terms(student_ids).values() for t in awards if t.award_id in candidates]
+    return claims_of(terms)
+
+
+# --- Totals -------------------------------------------------------------------------------
+
+
+def paid_totals(entries) -> dict[str, int]:
+    """Sums of current entries (one aggregate query)."""
+    sums = entries.current().aggregate(living=Sum("living_cost"), research=Sum("research_cost"))
+    return {"living": sums["living"] or 0, "research": sums["research"] or 0}
