@@ -49,7 +49,9 @@ class PaymentEntry(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["university", "month"], condition=models.Q(is_current=True), name="payment_univ_month"),
+            models.Index(
+                fields=["university", "month"], condition=models.Q(is_current=True), name="payment_univ_month"
+            ),
             models.Index(fields=["award", "month"], name="payment_award_month"),
         ]
 

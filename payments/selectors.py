@@ -85,7 +85,9 @@ def university_open_differences(university_id: int) -> list[pay.MonthLine]:
     lines = []
     for student_id, awards in terms.items():
         own = {a.award_id for a in awards}
-        lines += [line for line in pay.reconcile([*awards, *partners.get(student_id, [])], ledger) if line.award_id in own]
+        lines += [
+            line for line in pay.reconcile([*awards, *partners.get(student_id, [])], ledger) if line.award_id in own
+        ]
     return pay.open_differences(lines)
 
 

@@ -107,7 +107,11 @@ def payment_check(
         raise ValidationError(errors)
     assert award is not None
     month = rules.month_index(row.month)
-    if not rules.month_index(award.start) - MONTHS_BEFORE_START <= month <= rules.month_index(award.end) + MONTHS_AFTER_END:
+    if (
+        not rules.month_index(award.start) - MONTHS_BEFORE_START
+        <= month
+        <= rules.month_index(award.end) + MONTHS_AFTER_END
+    ):
         add("month", MONTH_OUTSIDE.format(start=award.start, end=award.end), "month_outside")
         raise ValidationError(errors)
     if current is not None and (current.living_cost, current.research_cost, current.pay_date) == (
@@ -204,7 +208,9 @@ def payments_record(
         current=current,
         locked=locked_years(university_id=university_id, program_ids={a.program_id for a in awards.values()}),
     )
-    replaced = [current[(rows[i].award_id, rows[i].month)].pk for i in to_write if (rows[i].award_id, rows[i].month) in current]
+    replaced = [
+        current[(rows[i].award_id, rows[i].month)].pk for i in to_write if (rows[i].award_id, rows[i].month) in current
+    ]
     if replaced:
         PaymentEntry.objects.filter(pk__in=replaced).update(is_current=False)
     user = acting_user if getattr(acting_user, "pk", None) else None
@@ -257,7 +263,14 @@ def payment_record(
 
 @transaction.atomic
 def claim_settle(
-    *, award: Award, cause_event_id: int, kind: str, amount: int, reason: str, acting_user: Any, decided_on: date | None = None
+    *,
+    award: Award,
+    cause_event_id: int,
+    kind: str,
+    amount: int,
+    reason: str,
+    acting_user: Any,
+    decided_on: date | None = None,
 ) -> ClaimSettlement:
     """Record that (part of) a recovery claim was repaid or waived: DOMAIN.md "claims are settled
     as repaid or waived, with who and why". Never more than the claim's open balance."""
@@ -275,7 +288,9 @@ def claim_settle(
     elif claim is None or claim.open_amount <= 0:
         errors["__all__"] = [ValidationError(CLAIM_NOT_OPEN, code="claim_not_open")]
     elif amount > claim.open_amount:
-        errors["amount"] = [ValidationError(SETTLEMENT_TOO_LARGE.format(open=f"{claim.open_amount:,}"), code="too_large")]
+        errors["amount"] = [
+            ValidationError(SETTLEMENT_TOO_LARGE.format(open=f"{claim.open_amount:,}"), code="too_large")
+        ]
     if errors:
         raise ValidationError(errors)
     settlement = ClaimSettlement(

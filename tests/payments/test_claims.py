@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 def pay_april_to_september(award, user):
     payments.payments_record(
         university_id=award.university_id,
-        rows=[
-            payments.PaymentInput(award.pk, date(2025, m, 1), 200_000, 0, date(2025, m, 20)) for m in range(4, 10)
-        ],
+        rows=[payments.PaymentInput(award.pk, date(2025, m, 1), 200_000, 0, date(2025, m, 20)) for m in range(4, 10)],
         acting_user=user,
     )
 
@@ -47,13 +45,21 @@ def test_a_late_termination_claims_the_months_after_the_end(dc_award, staff_a):
     pay_april_to_september(dc_award, staff_a)
     services.award_event_create(award=dc_award, kind="termination", start_date=date(2025, 7, 10), acting_user=staff_a)
     [claim] = selectors.award_claims(dc_award)
-    assert (claim.kind, claim.month_starts, claim.amount) == ("termination", [date(2025, 8, 1), date(2025, 9, 1)], 400_000)
+    assert (claim.kind, claim.month_starts, claim.amount) == (
+        "termination",
+        [date(2025, 8, 1), date(2025, 9, 1)],
+        400_000,
+    )
 
 
 def test_a_lowered_amount_claims_the_difference(dc_award, staff_a):
     pay_april_to_september(dc_award, staff_a)
     services.award_event_create(
-        award=dc_award, kind="amount_change", start_date=date(2025, 8, 1), annual_living_cost=2_000_000, acting_user=staff_a
+        award=dc_award,
+        kind="amount_change",
+        start_date=date(2025, 8, 1),
+        annual_living_cost=2_000_000,
+        acting_user=staff_a,
     )
     [claim] = selectors.award_claims(dc_award)
     # August and September: 2 × (200,000 − 166,666.67), truncated once
@@ -68,7 +74,12 @@ def test_a_claim_is_settled_by_decisions_never_edits(dc_award, staff_a):
     )
     # when ¥300,000 is repaid and ¥100,000 waived
     payments.claim_settle(
-        award=dc_award, cause_event_id=suspension.pk, kind="repaid", amount=300_000, reason="振込確認", acting_user=staff_a
+        award=dc_award,
+        cause_event_id=suspension.pk,
+        kind="repaid",
+        amount=300_000,
+        reason="振込確認",
+        acting_user=staff_a,
     )
     with pytest.raises(ValidationError) as refused:
         payments.claim_settle(
@@ -76,7 +87,12 @@ def test_a_claim_is_settled_by_decisions_never_edits(dc_award, staff_a):
         )
     assert refused.value.error_dict["amount"][0].code == "too_large"
     payments.claim_settle(
-        award=dc_award, cause_event_id=suspension.pk, kind="waived", amount=100_000, reason="災害による免除", acting_user=staff_a
+        award=dc_award,
+        cause_event_id=suspension.pk,
+        kind="waived",
+        amount=100_000,
+        reason="災害による免除",
+        acting_user=staff_a,
     )
     # then the claim is settled, and both decisions say who and why
     [claim] = selectors.award_claims(dc_award)
@@ -98,7 +114,12 @@ def test_a_withdrawn_change_after_repayment_shows_the_claim_cancelled(dc_award, 
         award=dc_award, kind="suspension", start_date=date(2025, 7, 1), end_date=date(2025, 8, 31), acting_user=staff_a
     )
     payments.claim_settle(
-        award=dc_award, cause_event_id=suspension.pk, kind="repaid", amount=400_000, reason="振込確認", acting_user=staff_a
+        award=dc_award,
+        cause_event_id=suspension.pk,
+        kind="repaid",
+        amount=400_000,
+        reason="振込確認",
+        acting_user=staff_a,
     )
     services.award_event_withdraw(event=suspension, acting_user=staff_a)
     [claim] = selectors.award_claims(dc_award)

@@ -200,7 +200,12 @@ def test_a_month_lowered_by_two_changes_is_claimed_once():
     terms = award(end=date(2025, 6, 30), suspensions=[Suspension(date(2025, 6, 1), None)])
     suspension = cause(terms, "suspension", date(2025, 6, 1), None, previous_end=date(2028, 3, 31), event_id=10)
     termination = cause(
-        terms, "termination", date(2025, 6, 30), previous_end=date(2028, 3, 31), event_id=11, recorded_on=date(2025, 9, 6)
+        terms,
+        "termination",
+        date(2025, 6, 30),
+        previous_end=date(2028, 3, 31),
+        event_id=11,
+        recorded_on=date(2025, 9, 6),
     )
     claims = pay.recovery_claims(terms, [termination, suspension], year_paid(1, 200_000))
     assert [(c.event_id, c.months) for c in claims] == [(10, (m(2025, 6), m(2025, 7), m(2025, 8)))]
