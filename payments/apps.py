@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("支給実績・返還")
+
+    def ready(self) -> None:
+        from payments.views import student_panel_context
+        from students import panels
+
+        panels.register(panels.Panel("payments/_student_panel.html", student_panel_context))
