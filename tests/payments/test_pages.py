@@ -49,7 +49,8 @@ def test_the_university_page_lists_differences_and_claims_and_a_claim_is_settled
     # when
     page = client.get("/students/payments/").content.decode()
     # then the June payment is a difference and a claim of ¥200,000
-    assert "休止中の支給" in page and "¥200,000" in page
+    assert "休止中の支給" in page
+    assert "¥200,000" in page
     response = client.post(
         f"/students/payments/awards/{dc_award.pk}/claims/{suspension.pk}/settle/",
         {"kind": "repaid", "amount": 200000, "reason": "7月に返納"},
@@ -78,7 +79,8 @@ def test_the_ledger_history_keeps_corrections(client, dc_award, staff_a, staff_b
     )
     client.force_login(staff_a)
     page = client.get(f"/students/payments/awards/{dc_award.pk}/").content.decode()
-    assert "¥250,000" in page and "入力誤り" in page
+    assert "¥250,000" in page
+    assert "入力誤り" in page
     client.force_login(staff_b)
     assert client.get(f"/students/payments/awards/{dc_award.pk}/").status_code == 404
     assert client.get("/students/payments/").status_code == 200  # their own university: nothing
