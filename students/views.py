@@ -20,7 +20,7 @@ from students import imports, panels, services, uploads
 from students.api.keys import api_key_create, api_key_revoke
 from students.filters import StudentFilterSet
 from students.forms import ApiKeyForm, AwardEventForm, AwardForm, StudentForm, UploadForm, add_service_errors
-from students.models import ApiKey, Award, Student, UploadJob
+from students.models import ApiKey, Award, AwardEvent, Student, UploadJob
 from students.selectors import student_history, student_timeline
 
 PAGE_SIZE = 50
@@ -37,7 +37,12 @@ def student_list(request):
     return render(
         request,
         "students/list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode(), "can_write": access.can_write_rows(request.user)},
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "can_write": access.can_write_rows(request.user),
+        },
     )
 
 
@@ -201,6 +206,22 @@ def award_event_create(request, pk):
         },
         status=400,
     )
+
+
+@login_required
+@require_POST
+def award_event_withdraw(request, pk):
+    """Withdraw a change recorded in error (what depends on it, such as a recovery claim, follows)."""
+    university = access.require_staff_university(request.user)
+    event = get_object_or_404(AwardEvent.objects.filter(award__university=university), pk=pk)
+    try:
+        services.award_event_withdraw(event=event, acting_user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("異動を取り消しました。"))
+    return redirect("students:award", pk=event.award_id)
 
 
 @login_required

@@ -62,6 +62,9 @@ def objects_of_a(reference, university_a, staff_a):
         end_date=date(2028, 3, 31),
         acting_user=staff_a,
     )
+    suspension = services.award_event_create(
+        award=award, kind="suspension", start_date=date(2025, 6, 1), end_date=date(2025, 6, 30), acting_user=staff_a
+    )
     key, _secret = api_key_create(name="a", scope="read", university=university_a, acting_user=staff_a)
     job = UploadJob.objects.create(
         university=university_a, created_by=staff_a, filename="a.csv", content=b"", state="checked"
@@ -90,6 +93,7 @@ def objects_of_a(reference, university_a, staff_a):
         "students:upload_apply": job.pk,
         "students:upload_retry": job.pk,
         "students:api_key_revoke": key.pk,
+        "students:award_event_withdraw": suspension.pk,
         "payments:record": student.pk,
         "payments:history": award.pk,
         "payments:settle": award.pk,

@@ -90,3 +90,26 @@ def test_ministry_viewers_see_no_payment_rows(client, dc_award, ministry_viewer)
     client.force_login(ministry_viewer)
     assert client.get(f"/students/payments/awards/{dc_award.pk}/").status_code == 403
     assert client.get("/students/payments/").status_code == 403
+
+
+def test_withdrawing_a_suspension_on_the_award_page_cancels_its_claim(client, dc_award, staff_a):
+    # given a claim made by a late suspension
+    payments.payments_record(
+        university_id=dc_award.university_id,
+        rows=[payments.PaymentInput(dc_award.pk, date(2025, m, 1), 200_000, 0, date(2025, m, 20)) for m in (4, 5, 6)],
+        acting_user=staff_a,
+    )
+    suspension = services.award_event_create(
+        award=dc_award, kind="suspension", start_date=date(2025, 6, 1), end_date=date(2025, 6, 30), acting_user=staff_a
+    )
+    client.force_login(staff_a)
+    assert "¥200,000" in client.get("/students/payments/").content.decode()
+    # when the suspension is withdrawn from the award page
+    assert (
+        f"/students/events/{suspension.pk}/withdraw/" in client.get(f"/students/awards/{dc_award.pk}/").content.decode()
+    )
+    client.post(f"/students/events/{suspension.pk}/withdraw/")
+    # then no claim and no difference remain for June
+    page = client.get("/students/payments/").content.decode()
+    assert "返還請求はありません。" in page
+    assert "休止中の支給" not in page
