@@ -116,17 +116,26 @@ def months_paid_twice(awards: Sequence[AwardTerms], paid: Mapping[PaidKey, PaidM
 
 
 def reconcile(
-    awards: Sequence[AwardTerms], paid: Mapping[PaidKey, PaidMonth], *, months: Iterable[Month] | None = None
+    awards: Sequence[AwardTerms],
+    paid: Mapping[PaidKey, PaidMonth],
+    *,
+    months: Iterable[Month] | None = None,
+    until: Month | None = None,
 ) -> list[MonthLine]:
     """Due and paid for every award of one person and every month either touches (limited to
-    `months` when given), in award then month order."""
+    `months` when given), in award then month order. Months after `until` (the month being paid
+    now and later) are not yet owed: they appear only where something was paid in advance."""
     twice = months_paid_twice(awards, paid)
     wanted = None if months is None else set(months)
     lines = []
     for award in awards:
         touched = set(award.held_months()) | {m for (a, m) in paid if a == award.award_id}
         for month in sorted(touched if wanted is None else touched & wanted):
-            entry = paid.get((award.award_id, month), PaidMonth(0))
+            entry = paid.get((award.award_id, month))
+            if entry is None:
+                if until is not None and month > until:
+                    continue
+                entry = PaidMonth(0)
             lines.append(
                 MonthLine(
                     award_id=award.award_id,

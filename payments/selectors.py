@@ -58,36 +58,33 @@ class ReconciliationRow:
         return rules.month_start(self.line.month)
 
 
-def _lines_for_people(terms_by_student: dict[int, list[rules.AwardTerms]], ledger) -> list[pay.MonthLine]:
-    """Reconcile each person (records sharing an e-Rad number are one person, so two exclusive
-    programs paying them in one month are seen across universities)."""
-    lines = []
-    for awards in terms_by_student.values():
-        lines += pay.reconcile(awards, ledger)
-    return lines
+def owed_until(today: date | None = None) -> int:
+    """The last month that is owed by now: the month before today's (a month is paid during it)."""
+    return rules.month_index(today or timezone.localdate()) - 1
 
 
-def student_reconciliation(student: Student) -> list[pay.MonthLine]:
+def student_reconciliation(student: Student, *, today: date | None = None) -> list[pay.MonthLine]:
     """Due and paid for every award and month of the student's own awards; double payment is
     looked for across every record of the person."""
     awards = person_awards(student)
     ledger = paid_ledger(a.award_id for a in awards)
     own = set(student.awards.values_list("pk", flat=True))
-    return [line for line in pay.reconcile(awards, ledger) if line.award_id in own]
+    lines = pay.reconcile(awards, ledger, until=owed_until(today))
+    return [line for line in lines if line.award_id in own]
 
 
-def university_open_differences(university_id: int) -> list[pay.MonthLine]:
+def university_open_differences(university_id: int, *, today: date | None = None) -> list[pay.MonthLine]:
     """A university's open differences, oldest month first (issue #15: "A university's page lists
     open differences to fix, oldest first")."""
     terms = award_terms(university_id=university_id)
     partners = _partner_terms(university_id, terms)
     ledger = paid_ledger([a.award_id for awards in (*terms.values(), *partners.values()) for a in awards])
+    until = owed_until(today)
     lines = []
     for student_id, awards in terms.items():
         own = {a.award_id for a in awards}
-        lines += [
-            line for line in pay.reconcile([*awards, *partners.get(student_id, [])], ledger) if line.award_id in own
-        ]
+        person = [*awards, *partners.get(student_id, [])]
+        lines += [line for line in pay.reconcile(person, ledger, until=until) if line.award_id in own]
     return pay.open_differences(lines)
 
 

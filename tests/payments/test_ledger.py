@@ -126,13 +126,15 @@ def test_the_student_reconciliation_shows_due_and_paid(dc_award, staff_a):
         award=dc_award, kind="suspension", start_date=date(2025, 6, 1), end_date=date(2025, 7, 31), acting_user=staff_a
     )
     # when
-    lines = {line.month: line for line in selectors.student_reconciliation(dc_award.student)}
+    lines = {line.month: line for line in selectors.student_reconciliation(dc_award.student, today=date(2028, 5, 1))}
     # then
     april, may, june = (lines[month_index(date(2025, m, 1))] for m in (4, 5, 6))
     assert (april.due, april.paid, april.kind) == (200_000, 200_000, None)
     assert (may.due, may.paid, may.difference, may.kind) == (200_000, 150_000, -50_000, DifferenceKind.UNDERPAID)
     assert (june.due, june.paid, june.kind) == (0, 200_000, DifferenceKind.PAID_WHILE_SUSPENDED)
     assert len(lines) == 36  # every month of the award, paid or not
+    # months not yet owed (from the current month on) are left out unless paid in advance
+    assert len(selectors.student_reconciliation(dc_award.student, today=date(2025, 7, 10))) == 3
     opened = selectors.university_open_differences(dc_award.university_id)
     assert [(line.month, line.kind) for line in opened][:3] == [
         (month_index(date(2025, 5, 1)), DifferenceKind.UNDERPAID),

@@ -214,3 +214,13 @@ def test_a_month_lowered_by_two_changes_is_claimed_once():
 def test_a_withdrawn_change_leaves_no_claim():
     # the suspension's event is gone: the award pays every month and nothing is overpaid
     assert pay.recovery_claims(award(), [], year_paid(1, 200_000)) == []
+
+
+def test_months_not_yet_owed_appear_only_when_paid_in_advance():
+    ledger = {**paid(1, 2025, 4, 200_000), **paid(1, 2025, 7, 200_000)}
+    lines = pay.reconcile([award()], ledger, until=m(2025, 5))
+    assert [(line.month, line.kind) for line in lines] == [
+        (m(2025, 4), None),
+        (m(2025, 5), DifferenceKind.UNDERPAID),
+        (m(2025, 7), None),
+    ]
