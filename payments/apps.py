@@ -7,7 +7,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("支給実績・返還")
 
     def ready(self) -> None:
+        from payments.imports import payments_upload_apply, payments_upload_check
         from payments.views import student_panel_context
-        from students import panels
+        from students import panels, uploads
 
         panels.register(panels.Panel("payments/_student_panel.html", student_panel_context))
+        uploads.register_importer("payments", uploads.Importer(payments_upload_check, payments_upload_apply))

@@ -40,7 +40,7 @@ MONTHS_BEFORE_START = 12
 MONTHS_AFTER_END = 36
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaymentInput:
     """One row of the ledger as a form, a file row or an API item gives it."""
 
@@ -52,7 +52,17 @@ class PaymentInput:
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class CurrentEntry:
+    """A month's current ledger entry, as much as a check needs (a national upload holds many)."""
+
+    pk: int
+    living_cost: int
+    research_cost: int
+    pay_date: date
+
+
+@dataclass(frozen=True, slots=True)
 class AwardScope:
     """What a payment check needs of its award."""
 
@@ -79,7 +89,7 @@ def first_of_month(day: date) -> date:
 
 
 def payment_check(
-    row: PaymentInput, *, award: AwardScope | None, current: PaymentEntry | None, locked: LockedYears
+    row: PaymentInput, *, award: AwardScope | None, current: CurrentEntry | None, locked: LockedYears
 ) -> bool:
     """Every check of one row, with no database. Raises one ValidationError keyed by field
     holding every error; returns False when the row equals the month's current entry (nothing
@@ -140,9 +150,19 @@ def award_scopes(*, university_id: int, award_ids: Sequence[int]) -> dict[int, A
     }
 
 
-def current_entries(*, university_id: int, award_ids: Sequence[int]) -> dict[tuple[int, date], PaymentEntry]:
-    entries = PaymentEntry.objects.current().filter(university_id=university_id, award_id__in=set(award_ids))
-    return {(e.award_id, e.month): e for e in entries.iterator(chunk_size=5000)}
+def current_entries(
+    *, university_id: int, award_ids: Sequence[int] | None = None
+) -> dict[tuple[int, date], CurrentEntry]:
+    """The current entry of each award and month (of the given awards, or the whole university)."""
+    entries = PaymentEntry.objects.current().filter(university_id=university_id)
+    if award_ids is not None:
+        entries = entries.filter(award_id__in=set(award_ids))
+    return {
+        (award_id, month): CurrentEntry(pk, living, research, pay_date)
+        for pk, award_id, month, living, research, pay_date in entries.values_list(
+            "pk", "award_id", "month", "living_cost", "research_cost", "pay_date"
+        ).iterator(chunk_size=5000)
+    }
 
 
 @dataclass
@@ -156,8 +176,9 @@ def payments_plan(
     rows: Sequence[PaymentInput],
     *,
     awards: Mapping[int, AwardScope],
-    current: Mapping[tuple[int, date], PaymentEntry],
+    current: Mapping[tuple[int, date], CurrentEntry],
     locked: LockedYears,
+    progress: Any = None,
 ) -> list[int]:
     """Positions of the rows to write; RowErrors with every bad row's errors, or a row that
     repeats an award and month of an earlier row (one file says one thing per month)."""
@@ -176,6 +197,8 @@ def payments_plan(
                 to_write.append(position)
         except ValidationError as error:
             errors[position] = error
+        if progress is not None and position % 2000 == 1999:
+            progress(position + 1)
     if errors:
         raise RowErrors(errors)
     return to_write
@@ -208,30 +231,58 @@ def payments_record(
         current=current,
         locked=locked_years(university_id=university_id, program_ids={a.program_id for a in awards.values()}),
     )
-    replaced = [
-        current[(rows[i].award_id, rows[i].month)].pk for i in to_write if (rows[i].award_id, rows[i].month) in current
-    ]
-    if replaced:
-        PaymentEntry.objects.filter(pk__in=replaced).update(is_current=False)
-    user = acting_user if getattr(acting_user, "pk", None) else None
-    created = PaymentEntry.objects.bulk_create(
-        [
-            PaymentEntry(
-                award_id=rows[i].award_id,
-                university_id=university_id,
-                month=rows[i].month,
-                living_cost=rows[i].living_cost,
-                research_cost=rows[i].research_cost,
-                pay_date=rows[i].pay_date,
-                reason=rows[i].reason,
-                source=source,
-                created_by=user,
-            )
-            for i in to_write
-        ],
-        batch_size=2000,
+    return payments_write(
+        university_id=university_id,
+        rows=rows,
+        to_write=to_write,
+        current=current,
+        acting_user=acting_user,
+        source=source,
     )
-    return RecordResult(created=created, corrected=len(replaced), unchanged=len(rows) - len(to_write))
+
+
+WRITE_BATCH = 2000
+
+
+def payments_write(
+    *,
+    university_id: int,
+    rows: Sequence[PaymentInput],
+    to_write: Sequence[int],
+    current: Mapping[tuple[int, date], CurrentEntry],
+    acting_user: Any,
+    source: str,
+) -> RecordResult:
+    """Write checked rows (the caller holds the transaction): the months' current entries step
+    down, the new ones are added, in batches so that a national year stays within memory."""
+    user = acting_user if getattr(acting_user, "pk", None) else None
+    created: list[PaymentEntry] = []
+    corrected = 0
+    for first in range(0, len(to_write), WRITE_BATCH):
+        batch = [rows[i] for i in to_write[first : first + WRITE_BATCH]]
+        replaced = [current[(r.award_id, r.month)].pk for r in batch if (r.award_id, r.month) in current]
+        if replaced:
+            PaymentEntry.objects.filter(pk__in=replaced, is_current=True).update(is_current=False)
+        corrected += len(replaced)
+        made = PaymentEntry.objects.bulk_create(
+            [
+                PaymentEntry(
+                    award_id=r.award_id,
+                    university_id=university_id,
+                    month=r.month,
+                    living_cost=r.living_cost,
+                    research_cost=r.research_cost,
+                    pay_date=r.pay_date,
+                    reason=r.reason,
+                    source=source,
+                    created_by=user,
+                )
+                for r in batch
+            ]
+        )
+        if len(to_write) <= WRITE_BATCH:  # a form or an API call gets its entries back
+            created += made
+    return RecordResult(created=created, corrected=corrected, unchanged=len(rows) - len(to_write))
 
 
 def payment_record(

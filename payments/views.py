@@ -4,19 +4,24 @@ differences and claims, settling a claim."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from payments import selectors, services
+from payments import imports, selectors, services
 from payments.forms import PaymentForm, SettlementForm
 from payments.models import PaymentEntry
 from phdsupport import access
+from phdsupport.exports import table_csv, table_xlsx
 from programs import rules
-from students.forms import add_service_errors
+from students import uploads
+from students.forms import UploadForm, add_service_errors
+from students.imports import UploadRejected, upload_limits
 from students.models import Award, Student
 
 SHOWN_DIFFERENCES = 500
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def student_panel_context(request, student) -> dict:
@@ -124,3 +129,39 @@ def university_payments(request):
             "repaid_total": sum(c.repaid for c in claims),
         },
     )
+
+
+@login_required
+def payment_upload(request):
+    """A payroll export: stored and checked (on the worker when a broker is configured), then
+    applied from the upload's page, all or nothing, as every upload is."""
+    university = access.require_staff_university(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = uploads.upload_create(
+                university=university,
+                filename=upload.name,
+                content=upload.read(),
+                acting_user=request.user,
+                kind="payments",
+            )
+        except UploadRejected as error:
+            form.add_error("file", error.messages)
+        else:
+            return redirect("students:upload", pk=job.pk)
+    return render(request, "payments/upload.html", {"form": form, "limits": upload_limits()})
+
+
+@login_required
+def payment_template(request, fmt):
+    access.require_staff_university(request.user)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    language = "en" if request.GET.get("lang") == "en" else "ja"
+    header, rows = imports.headers(language), imports.template_rows()
+    content = table_xlsx(header, rows, "payments") if fmt == "xlsx" else table_csv(header, rows)
+    response = HttpResponse(content, content_type=XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="phdsupport-payments-{language}.{fmt}"'
+    return response

@@ -387,6 +387,10 @@ class UploadJob(models.Model):
         FAILED = "failed", _("失敗")
 
     university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="upload_jobs")
+    # What the file holds: "students" (students and awards) or a kind another app registered
+    # with students.uploads.register_importer (e.g. "payments"), so that every upload shares one
+    # machinery of checking, applying, progress and recovery on the worker.
+    kind = models.CharField(max_length=16, default="students")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     filename = models.CharField(max_length=255)

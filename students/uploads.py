@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +39,26 @@ STALLED = _(
 CANNOT_RETRY = _("このアップロードは再実行できません。")
 
 
+@dataclass(frozen=True)
+class Importer:
+    """How a kind of upload is checked (writes nothing; returns a plan with `.result`, an
+    ImportResult) and applied (writes a checked plan, returns its ImportResult)."""
+
+    check: Callable[..., Any]  # (university=, content=, filename=, progress=) -> plan
+    apply: Callable[..., ImportResult]  # (plan=, acting_user=) -> ImportResult
+
+
+# Looked up when called, so that the module's own functions can be replaced in tests.
+IMPORTERS: dict[str, Importer] = {
+    "students": Importer(lambda **kw: import_check(**kw), lambda **kw: import_apply(**kw))
+}
+
+
+def register_importer(kind: str, importer: Importer) -> None:
+    """Apps above students add their uploads here (AppConfig.ready): students imports none of them."""
+    IMPORTERS[kind] = importer
+
+
 class Busy(Exception):
     """Another run of this job still beats; look again in `wait` seconds."""
 
@@ -57,7 +78,9 @@ def _queued() -> bool:
     return not app.conf.task_always_eager
 
 
-def upload_create(*, university: University, filename: str, content: bytes, acting_user: Any) -> UploadJob:
+def upload_create(
+    *, university: University, filename: str, content: bytes, acting_user: Any, kind: str = "students"
+) -> UploadJob:
     """Store the file and start checking it; raises UploadRejected for a file refused at once.
 
     Queued, only the size is checked here and a file the worker cannot read becomes a rejected
@@ -67,7 +90,12 @@ def upload_create(*, university: University, filename: str, content: bytes, acti
     queued = _queued()
     rows = 0 if queued else read_table(content, filename).count
     job = UploadJob.objects.create(
-        university=university, created_by=acting_user, filename=filename[:255], content=content, total_rows=rows
+        university=university,
+        kind=kind,
+        created_by=acting_user,
+        filename=filename[:255],
+        content=content,
+        total_rows=rows,
     )
     if queued:
         from students.tasks import upload_check_task
@@ -192,7 +220,7 @@ def upload_check(*, job_id: int) -> UploadJob:
         return _fresh(job_id)
     with _beating(job):
         try:
-            plan = import_check(
+            plan = IMPORTERS[job.kind].check(
                 university=job.university, content=bytes(job.content), filename=job.filename, progress=_progress(job)
             )
         except UploadRejected as error:
@@ -238,12 +266,13 @@ def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
         return _fresh(job_id)
     with _beating(job) as beat:
         try:
-            plan = import_check(
+            importer = IMPORTERS[job.kind]
+            plan = importer.check(
                 university=job.university, content=bytes(job.content), filename=job.filename, progress=_progress(job)
             )
             if plan.result.ok:
                 with beat.paused_on_sqlite(), transaction.atomic():
-                    result: ImportResult = import_apply(plan=plan, acting_user=acting_user)
+                    result: ImportResult = importer.apply(plan=plan, acting_user=acting_user)
                     # In the transaction that writes: the rows and "applied" commit together or not at all.
                     if not _finish(job, state=UploadJob.State.APPLIED, result=result.as_dict()):
                         raise _Superseded
