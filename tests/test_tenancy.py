@@ -126,7 +126,21 @@ def enrolment_objects(university, staff):
 
 def api_objects(student, award):
     """Filled in by the API's routes (students and awards by id)."""
-    return {"api:student-detail": student.pk, "api:award-detail": award.pk, "api:award-events": award.pk}
+    from payments.models import PaymentEntry
+
+    payment = PaymentEntry.objects.create(
+        award=award,
+        university_id=award.university_id,
+        month=date(2025, 4, 1),
+        living_cost=150_000,
+        pay_date=date(2025, 4, 20),
+    )
+    return {
+        "api:student-detail": student.pk,
+        "api:award-detail": award.pk,
+        "api:award-events": award.pk,
+        "api:payment-detail": payment.pk,
+    }
 
 
 def test_every_object_route_is_404_for_another_university(client, objects_of_a, staff_b):
