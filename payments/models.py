@@ -97,24 +97,28 @@ class ClaimSettlement(models.Model):
 
 
 class Budget(models.Model):
-    """A program's budget for a fiscal year (reference data; later versions replace earlier ones
-    from their effective year on)."""
+    """A budget line (reference data): the money voted for one or more programs, in force from its
+    fiscal year until a later line of the same label and kind replaces it (an annual budget), or
+    voted once in that year (a supplementary budget, often a multi-year fund)."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", verbose_name=_("支援事業"))
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    class Kind(models.TextChoices):
+        ANNUAL = "annual", _("当初予算")
+        SUPPLEMENTARY = "supplementary", _("補正予算")
+
+    label = models.CharField(_("予算の名称"), max_length=100)
+    programs = models.ManyToManyField(Program, related_name="+", verbose_name=_("支援事業"))
+    fiscal_year = models.PositiveSmallIntegerField(_("年度（適用開始）"))
+    kind = models.CharField(_("区分"), max_length=16, choices=Kind.choices, default=Kind.ANNUAL)
     amount = models.PositiveBigIntegerField(_("予算額（円）"))
-    is_supplementary = models.BooleanField(_("補正予算"), default=False)
     source = models.CharField(_("出典"), max_length=300, blank=True)
 
     class Meta:
-        ordering = ["fiscal_year", "program"]
+        ordering = ["label", "fiscal_year", "kind"]
         verbose_name = _("予算")
         verbose_name_plural = _("予算")
         constraints = [
-            models.UniqueConstraint(
-                fields=["program", "fiscal_year", "is_supplementary"], name="budget_one_per_program_year"
-            )
+            models.UniqueConstraint(fields=["label", "fiscal_year", "kind"], name="budget_one_per_label_year_kind")
         ]
 
     def __str__(self) -> str:
-        return f"{self.program.code} FY{self.fiscal_year} ¥{self.amount:,}"
+        return f"{self.label} FY{self.fiscal_year} {self.get_kind_display()} ¥{self.amount:,}"

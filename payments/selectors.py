@@ -201,3 +201,169 @@ def paid_totals(entries) -> dict[str, int]:
     """Sums of current entries (one aggregate query)."""
     sums = entries.current().aggregate(living=Sum("living_cost"), research=Sum("research_cost"))
     return {"living": sums["living"] or 0, "research": sums["research"] or 0}
+
+
+# --- Money: paid against due and budget (dashboards read these; aggregates only) ----------
+
+
+@dataclass
+class Money:
+    """Due (in twelfths, truncated once when shown), paid and recovered for one group."""
+
+    due_twelfths: int = 0
+    paid: int = 0
+    research_paid: int = 0
+    recovered: int = 0
+
+    @property
+    def due(self) -> int:
+        return rules.yen(self.due_twelfths)
+
+    @property
+    def difference(self) -> int:
+        return self.paid - self.due
+
+
+# group → (the key on a ledger entry, the key on an award)
+GROUPS = {
+    "program": ("award__program__code", "program__code"),
+    "university": ("university_id", "university_id"),
+    "founder": ("university__founder", "university__founder"),
+}
+
+
+def _fy_awards(fiscal_year: int, university_id: int | None, program_codes: Iterable[str] | None):
+    first, last = rules.fiscal_year_bounds(fiscal_year)
+    awards = Award.objects.filter(start_date__lte=last, end_date__gte=first)
+    if university_id is not None:
+        awards = awards.filter(university_id=university_id)
+    if program_codes is not None:
+        awards = awards.filter(program__code__in=list(program_codes))
+    return awards
+
+
+def money_by(
+    fiscal_year: int,
+    group: str,
+    *,
+    university_id: int | None = None,
+    program_codes: Iterable[str] | None = None,
+) -> dict[object, Money]:
+    """Due, paid and recovered in a fiscal year per program, university or founder.
+
+    Due comes from the rules over every award active in the year (each group's twelfths summed,
+    truncated once when shown); paid is one aggregate over the current ledger entries of the
+    year's months; recovered is what was repaid on claims of those awards, decided in the year."""
+    entry_key, award_key = GROUPS[group]
+    codes = None if program_codes is None else list(program_codes)
+    months = set(rules.fiscal_year_months(fiscal_year))
+    figures: dict[object, Money] = defaultdict(Money)
+    awards = _fy_awards(fiscal_year, university_id, codes)
+    group_of = dict(awards.values_list("pk", award_key))
+    student_ids = set(awards.values_list("student_id", flat=True))
+    for terms_list in award_terms(student_ids).values():
+        for terms in terms_list:
+            if terms.award_id in group_of:
+                figures[group_of[terms.award_id]].due_twelfths += rules.award_twelfths(terms, months)
+    first, last = rules.fiscal_year_bounds(fiscal_year)
+    entries = PaymentEntry.objects.current().filter(month__gte=first, month__lte=last)
+    settlements = ClaimSettlement.objects.filter(
+        kind=ClaimSettlement.Kind.REPAID, decided_on__gte=first, decided_on__lte=last
+    )
+    if university_id is not None:
+        entries, settlements = (
+            entries.filter(university_id=university_id),
+            settlements.filter(university_id=university_id),
+        )
+    if codes is not None:
+        entries = entries.filter(award__program__code__in=codes)
+        settlements = settlements.filter(award__program__code__in=codes)
+    for row in entries.values(entry_key).annotate(paid=Sum("living_cost"), research=Sum("research_cost")):
+        money = figures[row[entry_key]]
+        money.paid, money.research_paid = row["paid"] or 0, row["research"] or 0
+    for row in settlements.values(entry_key).annotate(repaid=Sum("amount")):
+        figures[row[entry_key]].recovered = row["repaid"] or 0
+    return dict(figures)
+
+
+@dataclass(frozen=True)
+class DoublePayment:
+    """One person paid living cost by two exclusive programs in one calendar month."""
+
+    person: str
+    month: date
+    entries: tuple[tuple[int, str, str, int], ...]  # (student id, student number, program, amount)
+
+
+def paid_twice(fiscal_year: int, *, university_id: int | None = None) -> list[DoublePayment]:
+    """DOMAIN.md Exclusive programs, as paid: months of the year in which one person (every
+    record sharing an e-Rad number) received living cost from two exclusive programs."""
+    first, last = rules.fiscal_year_bounds(fiscal_year)
+    rows = (
+        PaymentEntry.objects.current()
+        .filter(month__gte=first, month__lte=last, living_cost__gt=0, award__program__is_exclusive=True)
+        .values_list(
+            "award__student_id",
+            "award__student__erad_number",
+            "award__student__student_number",
+            "award__program__code",
+            "month",
+            "living_cost",
+            "university_id",
+        )
+    )
+    by_person_month: dict[tuple[str, date], list[tuple[int, str, str, int, int]]] = defaultdict(list)
+    for student_id, erad, number, code, month, amount, university in rows.iterator(chunk_size=5000):
+        person = erad or f"s{student_id}"
+        by_person_month[(person, month)].append((student_id, number, code, amount, university))
+    found = []
+    for (person, month), items in sorted(by_person_month.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if len({code for _s, _n, code, _a, _u in items}) < 2:
+            continue
+        if university_id is not None and all(u != university_id for *_rest, u in items):
+            continue
+        found.append(DoublePayment(person, month, tuple((s, n, c, a) for s, n, c, a, _u in items)))
+    return found
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    label: str
+    program_codes: tuple[str, ...]
+    annual: int | None  # the annual budget in force in the year (the latest from it or before)
+    supplementary: int  # supplementary budgets voted in the year (often multi-year funds)
+    sources: tuple[str, ...]
+
+
+def budget_lines(fiscal_year: int) -> list[BudgetLine]:
+    from payments.models import Budget
+
+    lines: dict[str, dict] = {}
+    budgets = Budget.objects.filter(fiscal_year__lte=fiscal_year).prefetch_related("programs").order_by("fiscal_year")
+    for budget in budgets:
+        line = lines.setdefault(budget.label, {"codes": set(), "annual": None, "supplementary": 0, "sources": []})
+        line["codes"].update(p.code for p in budget.programs.all())
+        if budget.kind == Budget.Kind.ANNUAL:
+            line["annual"] = budget.amount  # later years replace earlier ones
+            line["annual_source"] = budget.source
+        elif budget.fiscal_year == fiscal_year:
+            line["supplementary"] += budget.amount
+            line["sources"].append(budget.source)
+    return [
+        BudgetLine(
+            label,
+            tuple(sorted(line["codes"])),
+            line["annual"],
+            line["supplementary"],
+            (*([line["annual_source"]] if line.get("annual_source") else []), *line["sources"]),
+        )
+        for label, line in sorted(lines.items())
+        if line["annual"] is not None or line["supplementary"]
+    ]
+
+
+def money_version() -> str:
+    """Changes whenever the ledger or a claim decision does (pages cache by it with the facts' version)."""
+    last_entry = PaymentEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_settlement = ClaimSettlement.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return f"{last_entry}-{last_settlement}"

@@ -3,6 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from payments.reference import load_budgets
 from programs import reference as program_reference
 from programs.models import LivingCostFloor, Program, StipendRule, Target
 from reports.models import ReportDeadline
@@ -61,6 +62,7 @@ class Command(BaseCommand):
                 )
         for row in university_reference.university_rows():
             University.objects.update_or_create(name_ja=row.pop("name_ja"), defaults=row)
+        load_budgets()
         self.stdout.write(
             f"Reference data: {Program.objects.count()} programs, {StipendRule.objects.count()} rule versions, "
             f"{University.objects.filter(is_synthetic=False).count()} universities."
