@@ -8,8 +8,11 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from payments.imports import payments_upload_apply, payments_upload_check
+        from payments.selectors import report_figures
         from payments.views import student_panel_context
+        from phdsupport import hooks
         from students import panels, uploads
 
         panels.register(panels.Panel("payments/_student_panel.html", student_panel_context))
         uploads.register_importer("payments", uploads.Importer(payments_upload_check, payments_upload_apply))
+        hooks.register("report_figures", report_figures)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -367,3 +368,22 @@ def money_version() -> str:
     last_entry = PaymentEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     last_settlement = ClaimSettlement.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     return f"{last_entry}-{last_settlement}"
+
+
+def report_figures(*, university: Any, program: Any, fiscal_year: int) -> dict[str, int]:
+    """The annual report's ledger figures for one university, program and fiscal year: due by
+    the rules (truncated once), paid (current entries), recovered (repaid decisions in the year)
+    and open claims of the program's awards."""
+    figures = money_by(fiscal_year, "program", university_id=university.pk, program_codes=[program.code]).get(
+        program.code, Money()
+    )
+    claims = university_claims(university.pk)
+    program_awards = set(
+        Award.objects.filter(university_id=university.pk, program_id=program.pk).values_list("pk", flat=True)
+    )
+    return {
+        "ledger_due": figures.due,
+        "ledger_paid": figures.paid,
+        "ledger_recovered": figures.recovered,
+        "ledger_open_claims": sum(c.open_amount for c in claims if c.award_id in program_awards),
+    }

@@ -87,3 +87,27 @@ def test_university_staff_see_their_own_money_only(client, paid_twice, staff_b, 
     page = client.get("/dashboards/money/?fiscal_year=2025").content.decode()
     assert paid_twice.student.student_number not in page
     assert "1,400,000" not in page
+
+
+def test_the_annual_report_figures_include_due_paid_and_recovered(dc_award, staff_a, university_a):
+    from reports.selectors import report_figures
+
+    # given April–September paid, a suspension for July–August recorded late, ¥100,000 repaid
+    pay(dc_award, staff_a, FY2025[:6], 200_000)
+    suspension = services.award_event_create(
+        award=dc_award, kind="suspension", start_date=date(2025, 7, 1), end_date=date(2025, 8, 31), acting_user=staff_a
+    )
+    payments.claim_settle(
+        award=dc_award,
+        cause_event_id=suspension.pk,
+        kind="repaid",
+        amount=100_000,
+        reason="一部返納",
+        acting_user=staff_a,
+        decided_on=date(2025, 12, 1),
+    )
+    # when
+    figures = report_figures(university=university_a, program=dc_award.program, fiscal_year=2025)
+    # then: due is ten months of ¥200,000 (July and August suspended)
+    assert (figures["ledger_due"], figures["ledger_paid"]) == (2_000_000, 1_200_000)
+    assert (figures["ledger_recovered"], figures["ledger_open_claims"]) == (100_000, 300_000)
