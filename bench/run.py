@@ -286,13 +286,16 @@ def main() -> None:
     parser.add_argument("--universities", type=int, default=800)
     parser.add_argument("--fiscal-year", type=int, default=2025)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=["dashboard", "uploads", "api", "upload-memory"], default=None)
+    parser.add_argument(
+        "--only", choices=["dashboard", "uploads", "api", "upload-memory", "payments", "payments-memory"], default=None
+    )
+    parser.add_argument("--payment-rows", type=int, default=int(os.environ.get("BENCH_PAYMENT_ROWS", "700000")))
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=50, help="award edits timed in the quiet case")
     parser.add_argument("--memory-rows", type=int, default=100_000)
     args = parser.parse_args()
 
-    if args.only != "upload-memory":
+    if args.only not in ("upload-memory", "payments-memory"):
         recreate_database()
     import django
     from django.core.management import call_command
@@ -304,6 +307,11 @@ def main() -> None:
     if args.only == "upload-memory":
         upload_memory(args)
         return
+    if args.only == "payments-memory":
+        from bench.payments import payments_memory
+
+        payments_memory(args)
+        return
     call_command("migrate", verbosity=0)
     call_command("load_reference", verbosity=0)
     # The national data set first, so the upload and API rows do not inflate its headcount.
@@ -313,6 +321,10 @@ def main() -> None:
         bench_uploads(args)
     if args.only in (None, "api"):
         bench_api(args)
+    if args.only in (None, "payments"):
+        from bench.payments import bench_payments
+
+        bench_payments(args)
 
 
 if __name__ == "__main__":
