@@ -115,9 +115,20 @@ def bench(university, secret: str, rows: int) -> None:
     }
     connection.close()  # the server's workers open their own
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "phdsupport.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--log-level", "warning"],
-        cwd=root, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "phdsupport.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=root,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:

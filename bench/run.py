@@ -281,7 +281,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
         "--only",
-        choices=["dashboard", "data", "pages", "recompute", "uploads", "api", "enrolment", "upload-memory"],
+        choices=[
+            "dashboard", "data", "pages", "recompute", "uploads", "api", "enrolment", "upload-memory",
+            "payments", "payments-memory",
+        ],
         default=None,
     )
     parser.add_argument(
@@ -290,13 +293,14 @@ def main() -> None:
         help="keep the bench database if it already holds the national data set (generating it takes "
         "long); migrations still run. Only for repeated page runs: uploads and the API add rows to it",
     )
+    parser.add_argument("--payment-rows", type=int, default=int(os.environ.get("BENCH_PAYMENT_ROWS", "700000")))
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=50, help="award edits timed in the quiet case")
     parser.add_argument("--university-students", type=int, default=10_000, help="students of the refreshed university")
     parser.add_argument("--memory-rows", type=int, default=100_000)
     args = parser.parse_args()
 
-    if args.only != "upload-memory" and not (args.reuse_data and _database_exists()):
+    if args.only not in ("upload-memory", "payments-memory") and not (args.reuse_data and _database_exists()):
         recreate_database()
     import django
     from django.core.management import call_command
@@ -307,6 +311,11 @@ def main() -> None:
     setup_test_environment()  # the test client's host and response.context
     if args.only == "upload-memory":
         upload_memory(args)
+        return
+    if args.only == "payments-memory":
+        from bench.payments import payments_memory
+
+        payments_memory(args)
         return
     call_command("migrate", verbosity=0)
     call_command("load_reference", verbosity=0)
@@ -325,6 +334,10 @@ def main() -> None:
         bench_api(args)
     if args.only in (None, "enrolment"):
         bench_enrolment(args)
+    if args.only in (None, "payments"):
+        from bench.payments import bench_payments
+
+        bench_payments(args)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,10 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
 
     if scope.national:
         comparison = (
-            [[_("目標（{fy}）").format(fy=fiscal_year_label(target.fiscal_year)), goal], [_("達成率"), _percent(total, goal)]]
+            [
+                [_("目標（{fy}）").format(fy=fiscal_year_label(target.fiscal_year)), goal],
+                [_("達成率"), _percent(total, goal)],
+            ]
             if target
             else []
         )

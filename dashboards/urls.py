@@ -10,4 +10,5 @@ urlpatterns = [
     path("publications/<int:pk>/", views.publication, name="publication"),
     path("reports/", views.report_states, name="reports"),
     path("outcomes/", views.outcomes, name="outcomes"),
+    path("money/", views.money, name="money"),
 ]

@@ -34,6 +34,7 @@ from phdsupport.access import can_publish, can_view_national
 from phdsupport.exports import neutralise
 from programs import rules
 from programs.labels import fiscal_year_label
+from programs.models import Program
 from reports.selectors import report_statuses
 from students.facts import facts_version
 from students.models import Field, University
@@ -340,5 +341,44 @@ def quality(request):
             "standing": standing(university_id=university.pk, today=today),
             "queries": queries,
             **fixes,
+        },
+    )
+
+
+@login_required
+def money(request):
+    """Paid against due and budget (national roles: the nation; university staff: their own)."""
+    from dashboards.money import money_page
+
+    own = access.staff_university_id(request.user)
+    if own is None and not can_view_national(request.user):
+        raise PermissionDenied
+    fiscal_year = _int_param(request.GET.get("fiscal_year"), _current_fy(), 2019, _current_fy() + 1)
+    page = money_page(fiscal_year, university_id=own)
+    # Persons paid twice: counted for everyone; named only to a university's own staff, and to the
+    # officers of the programs that paid (the ministry sees aggregates only).
+    if own is not None or access.is_administrator(request.user):
+        shown = page.paid_twice
+    else:
+        codes = set(
+            Program.objects.filter(pk__in=access.officer_program_ids(request.user)).values_list("code", flat=True)
+        )
+        shown = [d for d in page.paid_twice if codes & {code for _s, _n, code, _a in d.entries}]
+    if request.GET.get("format") == "csv":
+        table = page.tables.get(request.GET.get("table", ""))
+        if table is None:
+            raise Http404
+        return _csv(table, f"phdsupport-money-fy{fiscal_year}")
+    return render(
+        request,
+        "dashboards/money.html",
+        {
+            "page": page,
+            "paid_twice": shown,
+            "fiscal_year": fiscal_year,
+            "query": f"fiscal_year={fiscal_year}",
+            "fy_label": rules.fiscal_year_label(fiscal_year),
+            "years": range(_current_fy() + 1, 2020, -1),
+            "university": University.objects.filter(pk=own).first() if own else None,
         },
     )

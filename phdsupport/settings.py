@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "careers",
     "enrolment",
     "accounts",
+    "payments",
     "dashboards",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboards/", include("dashboards.urls")),
     path("students/reports/", include("reports.urls")),
+    path("students/payments/", include("payments.urls")),
     path("students/", include("careers.urls")),
     path("students/", include("students.urls")),
     path("enrolment/", include("enrolment.urls")),

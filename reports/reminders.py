@@ -39,7 +39,9 @@ def send_report_reminders(today: date) -> int:
                     "due": deadline.due_date,
                 }
                 if stage == "before":
-                    subject = _("【phdsupport】{fy} {code} 実績報告の提出期限（{due}）が近づいています").format(**values)
+                    subject = _("【phdsupport】{fy} {code} 実績報告の提出期限（{due}）が近づいています").format(
+                        **values
+                    )
                     lead = _(
                         "{university} ご担当者様\n\n"
                         "{fy}の {program}（{code}）の実績報告の提出期限は {due} です。"

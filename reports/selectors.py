@@ -9,6 +9,7 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport import hooks
 from programs import rules
 from programs.labels import localized_name
 from programs.models import Program
@@ -56,6 +57,9 @@ def report_figures(*, university: University, program: Program, fiscal_year: int
     in_year = [s for s in students if s.completion_date and fy_start <= s.completion_date <= fy_end]
     figures["completions"] = sum(1 for s in in_year if s.status == Student.Status.COMPLETED)
     figures["withdrawals"] = sum(1 for s in in_year if s.status == Student.Status.WITHDRAWN)
+    # The payments app adds the ledger's figures (due, paid, recovered) without reports importing it.
+    for extra in hooks.collect("report_figures", university=university, program=program, fiscal_year=fiscal_year):
+        figures.update(extra)
     return figures
 
 

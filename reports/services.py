@@ -34,7 +34,6 @@ DEADLINE_TOO_EARLY = _("提出期限は年度の終わり（{end}）より後の
 YEAR_NOT_OVER = _("年度が終わる（{end}）までは提出できません。")
 
 
-
 # --- State machine ------------------------------------------------------------------------
 
 
@@ -191,5 +190,3 @@ def deadline_set(*, program: Program, fiscal_year: int, due_date: date, acting_u
     deadline._history_user = _recorded(acting_user)
     deadline.save()
     return deadline
-
-

@@ -31,6 +31,11 @@ FIGURE_LABELS = [
     ("research_cost_paid", gettext_noop("研究費の支給額（円）")),
     ("completions", gettext_noop("修了者（人）")),
     ("withdrawals", gettext_noop("退学者（人）")),
+    # From the payment ledger (payments app, through phdsupport.hooks "report_figures").
+    ("ledger_due", gettext_noop("支給すべき額（支給実績との照合・円）")),
+    ("ledger_paid", gettext_noop("支給実績の生活費相当額（円）")),
+    ("ledger_recovered", gettext_noop("返還済みの額（円）")),
+    ("ledger_open_claims", gettext_noop("未決定の返還請求額（円）")),
 ]
 
 
@@ -290,7 +295,10 @@ def report_xlsx(request, pk):
         [_("支援事業"), f"{report.program.code} {report.program.name}"],
         [_("年度"), fiscal_year_label(report.fiscal_year)],
         [_("状態"), report.get_state_display()],
-        [_("提出日時"), timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M") if report.submitted_at else ""],
+        [
+            _("提出日時"),
+            timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M") if report.submitted_at else "",
+        ],
         ["", ""],
         *[[label, value] for label, value in _figures(report)],
         ["", ""],

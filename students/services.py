@@ -589,3 +589,47 @@ def award_event_create(
     award.save(update_fields=["end_date", "status", "version", "updated_at"])
     facts_refresh(student_ids=[award.student_id])
     return event
+
+
+WITHDRAW_NOT_LATEST = _("この異動の後に別の異動があるため取り消せません。後の異動から取り消してください。")
+WITHDRAW_KINDS = (
+    AwardEvent.Kind.SUSPENSION,
+    AwardEvent.Kind.AMOUNT_CHANGE,
+    AwardEvent.Kind.TERMINATION,
+    AwardEvent.Kind.COMPLETION,
+)
+
+
+@transaction.atomic
+def award_event_withdraw(*, event: AwardEvent, acting_user: Any) -> None:
+    """Withdraw a change recorded in error (a suspension, an amount change, an early end).
+
+    The event is deleted with its history kept, and the award is as if it had never been
+    recorded; what depends on it (facts, and the payments app's recovery claims, which are
+    derived from the events as they stand) follows. An early end can be withdrawn only while it
+    is the award's latest event, so the end it restores is the one before it.
+    """
+    award = Award.objects.select_for_update().get(pk=event.award_id)
+    event = AwardEvent.objects.get(pk=event.pk)
+    if event.kind not in WITHDRAW_KINDS:
+        raise ValidationError({"__all__": [ValidationError(_("この種別の異動は取り消せません。"), code="not_withdrawable")]})
+    ends_award = event.kind in (AwardEvent.Kind.TERMINATION, AwardEvent.Kind.COMPLETION)
+    if ends_award and award.events.filter(pk__gt=event.pk).exists():
+        raise ValidationError({"__all__": [ValidationError(WITHDRAW_NOT_LATEST, code="not_latest")]})
+    last = max(award.end_date, event.previous_end_date or award.end_date, event.end_date or award.end_date)
+    check_unlocked(
+        university_id=award.university_id,
+        program_id=award.program_id,
+        periods=[(max(event.start_date, award.start_date), last)],
+    )
+    if ends_award:
+        award.end_date = event.previous_end_date or award.end_date
+        award.status = Award.Status.ACTIVE
+    elif event.kind == AwardEvent.Kind.SUSPENSION and event.end_date is None:
+        award.status = Award.Status.ACTIVE
+    event._history_user = acting_user
+    event.delete()
+    award.version += 1
+    award._history_user = acting_user
+    award.save(update_fields=["end_date", "status", "version", "updated_at"])
+    facts_refresh(student_ids=[award.student_id])

@@ -48,6 +48,9 @@ class UploadKind:
 
     check: Callable[..., Any]
     apply: Callable[..., ImportResult]
+    # Its jobs are shown and driven on the workspace's upload pages (students:upload); a kind with
+    # pages of its own (the enrolment statistics) keeps them apart.
+    workspace: bool = False
 
 
 def _students_check(**kwargs: Any) -> Any:
@@ -59,12 +62,19 @@ def _students_apply(**kwargs: Any) -> ImportResult:
 
 
 STUDENTS = "students"
-KINDS: dict[str, UploadKind] = {STUDENTS: UploadKind(check=_students_check, apply=_students_apply)}
+KINDS: dict[str, UploadKind] = {STUDENTS: UploadKind(check=_students_check, apply=_students_apply, workspace=True)}
 
 
-def register_upload_kind(name: str, *, check: Callable[..., Any], apply: Callable[..., ImportResult]) -> None:
+def register_upload_kind(
+    name: str, *, check: Callable[..., Any], apply: Callable[..., ImportResult], workspace: bool = False
+) -> None:
     """Let an app above students run its uploads on this machinery (worker, progress, retry)."""
-    KINDS[name] = UploadKind(check=check, apply=apply)
+    KINDS[name] = UploadKind(check=check, apply=apply, workspace=workspace)
+
+
+def workspace_kinds() -> list[str]:
+    """The kinds whose jobs the workspace's upload pages list and drive."""
+    return [name for name, kind in KINDS.items() if kind.workspace]
 
 
 class Busy(Exception):

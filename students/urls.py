@@ -12,6 +12,7 @@ urlpatterns = [
     path("awards/<int:pk>/", views.award_detail, name="award"),
     path("awards/<int:pk>/edit/", views.award_edit, name="award_edit"),
     path("awards/<int:pk>/events/", views.award_event_create, name="award_event"),
+    path("events/<int:pk>/withdraw/", views.award_event_withdraw, name="award_event_withdraw"),
     path("programs/<str:code>/defaults/", views.program_defaults, name="program_defaults"),
     path("uploads/", views.upload_new, name="uploads"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload"),

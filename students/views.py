@@ -21,7 +21,7 @@ from students import imports, panels, services, uploads
 from students.api.keys import api_key_create, api_key_revoke
 from students.filters import StudentFilterSet
 from students.forms import ApiKeyForm, AwardEventForm, AwardForm, StudentForm, UploadForm, add_service_errors
-from students.models import ApiKey, Award, Student, UploadJob
+from students.models import ApiKey, Award, AwardEvent, Student, UploadJob
 from students.selectors import student_history, student_timeline
 
 PAGE_SIZE = 50
@@ -39,7 +39,12 @@ def student_list(request):
     return render(
         request,
         "students/list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode(), "can_write": access.can_write_rows(request.user)},
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "can_write": access.can_write_rows(request.user),
+        },
     )
 
 
@@ -208,6 +213,22 @@ def award_event_create(request, pk):
 
 
 @login_required
+@require_POST
+def award_event_withdraw(request, pk):
+    """Withdraw a change recorded in error (what depends on it, such as a recovery claim, follows)."""
+    university = access.require_staff_university(request.user)
+    event = get_object_or_404(AwardEvent.objects.filter(award__university=university), pk=pk)
+    try:
+        services.award_event_withdraw(event=event, acting_user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("異動を取り消しました。"))
+    return redirect("students:award", pk=event.award_id)
+
+
+@login_required
 def program_defaults(request, code):
     """The program rule's amounts on a start date, for the award form to pre-fill."""
     program = get_object_or_404(Program, code=code)
@@ -251,7 +272,7 @@ def upload_new(request):
         "students/upload.html",
         {
             "form": form,
-            "jobs": UploadJob.objects.for_user(request.user).filter(kind=uploads.STUDENTS).defer("content")[:10],
+            "jobs": UploadJob.objects.for_user(request.user).filter(kind__in=uploads.workspace_kinds()).defer("content")[:10],
             "limits": imports.upload_limits(),
             "columns": imports.column_guide([(p.code, p.name) for p in Program.objects.all()]),
         },
@@ -264,7 +285,7 @@ def upload_detail(request, pk):
     # another upload's apply may hold the write lock; then the next view sweeps.)
     with contextlib.suppress(OperationalError):
         uploads.upload_sweep()
-    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind=uploads.STUDENTS).defer("content"), pk=pk)
+    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind__in=uploads.workspace_kinds()).defer("content"), pk=pk)
     template = "students/_upload_status.html" if request.headers.get("HX-Request") else "students/upload_detail.html"
     return render(request, template, {"job": job, "result": job.result})
 
@@ -272,7 +293,7 @@ def upload_detail(request, pk):
 @login_required
 @require_POST
 def upload_apply(request, pk):
-    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind=uploads.STUDENTS).defer("content"), pk=pk)
+    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind__in=uploads.workspace_kinds()).defer("content"), pk=pk)
     access.require_staff_university(request.user)
     try:
         uploads.upload_apply_start(job=job, acting_user=request.user)
@@ -284,7 +305,7 @@ def upload_apply(request, pk):
 @login_required
 @require_POST
 def upload_retry(request, pk):
-    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind=uploads.STUDENTS).defer("content"), pk=pk)
+    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind__in=uploads.workspace_kinds()).defer("content"), pk=pk)
     access.require_staff_university(request.user)
     try:
         uploads.upload_retry(job=job, acting_user=request.user)

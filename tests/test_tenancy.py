@@ -62,6 +62,9 @@ def objects_of_a(reference, university_a, staff_a):
         end_date=date(2028, 3, 31),
         acting_user=staff_a,
     )
+    suspension = services.award_event_create(
+        award=award, kind="suspension", start_date=date(2025, 6, 1), end_date=date(2025, 6, 30), acting_user=staff_a
+    )
     key, _secret = api_key_create(name="a", scope="read", university=university_a, acting_user=staff_a)
     job = UploadJob.objects.create(
         university=university_a, created_by=staff_a, filename="a.csv", content=b"", state="checked"
@@ -94,6 +97,10 @@ def objects_of_a(reference, university_a, staff_a):
         "students:upload_apply": job.pk,
         "students:upload_retry": job.pk,
         "students:api_key_revoke": key.pk,
+        "students:award_event_withdraw": suspension.pk,
+        "payments:record": student.pk,
+        "payments:history": award.pk,
+        "payments:settle": award.pk,
         "dashboards:university": university_a.pk,
         **enrolment_objects(university_a, staff_a),
         **api_objects(student, award),
@@ -134,7 +141,21 @@ def enrolment_objects(university, staff):
 
 def api_objects(student, award):
     """Filled in by the API's routes (students and awards by id)."""
-    return {"api:student-detail": student.pk, "api:award-detail": award.pk, "api:award-events": award.pk}
+    from payments.models import PaymentEntry
+
+    payment = PaymentEntry.objects.create(
+        award=award,
+        university_id=award.university_id,
+        month=date(2025, 4, 1),
+        living_cost=150_000,
+        pay_date=date(2025, 4, 20),
+    )
+    return {
+        "api:student-detail": student.pk,
+        "api:award-detail": award.pk,
+        "api:award-events": award.pk,
+        "api:payment-detail": payment.pk,
+    }
 
 
 def test_every_object_route_is_404_for_another_university(client, objects_of_a, staff_b):

@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("reports.api.urls")),
     path("", include("careers.api.urls")),
     path("", include("enrolment.api.urls")),
+    path("", include("payments.api.urls")),
     path("", include("dashboards.api.urls")),
 ]

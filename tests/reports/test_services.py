@@ -192,6 +192,11 @@ def test_report_figures_from_the_rules(reference, university_a, actors):
         "research_cost_paid": 1_100_000 + 825_000 + 550_000,
         "completions": 1,
         "withdrawals": 0,
+        # from the payment ledger (nothing recorded yet): due by the same rules
+        "ledger_due": 1_800_000 + 1_350_000 + 900_000,
+        "ledger_paid": 0,
+        "ledger_recovered": 0,
+        "ledger_open_claims": 0,
     }
     report = Report.objects.create(university=university_a, program=spring, fiscal_year=FY)
     assert report.state == "draft"

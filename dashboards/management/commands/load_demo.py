@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.demo import DEMO_TOTP_SECRET, demo_second_factor
 from careers.demo import demo_careers
 from enrolment.demo import demo_enrolment
+from payments.demo import demo_payments
 from phdsupport import access
 from programs import rules
 from programs.models import Program
@@ -64,9 +65,10 @@ class Command(BaseCommand):
             careers = demo_careers(today=today, rng=rng)
             reports = demo_reports(today=today, rng=rng)
             statistics = demo_enrolment(last_year=rules.fiscal_year(today) - 1, rng=rng)
+            paid = demo_payments(today=today, rng=rng)
             self.stdout.write(
                 f"Synthetic history: {careers:,} career records, {reports:,} reports, "
-                f"{statistics:,} enrolment statistics rows."
+                f"{statistics:,} enrolment statistics rows, {paid:,} payments."
             )
             self.stdout.write(
                 f"Synthetic data: {size.students:,} students, {size.awards:,} awards "

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 
+from payments.reference import load_budgets
 from programs import reference as program_reference
 from programs.models import LivingCostFloor, Program, StipendRule, Target
 from reports.models import ReportDeadline
@@ -108,6 +109,7 @@ class Command(BaseCommand):
             seeder.update_or_create(University, name_ja=row.pop("name_ja"), defaults=row)
         for row in seeder.kept:
             self.stdout.write(f"Kept as an administrator edited it (differs from the seed): {row}")
+        load_budgets()
         self.stdout.write(
             f"Reference data: {Program.objects.count()} programs, {StipendRule.objects.count()} rule versions, "
             f"{University.objects.filter(is_synthetic=False).count()} universities."
