@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.db import DatabaseError
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
@@ -85,6 +86,15 @@ class PlausibleDateExtension(OpenApiSerializerFieldExtension):
         return schema
 
 
+def _codes(queryset, field: str) -> list[str]:
+    """The codes stored so far, or none where there is no table yet: `manage.py check --deploy`
+    generates the schema before any migration (drf-spectacular's system check)."""
+    try:
+        return sorted(queryset.values_list(field, flat=True))
+    except DatabaseError:
+        return []
+
+
 class SlugChoiceExtension(OpenApiSerializerFieldExtension):
     """A writable SlugRelatedField (a program by its code): the codes there are, read when the
     schema is served, as an enum (the reference data can grow; the live schema follows)."""
@@ -94,7 +104,7 @@ class SlugChoiceExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         if direction == "request" and not self.target.read_only and self.target.queryset is not None:
-            values = sorted(self.target.get_queryset().values_list(self.target.slug_field, flat=True))
+            values = _codes(self.target.get_queryset(), self.target.slug_field)
             if values:  # none yet (a database before load_reference): any text, refused as unknown
                 schema["enum"] = values
         return schema
@@ -185,7 +195,7 @@ class ProblemAutoSchema(AutoSchema):
             _bound(parameter["schema"], extra.get("min_value"), extra.get("max_value"))
             if isinstance(filter_, django_filters.ModelChoiceFilter) and extra.get("to_field_name"):
                 # A program by its code: the codes there are (the filter refuses any other).
-                values = sorted(filter_.queryset.values_list(extra["to_field_name"], flat=True))
+                values = _codes(filter_.queryset, extra["to_field_name"])
                 if values:
                     parameter["schema"]["enum"] = values
         return parameters
