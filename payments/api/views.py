@@ -116,7 +116,7 @@ class PaymentBulkApi(APIView):
                     university_id=university.pk, rows=rows, acting_user=acting_user(request), source="api"
                 )
             except services.RowErrors as refused:
-                return Response(_bulk_problem(refused), status=400, content_type="application/problem+json")
+                return Response(_bulk_problem(refused), status=422, content_type="application/problem+json")
             return Response(
                 {
                     "created": len(rows) - result.unchanged - result.corrected,
@@ -144,8 +144,8 @@ def _bulk_problem(refused: services.RowErrors) -> dict:
                 )
     return {
         "type": "about:blank",
-        "title": "Bad Request",
-        "status": 400,
+        "title": "Unprocessable Entity",
+        "status": 422,
         "detail": gettext("入力に誤りがあります。"),
         "errors": items,
     }

@@ -91,7 +91,8 @@ def test_paid_minus_due_over_a_person_is_the_sum_of_open_differences(reference, 
                     )
             if spec["suspend"]:
                 offset, length = spec["suspend"]
-                begin = (start.replace(day=1) + timedelta(days=31 * offset)).replace(day=1)
+                # A suspension may not start before its award (DOMAIN.md, term limits).
+                begin = max(start, (start.replace(day=1) + timedelta(days=31 * offset)).replace(day=1))
                 if begin <= end:
                     services.award_event_create(
                         award=award,

@@ -234,7 +234,7 @@ def test_the_api_asks_for_an_amount_before_the_programs_first_rule(reference, un
     client.force_login(staff_a)
     payload = {"student": student.pk, "program": "BOOST", "start_date": "2023-10-01", "end_date": "2026-09-30"}
     response = client.post("/api/v1/awards/", payload, content_type="application/json")
-    assert response.status_code == 400, response.content
+    assert response.status_code == 422, response.content  # a rule refusal (#12: 400 is only a schema mismatch)
     assert [e["field"] for e in response.json()["errors"]] == ["annual_living_cost"]
     assert not Award.objects.exists()
     # from the first rule version (2024-04-01) the rule gives the amount: ¥300,000 a month
