@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from dashboards.tables import Table
 from payments import selectors as money
+from programs.labels import localized_name
 from programs.models import Program
 from students.facts import facts_version
 from students.models import Founder, University
@@ -48,7 +49,7 @@ def money_page(fiscal_year: int, *, university_id: int | None = None) -> MoneyPa
 def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
     page = MoneyPage()
     headers = [_("区分"), _("支給すべき額"), _("支給額"), _("差額（支給−支給すべき額）"), _("返還済み")]
-    names = dict(Program.objects.values_list("code", "name_ja"))
+    names = {code: localized_name(ja, en) for code, ja, en in Program.objects.values_list("code", "name_ja", "name_en")}
     by_program = money.money_by(fiscal_year, "program", university_id=university_id)
     total = money.Money()
     for figures in by_program.values():
@@ -60,7 +61,7 @@ def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
         "program",
         _("事業別"),
         headers,
-        [_money_row(f"{code} {names.get(code, '')}", figures) for code, figures in sorted(by_program.items())],
+        [_money_row(names.get(code, code), figures) for code, figures in sorted(by_program.items())],
     )
     if university_id is None:
         page.tables["budget"] = _budget_table(fiscal_year, by_program)
@@ -73,7 +74,10 @@ def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
             [_money_row(str(founders.get(k, k)), f) for k, f in sorted(by_founder.items(), key=lambda kv: str(kv[0]))],
         )
         by_university = money.money_by(fiscal_year, "university")
-        universities = dict(University.objects.filter(pk__in=list(by_university)).values_list("pk", "name_ja"))
+        universities = {
+            pk: localized_name(ja, en)
+            for pk, ja, en in University.objects.filter(pk__in=list(by_university)).values_list("pk", "name_ja", "name_en")
+        }
         rows = sorted(by_university.items(), key=lambda kv: (-kv[1].paid, -kv[1].due_twelfths, kv[0]))
         page.tables["university"] = Table(
             "university", _("大学別"), headers, [_money_row(universities.get(k, str(k)), f) for k, f in rows]

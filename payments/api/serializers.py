@@ -41,7 +41,7 @@ class PaymentWriteSerializer(serializers.Serializer):
 
 
 class PaymentBulkSerializer(serializers.Serializer):
-    payments = PaymentWriteSerializer(many=True, allow_empty=False, max_length=10_000)
+    payments = serializers.ListField(child=PaymentWriteSerializer(), min_length=1, max_length=10_000)
 
 
 class PaymentBulkResultSerializer(serializers.Serializer):
