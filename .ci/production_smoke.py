@@ -32,6 +32,9 @@ from urllib.parse import urljoin, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phdsupport.settings")
+# Playwright's sync API runs an event loop in this thread; the demo code look-up below reads the
+# database synchronously, as tests/browser/conftest.py allows for the same reason.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import django  # noqa: E402
 
