@@ -79,7 +79,10 @@ def _move(report: Report, *, action: str, to_state: str, acting_user: Any, comme
 
 
 def _locked_for_update(report: Report, expected: str) -> Report:
-    current = Report.objects.select_for_update().select_related("program").get(pk=report.pk)
+    # Only the report's own row, and not against foreign keys: FOR UPDATE over the join locked the
+    # program row, so every award recorded for the program waited for the report (its foreign key check
+    # takes KEY SHARE on the program).
+    current = Report.objects.select_for_update(of=("self",), no_key=True).select_related("program").get(pk=report.pk)
     if current.state != expected:
         raise ValidationError(
             {"__all__": [ValidationError(WRONG_STATE.format(state=current.get_state_display()), code="wrong_state")]}
