@@ -21,7 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccountEvent, PersonalDataRead, SignedInSession
+from accounts.models import AccountEvent, FederatedIdentity, PersonalDataRead, SignedInSession
 from phdsupport import access
 from phdsupport.personal_data import ReadKind
 from phdsupport.views import client_address
@@ -117,8 +117,14 @@ def _check_grant(*, acting_user: Any, role: str, university: Any) -> None:
         raise ValidationError({"university": ValidationError(UNIVERSITY_NOT_YOURS, code="university_not_yours")})
 
 
+def _federated_university_id(account: Any) -> int | None:
+    return FederatedIdentity.objects.filter(user=account).values_list("university_id", flat=True).first()
+
+
 def _check_account(*, acting_user: Any, account: Any) -> None:
-    if not access.can_manage_account(acting_user, getattr(account, "membership", None)):
+    membership = getattr(account, "membership", None)
+    federated = _federated_university_id(account) if membership is None else None
+    if not access.can_manage_account(acting_user, membership, federated_university_id=federated):
         raise PermissionDenied
     if account.pk == acting_user.pk:
         raise ValidationError(NOT_YOURSELF, code="not_yourself")

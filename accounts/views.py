@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 import django_otp
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -181,14 +180,7 @@ def recovery_codes_new(request):
 
 
 def _accounts_for(user):
-    """The accounts `user` manages (administrators: all; lead staff: their university's staff)."""
-    allowed, university_id = access.account_scope(user)
-    accounts = get_user_model().objects.select_related("membership__university").order_by("username")
-    if not allowed:
-        return accounts.none()
-    if university_id is not None:
-        accounts = accounts.filter(membership__role=access.Role.UNIVERSITY_STAFF, membership__university_id=university_id)
-    return accounts
+    return selectors.accounts_managed_by(user)
 
 
 @login_required
@@ -197,7 +189,7 @@ def account_list(request):
     waiting = request.GET.get("waiting") == "1"
     accounts = _accounts_for(request.user)
     if waiting:
-        accounts = accounts.filter(membership__isnull=True)
+        accounts = selectors.waiting_for_role(accounts)
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/account_list.html", {"page": page, "waiting": waiting})
 
@@ -232,9 +224,11 @@ def account_detail(request, pk):
     """An account's role, the form to change it, stopping it, and every change made to it."""
     account = get_object_or_404(_accounts_for(request.user), pk=pk)
     membership = getattr(account, "membership", None)
+    federated = getattr(account, "federated_identity", None)
     initial = {
         "role": membership.role if membership else None,
-        "university": membership.university_id if membership else None,
+        # a person waiting for a role: the university their identity provider named
+        "university": membership.university_id if membership else getattr(federated, "university_id", None),
         "can_certify": membership.can_certify if membership else False,
         "programs": list(membership.programs.all()) if membership else [],
     }
@@ -257,7 +251,11 @@ def account_detail(request, pk):
                 messages.success(request, _("役割を変更しました。この利用者のログインはすべて終了しました。"))
             return redirect("accounts:account", pk=account.pk)
     events = account.account_events.all()[:50]
-    return render(request, "accounts/account_detail.html", {"account": account, "form": form, "events": events})
+    return render(
+        request,
+        "accounts/account_detail.html",
+        {"account": account, "form": form, "events": events, "federated": federated},
+    )
 
 
 @login_required

@@ -14,6 +14,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import selectors as accounts
 from careers import selectors as careers
 from dashboards.quality import fiscal_years_to_check, late_ids
 from phdsupport import access
@@ -127,4 +128,14 @@ def work_of(user: Any, *, today: date) -> dict[str, Any]:
             {"url": reverse("dashboards:reports"), "label": _("報告状況")},
             {"url": reverse("dashboards:outcomes"), "label": _("進路の状況")},
         ]
+    if access.account_scope(user)[0]:
+        # a first federated sign-in waits for a role from an administrator or the university's lead staff
+        work.setdefault("todos", []).append(
+            Todo(
+                _("役割の付与を待つ利用者"),
+                accounts.waiting_for_role_count(user),
+                reverse("accounts:accounts") + "?waiting=1",
+                urgent=True,
+            )
+        )
     return {"feature_links": links, "role": role or "", **work}

@@ -174,19 +174,21 @@ def require_account_scope(user: Any) -> int | None:
     return university_id
 
 
-def can_manage_account(user: Any, membership: Any) -> bool:
-    """Whether `user` manages the account holding `membership` (None: an account with no role yet,
-    waiting for an administrator)."""
+def can_manage_account(user: Any, membership: Any, *, federated_university_id: int | None = None) -> bool:
+    """Whether `user` manages the account holding `membership`.
+
+    `membership` None is an account with no role yet, waiting for one (a first federated sign-in).
+    Administrators manage those all; a university's lead staff those whose identity provider's
+    organisation maps to their own university (`federated_university_id`), which are the people of
+    their university the federation let in, and nobody else's."""
     allowed, university_id = account_scope(user)
     if not allowed:
         return False
     if university_id is None:
         return True
-    return (
-        membership is not None
-        and membership.role == Role.UNIVERSITY_STAFF
-        and membership.university_id == university_id
-    )
+    if membership is None:
+        return federated_university_id is not None and federated_university_id == university_id
+    return membership.role == Role.UNIVERSITY_STAFF and membership.university_id == university_id
 
 
 def can_manage_deadlines(user: Any) -> bool:

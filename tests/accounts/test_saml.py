@@ -213,3 +213,59 @@ def test_the_sign_in_page_offers_the_federation_and_a_new_account_is_told_it_wai
     assert b'id="federated-sign-in"' in client.get("/accounts/login/").content
     federation(client, PERSON)
     assert b'id="waiting-for-role"' in client.get("/").content
+
+
+def test_the_universitys_lead_staff_see_and_grant_a_waiting_federated_account(client, federation):
+    """Issue #17 item 3: lead staff manage their own university's accounts, and the people the
+    federation let in from their university wait for a role from them (not only an administrator).
+    Another university's lead staff neither see nor grant them (404)."""
+    from students.models import Membership
+
+    # given: alice signs in through 甲大学 for the first time, and waits
+    federation(client, PERSON)
+    alice = get_user_model().objects.get(username="alice@kou.ac.jp")
+    client.logout()
+    lead = user_with_role("lead_kou", "university_staff", university=federation.university)
+    Membership.objects.filter(user=lead).update(can_certify=True)
+    other_lead = user_with_role("lead_otsu", "university_staff", university=UniversityFactory(name_ja="乙大学"))
+    Membership.objects.filter(user=other_lead).update(can_certify=True)
+
+    # the other university's lead staff: not listed, and the account answers 404
+    client.force_login(other_lead)
+    assert "alice@kou.ac.jp" not in client.get("/accounts/users/?waiting=1").content.decode()
+    assert client.get(f"/accounts/users/{alice.pk}/").status_code == 404
+    assert (
+        client.post(f"/accounts/users/{alice.pk}/", {"role": "university_staff", "university": federation.university.pk}).status_code
+        == 404
+    )
+
+    # 甲大学's lead staff: the home page counts one waiting account, the list shows her with the
+    # university the federation named, and the role form offers that university
+    client.force_login(lead)
+    home = client.get("/")
+    waiting = [t for t in home.context["todos"] if t.url.endswith("?waiting=1")]
+    assert [t.count for t in waiting] == [1]
+    listing = client.get("/accounts/users/?waiting=1").content.decode()
+    assert "alice@kou.ac.jp" in listing and "甲大学" in listing
+    page = client.get(f"/accounts/users/{alice.pk}/")
+    assert page.status_code == 200
+    assert page.context["form"].initial["university"] == federation.university.pk
+    # granting anything but staff of their own university is refused, and nothing is written
+    refused = client.post(f"/accounts/users/{alice.pk}/", {"role": "administrator"})
+    assert refused.status_code == 200
+    assert not Membership.objects.filter(user=alice).exists()
+    granted = client.post(f"/accounts/users/{alice.pk}/", {"role": "university_staff", "university": federation.university.pk})
+    assert granted.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.membership.role, alice.membership.university_id) == ("university_staff", federation.university.pk)
+    event = alice.account_events.get()
+    assert (event.kind, event.actor_name, event.before["role"], event.after["role"]) == (
+        "role_changed",
+        "lead_kou",
+        None,
+        "university_staff",
+    )
+    # and she now lands in her university's workspace
+    client.logout()
+    assert federation(client, PERSON)["Location"] == "/students/"
+    assert client.get("/students/").status_code == 200
