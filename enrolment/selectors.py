@@ -209,22 +209,23 @@ def coverage_of_university_by_field(*, fiscal_year: int, university_id: int) -> 
 # --- Entrants from a master's course who are supported (Basic Plan: about 70%) -----------------
 
 
-def _supported_entrants(fiscal_year: int, *, national: bool) -> dict[Any, int]:
-    """Counted students who entered the doctoral course in the fiscal year and are not working
-    adults: the product records no entry route, so these stand in for the supported entrants from
-    a master's course (working adults mostly enter from a job). Nationally each person once, by
-    university each record (as coverage counts them)."""
+def _supported_entrants(fiscal_year: int, *, national: bool) -> dict[Any, tuple[int, int]]:
+    """Counted students who entered the doctoral course in the fiscal year, as (from a master's
+    course, entry route not recorded) by Student.entry_route. Nationally each person once (key
+    None), by university each record (as coverage counts them). One query."""
     start, end = date(fiscal_year, 4, 1), date(fiscal_year + 1, 3, 31)
     facts = StudentYearFact.objects.filter(
-        fiscal_year=fiscal_year,
-        is_working_adult=False,
-        student__entry_date__gte=start,
-        student__entry_date__lte=end,
+        fiscal_year=fiscal_year, student__entry_date__gte=start, student__entry_date__lte=end
     )
+    counts = {
+        "masters": Count("pk", filter=Q(student__entry_route=Student.EntryRoute.MASTERS)),
+        "unknown": Count("pk", filter=Q(student__entry_route="")),
+    }
     if national:
-        return {None: facts.filter(is_representative=True, person_counts=True).count()}
-    rows = facts.filter(counts=True).values("university_id").annotate(n=Count("pk")).order_by("university_id")
-    return {row["university_id"]: row["n"] for row in rows}
+        row = facts.filter(is_representative=True, person_counts=True).aggregate(**counts)
+        return {None: (row["masters"], row["unknown"])}
+    rows = facts.filter(counts=True).values("university_id").annotate(**counts).order_by("university_id")
+    return {row["university_id"]: (row["masters"], row["unknown"]) for row in rows}
 
 
 def _entrants_from_masters(fiscal_year: int) -> dict[int, int]:
@@ -237,12 +238,25 @@ def _entrants_from_masters(fiscal_year: int) -> dict[int, int]:
     return {row["university_id"]: row["n"] or 0 for row in rows}
 
 
-def masters_entrants_supported(*, fiscal_year: int) -> tuple[CoverageRow, list[CoverageRow]]:
-    """(national, by university): supported entrants (not working adults) / reported entrants
-    from a master's course, as coverage rows (counted / enrolled). Three queries."""
+@dataclass(frozen=True)
+class MastersEntrants:
+    """Supported entrants from a master's course against the reported entrants from one
+    (counted / enrolled of `share`), and the supported entrants whose route is not recorded
+    (they may have come from a master's course: the share is at least `share.coverage`)."""
+
+    share: CoverageRow
+    route_unknown: int
+
+
+def masters_entrants_supported(*, fiscal_year: int) -> tuple[MastersEntrants, list[MastersEntrants]]:
+    """(national, by university): counted entrants of the year whose entry route is a master's
+    course / the entrants from a master's course the universities reported. Three queries."""
     reported = _entrants_from_masters(fiscal_year)
-    national = CoverageRow(None, _supported_entrants(fiscal_year, national=True)[None], sum(reported.values()))
-    return national, _rows(_supported_entrants(fiscal_year, national=False), reported)
+    national_masters, national_unknown = _supported_entrants(fiscal_year, national=True)[None]
+    national = MastersEntrants(CoverageRow(None, national_masters, sum(reported.values())), national_unknown)
+    by_university = _supported_entrants(fiscal_year, national=False)
+    rows = _rows({key: masters for key, (masters, _unknown) in by_university.items()}, reported)
+    return national, [MastersEntrants(row, by_university.get(row.key, (0, 0))[1]) for row in rows]
 
 
 # --- The product's own figures beside the reported ones ---------------------------------------
@@ -255,6 +269,7 @@ class OwnFigures:
     field: str
     enrolled: int  # records enrolled on 1 May
     entrants: int  # records entering in the fiscal year
+    entrants_from_masters: int  # of which recorded as entering from a master's course
     completions_within_term: int  # completed in the year, within the standard term
 
 
@@ -270,11 +285,17 @@ def own_figures(*, university_id: int, fiscal_year: int) -> dict[str, OwnFigures
     rows = students.values("field").annotate(
         enrolled=Count("pk", filter=enrolled_on_may_first),
         entrants=Count("pk", filter=Q(entry_date__gte=start, entry_date__lte=end)),
+        masters=Count(
+            "pk",
+            filter=Q(entry_date__gte=start, entry_date__lte=end, entry_route=Student.EntryRoute.MASTERS),
+        ),
     )
-    figures: dict[str, dict[str, int]] = defaultdict(lambda: {"enrolled": 0, "entrants": 0, "completions": 0})
+    figures: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"enrolled": 0, "entrants": 0, "masters": 0, "completions": 0}
+    )
     for row in rows:
-        figures[row["field"]]["enrolled"] = row["enrolled"]
-        figures[row["field"]]["entrants"] = row["entrants"]
+        for key in ("enrolled", "entrants", "masters"):
+            figures[row["field"]][key] = row[key]
     completed = students.filter(
         status=Student.Status.COMPLETED, completion_date__gte=start, completion_date__lte=end
     ).values_list("field", "entry_date", "standard_term_years", "completion_date")
@@ -287,7 +308,7 @@ def own_figures(*, university_id: int, fiscal_year: int) -> dict[str, OwnFigures
         if completion < limit:
             figures[field_code]["completions"] += 1
     return {
-        code: OwnFigures(code, f["enrolled"], f["entrants"], f["completions"])
+        code: OwnFigures(code, f["enrolled"], f["entrants"], f["masters"], f["completions"])
         for code, f in figures.items()
         if f["enrolled"] or f["entrants"] or f["completions"]
     }

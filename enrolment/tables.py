@@ -134,14 +134,22 @@ def coverage_tables(*, fiscal_year: int) -> dict[str, Table]:
     )
     national_masters, masters_by_university = selectors.masters_entrants_supported(fiscal_year=fiscal_year)
     masters_headers = [
-        _("支援を受ける入学者（社会人を除く）"),
+        _("支援を受ける修士課程からの進学者"),
         _("修士課程からの進学者（報告）"),
         _("割合"),
         _("目標70%との差（ポイント）"),
+        _("入学経路が未登録の支援を受ける入学者"),
     ]
 
-    def masters_cells(row: selectors.CoverageRow) -> list[Any]:
-        return [row.counted, row.enrolled, percent(row.coverage), points(row.coverage, rules.MASTERS_ENTRANTS_TARGET)]
+    def masters_cells(entrants: selectors.MastersEntrants) -> list[Any]:
+        row = entrants.share
+        return [
+            row.counted,
+            row.enrolled,
+            percent(row.coverage),
+            points(row.coverage, rules.MASTERS_ENTRANTS_TARGET),
+            entrants.route_unknown,
+        ]
 
     tables["masters"] = Table(
         "masters",
@@ -153,7 +161,10 @@ def coverage_tables(*, fiscal_year: int) -> dict[str, Table]:
         "masters_universities",
         _("大学別: 修士課程からの進学者のうち支援を受ける者の割合"),
         ["ID", _("大学"), *masters_headers],
-        [[row.key, names.get(row.key, row.key), *masters_cells(row)] for row in masters_by_university],
+        [
+            [e.share.key, names.get(e.share.key, e.share.key), *masters_cells(e)]
+            for e in masters_by_university
+        ],
     )
     for key, title, dimension, choices in (
         ("coverage_founders", _("設置者別のカバー率"), "founder", Founder),
@@ -383,11 +394,14 @@ def own_figures_table(reported: list[Any], own: dict[str, selectors.OwnFigures],
         pairs = [
             (r.enrolled if r else None, o.enrolled if o else 0),
             (r.entrants if r else None, o.entrants if o else 0),
+            (r.entrants_from_masters if r else None, o.entrants_from_masters if o else 0),
             (r.completions_within_term if r else None, o.completions_within_term if o else 0),
         ]
         flags = [
             name
-            for name, (rep, mine) in zip((_("在籍者数"), _("入学者数"), _("修了者数")), pairs, strict=True)
+            for name, (rep, mine) in zip(
+                (_("在籍者数"), _("入学者数"), _("修士課程からの進学者"), _("修了者数")), pairs, strict=True
+            )
             if rep is None or mine > rep
         ]
         rows.append(
@@ -406,6 +420,8 @@ def own_figures_table(reported: list[Any], own: dict[str, selectors.OwnFigures],
             _("在籍者数（登録）"),
             _("入学者数（報告）"),
             _("入学者数（登録）"),
+            _("うち修士課程からの進学者（報告）"),
+            _("うち修士課程からの進学者（登録）"),
             _("標準修業年限内修了者数（報告）"),
             _("標準修業年限内修了者数（登録）"),
             _("確認"),

@@ -160,6 +160,20 @@ def _course_end(entry_fy: int) -> date:
     return date(entry_fy + 3, 3, 31)
 
 
+def _entry_route(rng: random.Random, student: Student) -> str:
+    """Most enter from a master's course; working adults mostly from their job; a few come from
+    a six-year undergraduate course or from abroad; about one in twenty is not recorded."""
+    routes = Student.EntryRoute
+    draw = rng.random()
+    if draw < 0.05:
+        return ""
+    if student.is_working_adult:
+        return routes.EMPLOYMENT if draw < 0.8 else routes.MASTERS
+    if student.is_international and draw < 0.3:
+        return routes.ABROAD
+    return routes.UNDERGRADUATE if draw < 0.15 else routes.MASTERS
+
+
 def _plan_dc1(entry_fy: int, start_fy: int, rng: random.Random) -> list[AwardPlan]:
     # DC1 runs from entry (whatever year the student is first seen in), DC2 from the second year.
     return [("JSPS_DC1", date(entry_fy, 4, 1), _course_end(entry_fy), 2_400_000, 0, [])]
@@ -391,6 +405,9 @@ def _demo_rows(
     *, scale: float, first_fy: int, last_fy: int, seed: int, extra_universities: int, yearly_awards: bool
 ) -> DemoSize:
     rng = random.Random(seed)
+    # The entry route from its own generator: drawing it from `rng` would move every later draw
+    # and with them the demo's published breakdown.
+    route_rng = random.Random(seed + 1)
     if extra_universities:
         synthetic_universities(extra_universities)
     universities = list(University.objects.all())
@@ -431,6 +448,7 @@ def _demo_rows(
                 is_working_adult=rng.random() < 0.12,
                 erad_number=_new_erad(rng, erads) if rng.random() < 0.3 else "",
             )
+            student.entry_route = _entry_route(route_rng, student)
             plan = track.plan(entry_fy, start_fy, rng)
             completed = date(entry_fy + 3, 9, 30) if track.completes_in_september else _course_end(entry_fy)
             if completed < date(last_fy, 4, 1) and rng.random() < 0.8:
@@ -463,6 +481,7 @@ def _demo_rows(
             entry_date=moved_on,
             erad_number=source.erad_number,
             is_international=source.is_international,
+            entry_route=source.entry_route,
         )
         plans[index] = (index, [(code, start, moved_on - timedelta(days=1), living, research, [])])
         plans.append((len(students), [(code, moved_on, end, living, research, [])]))

@@ -52,6 +52,7 @@ STUDENT_FIELDS = (
     "completion_date",
     "is_international",
     "is_working_adult",
+    "entry_route",
 )
 AWARD_FIELDS = ("program", "start_date", "end_date", "annual_living_cost", "annual_research_cost", "is_reserved")
 

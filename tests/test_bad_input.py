@@ -188,6 +188,7 @@ UPLOAD_ROW = {
     "annual_living_cost": "",
     "annual_research_cost": "",
     "is_reserved": "0",
+    "entry_route": "masters",
 }
 CAREER_HEADER = ["学籍番号", "調査時点", "進路", "セクター", "勤務先", "国・地域"]
 

@@ -70,6 +70,7 @@ class StudentSerializer(serializers.ModelSerializer):
             "completion_date",
             "is_international",
             "is_working_adult",
+            "entry_route",
             "version",
             "updated_at",
         ]
@@ -89,6 +90,7 @@ class StudentWriteSerializer(JsonTypesSerializer):
     completion_date = PlausibleDateField(required=False, allow_null=True)
     is_international = serializers.BooleanField(required=False)
     is_working_adult = serializers.BooleanField(required=False)
+    entry_route = serializers.ChoiceField(choices=Student.EntryRoute.choices, required=False, allow_blank=True)
 
 
 class AwardSerializer(serializers.ModelSerializer):

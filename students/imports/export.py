@@ -42,7 +42,7 @@ def export_rows(university: University) -> Iterable[list[Any]]:
         ]
         for award in awards.get(student.pk) or [None]:
             if award is None:
-                yield base + [""] * len(AWARD_KEYS)
+                yield [*base, *[""] * len(AWARD_KEYS), student.entry_route]
             else:
                 yield [
                     *base,
@@ -52,6 +52,7 @@ def export_rows(university: University) -> Iterable[list[Any]]:
                     award.annual_living_cost,
                     award.annual_research_cost,
                     int(award.is_reserved),
+                    student.entry_route,
                 ]
 
 
@@ -83,5 +84,6 @@ def template_example(language: str = "ja") -> list[list[Any]]:
             1_800_000,
             1_100_000,
             0,
+            "masters",
         ]
     ]

@@ -45,9 +45,12 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("annual_living_cost", "生活費相当額（年額）", "annual_living_cost"),
     ("annual_research_cost", "研究費（年額）", "annual_research_cost"),
     ("is_reserved", "予約採用", "is_reserved"),
+    # Added after the first release: last, so the files and templates universities already
+    # fill in keep their columns where they were (a file may leave it out).
+    ("entry_route", "入学経路", "entry_route"),
 ]
-STUDENT_KEYS = [key for key, *_ in COLUMNS[:11]]
-AWARD_KEYS = [key for key, *_ in COLUMNS[11:]]
+AWARD_KEYS = ["program", "start_date", "end_date", "annual_living_cost", "annual_research_cost", "is_reserved"]
+STUDENT_KEYS = [key for key, *_ in COLUMNS if key not in AWARD_KEYS]
 HEADER_TO_KEY = {name: key for key, ja, en in COLUMNS for name in (ja, en, key)}
 
 
@@ -451,6 +454,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "completion_date": _date,
     "is_international": _bool,
     "is_working_adult": _bool,
+    "entry_route": _choice(Student.EntryRoute.choices),
     "program": lambda v: _text(v) or None,
     "start_date": _date,
     "end_date": _date,
@@ -492,6 +496,7 @@ def column_guide(program_codes: Iterable[tuple[str, str]]) -> list[ColumnGuide]:
         "completion_date": ("", dates),
         "is_international": ("", yes_no),
         "is_working_adult": ("", yes_no),
+        "entry_route": ("", str(_("{choices}。空欄は未登録（既にある値は変えません）")).format(choices=choices(Student.EntryRoute.choices))),
         "program": (award, str(LIST_SEPARATOR).join(f"{code} ({name})" for code, name in program_codes)),
         "start_date": (award, dates),
         "end_date": (award, dates),

@@ -145,6 +145,7 @@ def _student_defaults(values: dict[str, Any]) -> dict[str, Any]:
         "completion_date": values.get("completion_date"),
         "is_international": values.get("is_international", False),
         "is_working_adult": values.get("is_working_adult", False),
+        "entry_route": values.get("entry_route") or "",
     }
 
 

@@ -380,3 +380,26 @@ def test_updated_since_with_an_unusual_offset(write_a):
     response = client_with(write_a).get("/api/v1/awards/", {"updated_since": "2499-09-23T22:30:29.90-23:40"})
     assert response.status_code == 200
     assert response.json()["results"] == []
+
+
+def test_the_entry_route_is_written_and_read_through_the_api(write_a, staff_a, client):
+    """Issue #16: the API carries the entry route like the form and the upload; an unknown route
+    is refused (400, the schema's enum) and nothing is written."""
+    api = client_with(write_a)
+    refused = api.post("/api/v1/students/", {**STUDENT, "entry_route": "phd"}, format="json")
+    assert refused.status_code == 400
+    assert not Student.objects.exists()
+    created = api.post("/api/v1/students/", {**STUDENT, "entry_route": "masters"}, format="json")
+    assert created.status_code == 201
+    assert api.get(f"/api/v1/students/{created.json()['id']}/").json()["entry_route"] == "masters"
+    # the form writes it through the same service, and the student page shows it
+    student = Student.objects.get()
+    client.force_login(staff_a)
+    page = client.get(f"/students/{student.pk}/")
+    assert "修士課程（博士前期課程）から進学" in page.content.decode()
+    form = client.get(f"/students/{student.pk}/edit/").context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, False)}
+    data.update(entry_route="employment", version=student.version)
+    assert client.post(f"/students/{student.pk}/edit/", data).status_code == 302
+    student.refresh_from_db()
+    assert student.entry_route == "employment"

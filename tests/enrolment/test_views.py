@@ -206,11 +206,14 @@ def test_product_figures_beside_reported_ones_flag_differences(client, staff_a, 
     )
     for number in ("X1", "X2"):
         StudentFactory(university=university_a, student_number=number, entry_date=date(2023, 4, 1))
+    # FY2024 entrants: one from a master's course, one whose route is not recorded
+    StudentFactory(university=university_a, student_number="Y1", entry_date=date(2024, 4, 1), entry_route="masters")
+    StudentFactory(university=university_a, student_number="Y2", entry_date=date(2024, 4, 1))
     client.force_login(staff_a)
     table = client.get("/enrolment/", {"fiscal_year": 2024}).context["own"]
-    assert table.rows == [["工学系", 1, 2, 28, 0, 0, 0, "要確認: 在籍者数"]]
+    assert table.rows == [["工学系", 1, 4, 28, 2, 20, 1, 0, 0, "要確認: 在籍者数"]]
     csv = client.get("/enrolment/", {"fiscal_year": 2024, "format": "csv", "table": "own_figures"})
-    assert "工学系,1,2,28,0,0,0,要確認: 在籍者数" in csv.content.decode("utf-8-sig")
+    assert "工学系,1,4,28,2,20,1,0,0,要確認: 在籍者数" in csv.content.decode("utf-8-sig")
 
 
 def test_templates_and_exports_download(client, staff_a, university_a):
@@ -246,21 +249,28 @@ def test_national_page_costs_the_same_queries_for_more_universities(
 
 
 def test_share_of_masters_entrants_supported_against_hand_counts(client, reference, ministry_viewer):
-    """FY2025 at 甲 (national): e1 entered in April 2025 and is counted; e2 too but is a working
-    adult; e3 entered in 2025 below the floor; e4 is counted but entered in 2024. 甲 reported 4
-    entrants from a master's course, 乙 reported 5 and has no supported entrant.
-    甲: 1 / 4 = 25.0% (45.0 points below 70%); nationally 1 / 9 = 11.1%."""
+    """FY2025 at 甲 (national), by the recorded entry route (Student.entry_route): e1 entered
+    from a master's course in April 2025 and is counted; e2 too but entered from a job; e3
+    entered from a master's course in 2025 below the floor; e4 from a master's course is counted
+    but entered in 2024; e5 is counted, route not recorded; e6 is counted and came from a
+    six-year undergraduate course (not a working adult: the old stand-in counted it). 甲 reported
+    4 entrants from a master's course, 乙 reported 5 and has no supported entrant.
+    甲: 1 / 4 = 25.0% (45.0 points below 70%), 1 entrant with no route; nationally 1 / 9 = 11.1%."""
     kou = UniversityFactory(name_ja="甲大学")
     otsu = UniversityFactory(name_ja="乙大学")
     staff = user_with_role("kou_staff", "university_staff", university=kou)
     april, end = date(2025, 4, 1), date(2028, 3, 31)
-    for number, entry, adult, living in (
-        ("E1", april, False, 1_800_000),
-        ("E2", april, True, 1_800_000),
-        ("E3", date(2025, 10, 1), False, 1_000_000),
-        ("E4", date(2024, 4, 1), False, 1_800_000),
+    for number, entry, route, adult, living in (
+        ("E1", april, "masters", False, 1_800_000),
+        ("E2", april, "employment", True, 1_800_000),
+        ("E3", date(2025, 10, 1), "masters", False, 1_000_000),
+        ("E4", date(2024, 4, 1), "masters", False, 1_800_000),
+        ("E5", april, "", False, 1_800_000),
+        ("E6", april, "undergraduate", False, 1_800_000),
     ):
-        student = StudentFactory(university=kou, student_number=number, entry_date=entry, is_working_adult=adult)
+        student = StudentFactory(
+            university=kou, student_number=number, entry_date=entry, entry_route=route, is_working_adult=adult
+        )
         _award(student, "SPRING", max(entry, april), end, living, staff)
     for university, masters in ((kou, 4), (otsu, 5)):
         services.statistic_create(
@@ -268,9 +278,9 @@ def test_share_of_masters_entrants_supported_against_hand_counts(client, referen
         )
     client.force_login(ministry_viewer)
     tables = client.get("/enrolment/national/", {"fiscal_year": 2025}).context["tables"]
-    assert tables["masters"].rows == [["令和7年度", 1, 9, "11.1%", -58.9]]
+    assert tables["masters"].rows == [["令和7年度", 1, 9, "11.1%", -58.9, 1]]
     by_university = {row[1]: row[2:] for row in tables["masters_universities"].rows}
-    assert by_university == {"甲大学": [1, 4, "25.0%", -45.0], "乙大学": [0, 5, "0.0%", -70.0]}
+    assert by_university == {"甲大学": [1, 4, "25.0%", -45.0, 1], "乙大学": [0, 5, "0.0%", -70.0, 0]}
 
 
 def test_every_table_downloads_as_csv_and_xlsx_with_the_pages_rows(client, group_one, ministry_viewer):

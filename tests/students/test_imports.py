@@ -68,6 +68,7 @@ def test_xlsx_upload(reference, university_a, staff_a):
             2400000,
             0,
             0,
+            "masters",
         ]
     )
     buffer = io.BytesIO()
@@ -76,6 +77,7 @@ def test_xlsx_upload(reference, university_a, staff_a):
     assert plan.result.errors == []
     imports.import_apply(plan=plan, acting_user=staff_a)
     assert Award.objects.get().end_date == date(2027, 3, 31)
+    assert Student.objects.get().entry_route == "masters"
 
 
 def test_bad_rows_are_listed_and_nothing_is_written(reference, university_a):
@@ -196,3 +198,31 @@ def test_xlsx_bomb_is_refused(reference, university_a, settings):
     workbook.save(buffer)
     with pytest.raises(imports.UploadRejected):
         check(university_a, buffer.getvalue(), "big.xlsx")
+
+
+def test_the_entry_route_column_reads_labels_in_either_language_and_keeps_what_a_file_leaves_out(
+    reference, university_a, staff_a, settings
+):
+    """Issue #16: the entry route (入学経路) is recorded per student by upload as by form and API;
+    a bad value is refused with the allowed values named and nothing is written; a file without
+    the column keeps what the records have."""
+    header = HEADER_JA + ",入学経路"
+    rows = [
+        "R1,,山田,花子,工学系,2025-04-01,3,在籍,,0,0,,,,,,,修士課程（博士前期課程）から進学",
+        "R2,,佐藤,太郎,工学系,2025-04-01,3,在籍,,0,1,,,,,,,employment",
+        "R3,,鈴木,一郎,工学系,2025-04-01,4,在籍,,0,0,,,,,,,Entered from a six-year undergraduate course",
+        "R4,,高橋,二郎,工学系,2025-04-01,3,在籍,,0,0,,,,,,,",
+    ]
+    bad = check(university_a, csv_bytes([*rows, "R5,,伊藤,三郎,工学系,2025-04-01,3,在籍,,0,0,,,,,,,大学院"], header=header))
+    [error] = bad.result.errors
+    assert (error.row, error.column) == (6, "入学経路")
+    assert not Student.objects.exists()
+    imports.import_apply(plan=check(university_a, csv_bytes(rows, header=header)), acting_user=staff_a)
+    routes = dict(Student.objects.values_list("student_number", "entry_route"))
+    assert routes == {"R1": "masters", "R2": "employment", "R3": "undergraduate", "R4": ""}
+    # the old file (no such column) changes nothing
+    old = check(university_a, csv_bytes(["R1,,山田,花子,工学系,2025-04-01,3,在籍,,0,0,,,,,,"]))
+    assert (old.result.students_unchanged, old.result.students_updated) == (1, 0)
+    # the download carries it, and reads back unchanged
+    plan = check(university_a, imports.write_csv(imports.export_rows(university_a)), "export.csv")
+    assert (plan.result.students_unchanged, plan.result.students_updated) == (4, 0)
