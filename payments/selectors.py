@@ -187,7 +187,23 @@ def university_claims(university_id: int) -> list[ClaimView]:
     with_settlements = set(
         ClaimSettlement.objects.filter(university_id=university_id).values_list("award_id", flat=True)
     )
-    candidates = with_causes | with_settlements
+    return _claims_of_awards(with_causes | with_settlements)
+
+
+def program_claims(program_ids: Iterable[int] | None) -> list[ClaimView]:
+    """Claims of the awards of the given programs (None: every program) at every university, for
+    the officers' page: the same derivation as a university's (`university_claims`)."""
+    events = AwardEvent.objects.filter(kind__in=CAUSE_KINDS)
+    settlements = ClaimSettlement.objects.all()
+    if program_ids is not None:
+        program_ids = list(program_ids)
+        events = events.filter(award__program_id__in=program_ids)
+        settlements = settlements.filter(award__program_id__in=program_ids)
+    candidates = set(events.values_list("award_id", flat=True)) | set(settlements.values_list("award_id", flat=True))
+    return _claims_of_awards(candidates)
+
+
+def _claims_of_awards(candidates: set[int]) -> list[ClaimView]:
     if not candidates:
         return []
     student_ids = set(Award.objects.filter(pk__in=candidates).values_list("student_id", flat=True))
