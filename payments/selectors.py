@@ -74,6 +74,12 @@ def student_reconciliation(student: Student, *, today: date | None = None) -> li
     return [line for line in lines if line.award_id in own]
 
 
+def student_research(student: Student) -> list[pay.ResearchYear]:
+    """Research cost reported for the student's own awards, per award and fiscal year (shown
+    apart from due and paid: payments.rules, Research cost)."""
+    return pay.research_reported(paid_ledger(student.awards.values_list("pk", flat=True)))
+
+
 def university_open_differences(university_id: int, *, today: date | None = None) -> list[pay.MonthLine]:
     """A university's open differences, oldest month first (issue #15: "A university's page lists
     open differences to fix, oldest first")."""
@@ -400,6 +406,8 @@ def report_figures(*, university: Any, program: Any, fiscal_year: int) -> dict[s
     return {
         "ledger_due": figures.due,
         "ledger_paid": figures.paid,
+        # Reported apart, never part of due or paid above (payments.rules, Research cost).
+        "ledger_research_reported": figures.research_paid,
         "ledger_recovered": figures.recovered,
         "ledger_open_claims": sum(c.open_amount for c in claims if c.award_id in program_awards),
     }

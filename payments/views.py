@@ -40,6 +40,7 @@ def student_panel_context(request, student) -> dict:
         "total_paid": sum(line.paid for line in shown),
         "open_count": sum(line.kind is not None for line in shown),
         "claims": [(awards.get(c.award_id), c) for c in selectors.student_claims(student)],
+        "research": [(awards.get(r.award_id), r) for r in selectors.student_research(student)],
         "form": PaymentForm(awards=awards.values()) if awards else None,
         "settle_form": SettlementForm(),
     }
