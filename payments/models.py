@@ -22,7 +22,10 @@ class PaymentEntry(models.Model):
         UPLOAD = "upload", _("アップロード")
         API = "api", _("API")
 
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="payments", verbose_name=_("支援"))
+    # PROTECT: a paid month is never deleted with its award or student. The services refuse first
+    # with a message (students.services.check_deletable, answered by payments.services); this is
+    # the backstop for any other path (the admin, a shell).
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="payments", verbose_name=_("支援"))
     # Copied from the award: a university's ledger is read through an index, never through awards.
     university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+", verbose_name=_("大学"))
     month = models.DateField(_("支給対象月"), validators=DATE_VALIDATORS, help_text=_("月の初日"))
@@ -71,7 +74,8 @@ class ClaimSettlement(models.Model):
         REPAID = "repaid", _("返還済み")
         WAIVED = "waived", _("免除")
 
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="+", verbose_name=_("支援"))
+    # PROTECT, as the ledger it settles: a decision is a record, never deleted with its award.
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="+", verbose_name=_("支援"))
     university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+", verbose_name=_("大学"))
     # The change that caused the claim; a plain id, kept when the change is withdrawn.
     cause_event_id = models.PositiveBigIntegerField(_("原因の異動"))
