@@ -227,7 +227,9 @@ def payments_record(
     award_ids = [r.award_id for r in rows]
     awards = award_scopes(university_id=university_id, award_ids=award_ids)
     # Locked first: two writers correcting the same months queue here instead of both adding one.
-    list(Award.objects.select_for_update().filter(pk__in=awards).values_list("pk", flat=True).order_by("pk"))
+    # FOR NO KEY UPDATE: writers of one award still queue, but the FK KEY SHARE locks of award
+    # events being added are not blocked (a deletion's FOR UPDATE still waits for this).
+    list(Award.objects.select_for_update(no_key=True).filter(pk__in=awards).values_list("pk", flat=True).order_by("pk"))
     current = current_entries(university_id=university_id, award_ids=award_ids)
     to_write = payments_plan(
         rows,
@@ -331,7 +333,7 @@ def claim_settle(
     as repaid or waived, with who and why". Never more than the claim's open balance."""
     from payments.selectors import award_claims
 
-    Award.objects.select_for_update().filter(pk=award.pk).first()
+    Award.objects.select_for_update(no_key=True).filter(pk=award.pk).first()
     claim = next((c for c in award_claims(award) if c.event_id == cause_event_id), None)
     errors: dict[str, list[ValidationError]] = {}
     if kind not in ClaimSettlement.Kind.values:

@@ -68,7 +68,7 @@ def test_the_api_refuses_the_deletion_with_the_message(paid, staff_a, university
     key = api_key_create(name="w", scope="write", university=university_a, acting_user=staff_a)[1]
     client = client_with(key, language="en")
     response = client.delete(f"/api/v1/awards/{paid.pk}/", HTTP_IF_MATCH="*")
-    assert 400 <= response.status_code < 500
+    assert response.status_code == 422
     assert "payments recorded" in response.content.decode()
     assert PaymentEntry.objects.count() == 1
 
