@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from payments.managers import ClaimSettlementQuerySet, PaymentEntryQuerySet
+from phdsupport.history import audited_history
 from phdsupport.validation import DATE_VALIDATORS, TEXT_VALIDATORS
 from programs.models import Program
 from students.models import Award, University
@@ -115,6 +116,8 @@ class Budget(models.Model):
     kind = models.CharField(_("区分"), max_length=16, choices=Kind.choices, default=Kind.ANNUAL)
     amount = models.PositiveBigIntegerField(_("予算額（円）"))
     source = models.CharField(_("出典"), max_length=300, blank=True)
+    # Who changed what: load_reference keeps a budget a person has edited (payments.reference).
+    history = audited_history()
 
     class Meta:
         ordering = ["label", "fiscal_year", "kind"]

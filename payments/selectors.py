@@ -13,7 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from payments import rules as pay
-from payments.models import ClaimSettlement, PaymentEntry
+from payments.models import Budget, ClaimSettlement, PaymentEntry
 from programs import rules
 from students.models import Award, AwardEvent, Student
 from students.selectors import award_terms
@@ -359,8 +359,6 @@ class BudgetLine:
 
 
 def budget_lines(fiscal_year: int) -> list[BudgetLine]:
-    from payments.models import Budget
-
     lines: dict[str, dict] = {}
     budgets = Budget.objects.filter(fiscal_year__lte=fiscal_year).prefetch_related("programs").order_by("fiscal_year")
     for budget in budgets:
@@ -386,10 +384,11 @@ def budget_lines(fiscal_year: int) -> list[BudgetLine]:
 
 
 def money_version() -> str:
-    """Changes whenever the ledger or a claim decision does (pages cache by it with the facts' version)."""
+    """Changes whenever the ledger, a claim decision or a budget does (pages cache by it with the facts' version)."""
     last_entry = PaymentEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     last_settlement = ClaimSettlement.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    return f"{last_entry}-{last_settlement}"
+    last_budget = Budget.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
+    return f"{last_entry}-{last_settlement}-{last_budget}"
 
 
 def report_figures(*, university: Any, program: Any, fiscal_year: int) -> dict[str, int]:
