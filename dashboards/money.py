@@ -33,7 +33,8 @@ class MoneyPage:
 
 
 def _money_row(label: str, figures: money.Money) -> list[Any]:
-    return [label, figures.due, figures.paid, figures.difference, figures.recovered]
+    # Research cost reported is shown apart: never in due, paid or the difference (payments.rules).
+    return [label, figures.due, figures.paid, figures.difference, figures.recovered, figures.research_paid]
 
 
 def money_page(fiscal_year: int, *, university_id: int | None = None) -> MoneyPage:
@@ -48,7 +49,14 @@ def money_page(fiscal_year: int, *, university_id: int | None = None) -> MoneyPa
 
 def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
     page = MoneyPage()
-    headers = [_("区分"), _("支給すべき額"), _("支給額"), _("差額（支給−支給すべき額）"), _("返還済み")]
+    headers = [
+        _("区分"),
+        _("支給すべき額"),
+        _("支給額"),
+        _("差額（支給−支給すべき額）"),
+        _("返還済み"),
+        _("研究費（報告額・差額に含めない）"),
+    ]
     names = {code: localized_name(ja, en) for code, ja, en in Program.objects.values_list("code", "name_ja", "name_en")}
     by_program = money.money_by(fiscal_year, "program", university_id=university_id)
     total = money.Money()
@@ -56,6 +64,7 @@ def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
         total.due_twelfths += figures.due_twelfths
         total.paid += figures.paid
         total.recovered += figures.recovered
+        total.research_paid += figures.research_paid
     page.tables["total"] = Table("total", _("支給すべき額と支給額（合計）"), headers, [_money_row(_("合計"), total)])
     page.tables["program"] = Table(
         "program",
@@ -76,7 +85,9 @@ def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
         by_university = money.money_by(fiscal_year, "university")
         universities = {
             pk: localized_name(ja, en)
-            for pk, ja, en in University.objects.filter(pk__in=list(by_university)).values_list("pk", "name_ja", "name_en")
+            for pk, ja, en in University.objects.filter(pk__in=list(by_university)).values_list(
+                "pk", "name_ja", "name_en"
+            )
         }
         rows = sorted(by_university.items(), key=lambda kv: (-kv[1].paid, -kv[1].due_twelfths, kv[0]))
         page.tables["university"] = Table(

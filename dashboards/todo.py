@@ -120,6 +120,8 @@ def work_of(user: Any, *, today: date) -> dict[str, Any]:
         work["awaiting_count"], work["awaiting"] = reports_awaiting_officer(program_ids=program_ids)
         work["overdue_reports"] = overdue_reports(today=today, program_ids=program_ids)
         links.append({"url": reverse("reports:deadlines"), "label": _("報告の提出期限")})
+    if access.can_view_recovery_claims(user):
+        links.append({"url": reverse("payments:claims"), "label": _("返還請求の状況")})
     if access.can_view_national(user):
         if "overdue_reports" not in work:
             work["overdue_reports"] = overdue_reports(today=today, program_ids=None)

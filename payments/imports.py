@@ -218,7 +218,12 @@ def payments_upload_apply(*, plan: PaymentPlan, acting_user: Any) -> ImportResul
     if plan.result.errors:
         raise ValidationError(plan.result.errors[0].message)
     award_ids = sorted({plan.rows[i].award_id for i in plan.to_write})
-    list(Award.objects.select_for_update().filter(pk__in=award_ids).values_list("pk", flat=True).order_by("pk"))
+    list(
+        Award.objects.select_for_update(no_key=True)
+        .filter(pk__in=award_ids)
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
     now = services.current_entries(university_id=plan.university.pk, award_ids=award_ids)
     for i in plan.to_write:
         key = (plan.rows[i].award_id, plan.rows[i].month)

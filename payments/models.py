@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from payments.managers import ClaimSettlementQuerySet, PaymentEntryQuerySet
+from phdsupport.history import audited_history
 from phdsupport.validation import DATE_VALIDATORS, TEXT_VALIDATORS
 from programs.models import Program
 from students.models import Award, University
@@ -22,7 +23,10 @@ class PaymentEntry(models.Model):
         UPLOAD = "upload", _("アップロード")
         API = "api", _("API")
 
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="payments", verbose_name=_("支援"))
+    # PROTECT: a paid month is never deleted with its award or student. The services refuse first
+    # with a message (students.services.check_deletable, answered by payments.services); this is
+    # the backstop for any other path (the admin, a shell).
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="payments", verbose_name=_("支援"))
     # Copied from the award: a university's ledger is read through an index, never through awards.
     university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+", verbose_name=_("大学"))
     month = models.DateField(_("支給対象月"), validators=DATE_VALIDATORS, help_text=_("月の初日"))
@@ -71,7 +75,8 @@ class ClaimSettlement(models.Model):
         REPAID = "repaid", _("返還済み")
         WAIVED = "waived", _("免除")
 
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="+", verbose_name=_("支援"))
+    # PROTECT, as the ledger it settles: a decision is a record, never deleted with its award.
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="+", verbose_name=_("支援"))
     university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+", verbose_name=_("大学"))
     # The change that caused the claim; a plain id, kept when the change is withdrawn.
     cause_event_id = models.PositiveBigIntegerField(_("原因の異動"))
@@ -111,6 +116,8 @@ class Budget(models.Model):
     kind = models.CharField(_("区分"), max_length=16, choices=Kind.choices, default=Kind.ANNUAL)
     amount = models.PositiveBigIntegerField(_("予算額（円）"))
     source = models.CharField(_("出典"), max_length=300, blank=True)
+    # Who changed what: load_reference keeps a budget a person has edited (payments.reference).
+    history = audited_history()
 
     class Meta:
         ordering = ["label", "fiscal_year", "kind"]

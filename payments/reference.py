@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from payments.models import Budget
+from phdsupport.reference import Seeder
 from programs.models import Program
 
 SEED = "出典: 000_aa2d19c35d4c7748.txt"
@@ -34,11 +35,20 @@ BUDGETS = [
 
 
 @transaction.atomic
-def load_budgets() -> int:
+def load_budgets(seeder: Seeder | None = None) -> int:
+    """Create the seed's budgets and bring unedited ones to the seed. A budget an administrator
+    changed (its history names a person) is kept as they left it, its programs included, as
+    load_reference does for every reference row since issue #12 (phdsupport.reference.Seeder);
+    one they deleted is not created again."""
+    seeder = seeder or Seeder()
     programs = {p.code: p for p in Program.objects.all()}
     for label, codes, fy, kind, amount, note in BUDGETS:
-        budget, _created = Budget.objects.update_or_create(
-            label=label, fiscal_year=fy, kind=kind, defaults={"amount": amount, "source": f"{note} {SEED}"}
+        budget = seeder.update_or_create(
+            Budget, label=label, fiscal_year=fy, kind=kind, defaults={"amount": amount, "source": f"{note} {SEED}"}
         )
-        budget.programs.set([programs[c] for c in codes if c in programs])
+        if budget is None:
+            continue
+        wanted = {programs[c].pk for c in codes if c in programs}
+        if set(budget.programs.values_list("pk", flat=True)) != wanted:
+            budget.programs.set(wanted)
     return len(BUDGETS)

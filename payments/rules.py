@@ -150,6 +150,40 @@ def reconcile(
     return lines
 
 
+# --- Research cost ------------------------------------------------------------------------
+#
+# DOMAIN.md (Payments and recovery) defines Due only as "its monthly amount (annual amount in
+# force / 12)", and the amount in force is the annual *living-cost* amount (The product's own
+# definitions: Amounts in force); "Paid" keeps "living cost and research cost apart". It gives no
+# research-cost amount due per program and month (BOOST's ¥300,000 a year is a rule's split with
+# no schedule, SPRING's research money varies by university, a DC fellow's KAKENHI is not award
+# money). So research cost is reconciled as "paid research cost reported": summed per award and
+# fiscal year and shown apart, and never counted toward the living-cost due, a difference, a
+# difference class or a recovery claim (`reconcile` and `recovery_claims` read living cost only).
+
+
+@dataclass(frozen=True)
+class ResearchYear:
+    """Research cost reported paid for one award in one fiscal year (not a due: see above)."""
+
+    award_id: int
+    fiscal_year: int
+    reported: int
+    months: int  # months of the year with research cost reported
+
+
+def research_reported(paid: Mapping[PaidKey, PaidMonth]) -> list[ResearchYear]:
+    """Research cost reported per award and fiscal year (April-March), in award then year order.
+    Whole yen as recorded: nothing is divided, so nothing is truncated."""
+    sums: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for (award_id, month), entry in paid.items():
+        if entry.research_cost:
+            item = sums[(award_id, rules.fiscal_year(rules.month_start(month)))]
+            item[0] += entry.research_cost
+            item[1] += 1
+    return [ResearchYear(a, fy, total, months) for (a, fy), (total, months) in sorted(sums.items())]
+
+
 def open_differences(lines: Iterable[MonthLine]) -> list[MonthLine]:
     """Lines to fix, oldest month first."""
     return sorted((line for line in lines if line.kind is not None), key=lambda line: (line.month, line.award_id))

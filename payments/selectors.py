@@ -13,7 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from payments import rules as pay
-from payments.models import ClaimSettlement, PaymentEntry
+from payments.models import Budget, ClaimSettlement, PaymentEntry
 from programs import rules
 from students.models import Award, AwardEvent, Student
 from students.selectors import award_terms
@@ -72,6 +72,12 @@ def student_reconciliation(student: Student, *, today: date | None = None) -> li
     own = set(student.awards.values_list("pk", flat=True))
     lines = pay.reconcile(awards, ledger, until=owed_until(today))
     return [line for line in lines if line.award_id in own]
+
+
+def student_research(student: Student) -> list[pay.ResearchYear]:
+    """Research cost reported for the student's own awards, per award and fiscal year (shown
+    apart from due and paid: payments.rules, Research cost)."""
+    return pay.research_reported(paid_ledger(student.awards.values_list("pk", flat=True)))
 
 
 def university_open_differences(university_id: int, *, today: date | None = None) -> list[pay.MonthLine]:
@@ -187,7 +193,23 @@ def university_claims(university_id: int) -> list[ClaimView]:
     with_settlements = set(
         ClaimSettlement.objects.filter(university_id=university_id).values_list("award_id", flat=True)
     )
-    candidates = with_causes | with_settlements
+    return _claims_of_awards(with_causes | with_settlements)
+
+
+def program_claims(program_ids: Iterable[int] | None) -> list[ClaimView]:
+    """Claims of the awards of the given programs (None: every program) at every university, for
+    the officers' page: the same derivation as a university's (`university_claims`)."""
+    events = AwardEvent.objects.filter(kind__in=CAUSE_KINDS)
+    settlements = ClaimSettlement.objects.all()
+    if program_ids is not None:
+        program_ids = list(program_ids)
+        events = events.filter(award__program_id__in=program_ids)
+        settlements = settlements.filter(award__program_id__in=program_ids)
+    candidates = set(events.values_list("award_id", flat=True)) | set(settlements.values_list("award_id", flat=True))
+    return _claims_of_awards(candidates)
+
+
+def _claims_of_awards(candidates: set[int]) -> list[ClaimView]:
     if not candidates:
         return []
     student_ids = set(Award.objects.filter(pk__in=candidates).values_list("student_id", flat=True))
@@ -337,8 +359,6 @@ class BudgetLine:
 
 
 def budget_lines(fiscal_year: int) -> list[BudgetLine]:
-    from payments.models import Budget
-
     lines: dict[str, dict] = {}
     budgets = Budget.objects.filter(fiscal_year__lte=fiscal_year).prefetch_related("programs").order_by("fiscal_year")
     for budget in budgets:
@@ -364,10 +384,11 @@ def budget_lines(fiscal_year: int) -> list[BudgetLine]:
 
 
 def money_version() -> str:
-    """Changes whenever the ledger or a claim decision does (pages cache by it with the facts' version)."""
+    """Changes whenever the ledger, a claim decision or a budget does (pages cache by it with the facts' version)."""
     last_entry = PaymentEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     last_settlement = ClaimSettlement.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    return f"{last_entry}-{last_settlement}"
+    last_budget = Budget.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
+    return f"{last_entry}-{last_settlement}-{last_budget}"
 
 
 def report_figures(*, university: Any, program: Any, fiscal_year: int) -> dict[str, int]:
@@ -384,6 +405,8 @@ def report_figures(*, university: Any, program: Any, fiscal_year: int) -> dict[s
     return {
         "ledger_due": figures.due,
         "ledger_paid": figures.paid,
+        # Reported apart, never part of due or paid above (payments.rules, Research cost).
+        "ledger_research_reported": figures.research_paid,
         "ledger_recovered": figures.recovered,
         "ledger_open_claims": sum(c.open_amount for c in claims if c.award_id in program_awards),
     }

@@ -33,6 +33,10 @@ CLAIM_NOT_OPEN = _("この返還請求に未決定の残額はありません。
 SETTLEMENT_TOO_LARGE = _("金額が返還請求の残額（{open}円）を超えています。")
 SETTLEMENT_REASON_REQUIRED = _("理由を入力してください。")
 SETTLEMENT_AMOUNT = _("金額は1円以上の整数で入力してください。")
+PAID_AWARD_KEPT = _(
+    "支給実績が記録されている支援があるため削除できません（支給した月の記録は消せません）。"
+    "支給の誤りは支給実績の訂正として記録してください。"
+)
 
 # A payment may be recorded for months around the award (paid before it started, or after an
 # early end); further away it is a typo in the month.
@@ -223,7 +227,9 @@ def payments_record(
     award_ids = [r.award_id for r in rows]
     awards = award_scopes(university_id=university_id, award_ids=award_ids)
     # Locked first: two writers correcting the same months queue here instead of both adding one.
-    list(Award.objects.select_for_update().filter(pk__in=awards).values_list("pk", flat=True).order_by("pk"))
+    # FOR NO KEY UPDATE: writers of one award still queue, but the FK KEY SHARE locks of award
+    # events being added are not blocked (a deletion's FOR UPDATE still waits for this).
+    list(Award.objects.select_for_update(no_key=True).filter(pk__in=awards).values_list("pk", flat=True).order_by("pk"))
     current = current_entries(university_id=university_id, award_ids=award_ids)
     to_write = payments_plan(
         rows,
@@ -327,7 +333,7 @@ def claim_settle(
     as repaid or waived, with who and why". Never more than the claim's open balance."""
     from payments.selectors import award_claims
 
-    Award.objects.select_for_update().filter(pk=award.pk).first()
+    Award.objects.select_for_update(no_key=True).filter(pk=award.pk).first()
     claim = next((c for c in award_claims(award) if c.event_id == cause_event_id), None)
     errors: dict[str, list[ValidationError]] = {}
     if kind not in ClaimSettlement.Kind.values:
@@ -357,3 +363,12 @@ def claim_settle(
     settlement.full_clean()
     settlement.save()
     return settlement
+
+
+def award_delete_refusals(*, award_ids: list[int]) -> list[ValidationError]:
+    """Answer to students.services' "award_delete_refusals" (phdsupport.hooks): an award with a
+    ledger entry is never deleted, nor its student (DOMAIN.md: "A correction is a new ledger
+    entry, never an edit"; issue #15: "A paid month is never edited away")."""
+    if PaymentEntry.objects.filter(award_id__in=award_ids).exists():
+        return [ValidationError(PAID_AWARD_KEPT, code="paid_award_kept")]
+    return []

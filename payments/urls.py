@@ -6,6 +6,7 @@ from payments import views
 app_name = "payments"
 urlpatterns = [
     path("", views.university_payments, name="university"),
+    path("claims/", views.recovery_claims, name="claims"),
     path("upload/", views.payment_upload, name="upload"),
     path("template.<str:fmt>", views.payment_template, name="template"),
     path("<int:pk>/new/", views.payment_record, name="record"),

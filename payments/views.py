@@ -1,6 +1,9 @@
 """Pages of the ledger: a student's due and paid, recording a month, a university's open
 differences and claims, settling a claim."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,11 +17,13 @@ from payments.forms import PaymentForm, SettlementForm
 from payments.models import PaymentEntry
 from phdsupport import access
 from phdsupport.exports import table_csv, table_xlsx
+from phdsupport.personal_data import ReadKind, note_read
 from programs import rules
+from programs.models import Program
 from students import uploads
 from students.forms import UploadForm, add_service_errors
 from students.imports import UploadRejected, upload_limits
-from students.models import Award, Student
+from students.models import Award, Student, University
 
 SHOWN_DIFFERENCES = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,6 +40,7 @@ def student_panel_context(request, student) -> dict:
         "total_paid": sum(line.paid for line in shown),
         "open_count": sum(line.kind is not None for line in shown),
         "claims": [(awards.get(c.award_id), c) for c in selectors.student_claims(student)],
+        "research": [(awards.get(r.award_id), r) for r in selectors.student_research(student)],
         "form": PaymentForm(awards=awards.values()) if awards else None,
         "settle_form": SettlementForm(),
     }
@@ -165,3 +171,63 @@ def payment_template(request, fmt):
     response = HttpResponse(content, content_type=XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="phdsupport-payments-{language}.{fmt}"'
     return response
+
+
+@dataclass
+class ClaimTotals:
+    """Open recovery claims of one university (or of all): how many, how much is still open, and
+    what was repaid or waived on them."""
+
+    university: University | None = None
+    count: int = 0
+    claimed: int = 0
+    open: int = 0
+    repaid: int = 0
+    waived: int = 0
+
+    def add(self, claim: selectors.ClaimView) -> None:
+        self.count += 1
+        self.claimed += claim.amount
+        self.open += claim.open_amount
+        self.repaid += claim.repaid
+        self.waived += claim.settled - claim.repaid
+
+
+@login_required
+def recovery_claims(request):
+    """Open recovery claims across universities (issue #15): a program officer those of their own
+    programs, student by student, with totals per university and in all; the ministry the totals
+    only (no names); a university's staff are refused: their claims are on their own page."""
+    program_ids, named = access.recovery_claims_scope(request.user)
+    claims = [c for c in selectors.program_claims(program_ids) if c.state == "open"]
+    awards = {
+        a.pk: a
+        for a in Award.objects.filter(pk__in={c.award_id for c in claims}).select_related(
+            "student", "program", "university"
+        )
+    }
+    total = ClaimTotals()
+    by_university: dict[int, ClaimTotals] = {}
+    for claim in claims:
+        award = awards[claim.award_id]
+        by_university.setdefault(award.university_id, ClaimTotals(award.university)).add(claim)
+        total.add(claim)
+    rows = []
+    if named:
+        rows = sorted(
+            ((awards[c.award_id], c) for c in claims),
+            key=lambda pair: (pair[0].university.name_ja, pair[1].recorded_on or date.min, pair[1].event_id),
+        )
+        note_read(request, kind=ReadKind.LIST, students={(a.student_id, a.university_id) for a, _c in rows})
+    programs = Program.objects.filter(pk__in=program_ids) if program_ids is not None else None
+    return render(
+        request,
+        "payments/claims.html",
+        {
+            "named": named,
+            "rows": rows,
+            "universities": sorted(by_university.values(), key=lambda t: (-t.open, t.university.name_ja)),
+            "total": total,
+            "programs": programs,
+        },
+    )

@@ -123,6 +123,28 @@ def is_officer_of(user: Any, program_id: int) -> bool:
     return role == Role.ADMINISTRATOR or (role == Role.PROGRAM_OFFICER and program_id in officer_program_ids(user))
 
 
+def recovery_claims_scope(user: Any) -> tuple[list[int] | None, bool]:
+    """The page of open recovery claims (返還) across universities (issue #15: "Each university
+    and program officer sees open claims and their totals"): (programs, named).
+
+    A program officer sees the claims of their own programs, student by student; an
+    administrator every program's; a ministry viewer every program's as totals per university
+    only, never a student (aggregates only, as everywhere). University staff are refused (403, as
+    on every national page): their university's claims are on their own payments page."""
+    role = role_of(user)
+    if role == Role.ADMINISTRATOR:
+        return None, True
+    if role == Role.PROGRAM_OFFICER:
+        return officer_program_ids(user), True
+    if role == Role.MINISTRY_VIEWER:
+        return None, False
+    raise PermissionDenied
+
+
+def can_view_recovery_claims(user: Any) -> bool:
+    return role_of(user) in (Role.PROGRAM_OFFICER, Role.MINISTRY_VIEWER, Role.ADMINISTRATOR)
+
+
 def is_university_lead(user: Any) -> bool:
     """A university's lead staff: its staff holding the certifying flag (Membership.can_certify),
     the people who answer for the university's records. They see who at their university read a
@@ -205,6 +227,7 @@ def navigation(request: Any) -> dict[str, Any]:
             "rows": grant.role in ROW_ROLES,
             "staff_university_id": grant.university_id if grant.role == Role.UNIVERSITY_STAFF else None,
             "national": grant.role in NATIONAL_ROLES,
+            "recovery_claims": can_view_recovery_claims(user),
             "admin_site": bool(getattr(user, "is_staff", False)),
             "read_log": read_log_scope(user)[0],
             "accounts": account_scope(user)[0],

@@ -34,6 +34,7 @@ FIGURE_LABELS = [
     # From the payment ledger (payments app, through phdsupport.hooks "report_figures").
     ("ledger_due", gettext_noop("支給すべき額（支給実績との照合・円）")),
     ("ledger_paid", gettext_noop("支給実績の生活費相当額（円）")),
+    ("ledger_research_reported", gettext_noop("支給実績の研究費（報告額・円、支給すべき額との照合に含めない）")),
     ("ledger_recovered", gettext_noop("返還済みの額（円）")),
     ("ledger_open_claims", gettext_noop("未決定の返還請求額（円）")),
 ]
@@ -119,7 +120,7 @@ def deadlines(request):
                     "program": program.code,
                     "fiscal_year": fiscal_year,
                     "due_date": deadline and deadline.due_date,
-                }
+                },
             )
         )
         rows.append({"program": program, "deadline": deadline, "last": last_change.get(program.pk), "form": form})

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport import hooks
 from phdsupport.history import recorded_as
 from programs import rules
 from programs.labels import fiscal_year_label
@@ -148,6 +149,22 @@ def year_unlock(*, university_id: int, program_id: int, fiscal_year: int) -> Non
     YearLock.objects.filter(university_id=university_id, program_id=program_id, fiscal_year=fiscal_year).delete()
 
 
+# Extension point (phdsupport.hooks): an app keeping rows about awards that no deletion may take
+# away answers, for the awards about to be deleted, a list of ValidationErrors saying why (the
+# payments ledger: DOMAIN.md "A correction is a new ledger entry, never an edit", so a paid month
+# is never deleted with its award or student). Students never import those apps.
+AWARD_DELETE_REFUSALS = "award_delete_refusals"
+
+
+def check_deletable(*, award_ids: list[int]) -> None:
+    """Refuse deleting awards (or their student) that another app says must stay."""
+    if not award_ids:
+        return
+    refusals = [error for answer in hooks.collect(AWARD_DELETE_REFUSALS, award_ids=award_ids) for error in answer]
+    if refusals:
+        raise ValidationError({"__all__": refusals})
+
+
 # --- Students -----------------------------------------------------------------------------
 
 # Validated apart: the university is the writer's own, never input, and uniqueness needs the
@@ -234,14 +251,17 @@ def student_delete(*, student: Student, acting_user: Any) -> None:
     about them), each deletion in the history under the acting user.
 
     Refused when it would remove an award in a year whose report is accepted (the same lock as
-    deleting the award itself).
+    deleting the award itself), or an award another app keeps rows of (a paid month).
     """
     # The person first, then the row: a rebuild batch that holds the person's lock and writes
     # facts referring to this student would otherwise wait for this row while this transaction
     # waits for the lock (a deadlock).
     facts_lock_persons(student_ids=[student.pk])
     student = Student.objects.select_for_update().get(pk=student.pk)
-    for award in student.awards.all():
+    # Locked before the check: a payment being recorded for one of them waits, then finds it gone.
+    awards = list(student.awards.select_for_update().order_by("pk"))
+    check_deletable(award_ids=[award.pk for award in awards])
+    for award in awards:
         check_unlocked(
             university_id=student.university_id,
             program_id=award.program_id,
@@ -437,7 +457,12 @@ def award_update(*, award: Award, acting_user: Any, expected_version: int | None
 
 @transaction.atomic
 def award_delete(*, award: Award, acting_user: Any) -> None:
+    """Delete an award with its events; refused in a year whose report is accepted, and when
+    another app keeps rows of it that must stay (a paid month: check_deletable)."""
     student_id = award.student_id
+    # Locked before the check: a payment being recorded for it waits, then finds it gone.
+    Award.objects.select_for_update().filter(pk=award.pk).first()
+    check_deletable(award_ids=[award.pk])
     check_unlocked(
         university_id=award.student.university_id,
         program_id=award.program_id,
@@ -613,7 +638,9 @@ def award_event_withdraw(*, event: AwardEvent, acting_user: Any) -> None:
     award = Award.objects.select_for_update().get(pk=event.award_id)
     event = AwardEvent.objects.get(pk=event.pk)
     if event.kind not in WITHDRAW_KINDS:
-        raise ValidationError({"__all__": [ValidationError(_("この種別の異動は取り消せません。"), code="not_withdrawable")]})
+        raise ValidationError(
+            {"__all__": [ValidationError(_("この種別の異動は取り消せません。"), code="not_withdrawable")]}
+        )
     ends_award = event.kind in (AwardEvent.Kind.TERMINATION, AwardEvent.Kind.COMPLETION)
     if ends_award and award.events.filter(pk__gt=event.pk).exists():
         raise ValidationError({"__all__": [ValidationError(WITHDRAW_NOT_LATEST, code="not_latest")]})

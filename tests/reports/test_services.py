@@ -195,6 +195,7 @@ def test_report_figures_from_the_rules(reference, university_a, actors):
         # from the payment ledger (nothing recorded yet): due by the same rules
         "ledger_due": 1_800_000 + 1_350_000 + 900_000,
         "ledger_paid": 0,
+        "ledger_research_reported": 0,
         "ledger_recovered": 0,
         "ledger_open_claims": 0,
     }

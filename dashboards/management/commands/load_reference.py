@@ -1,52 +1,15 @@
 from datetime import date
-from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import models, transaction
+from django.db import transaction
 
 from payments.reference import load_budgets
+from phdsupport.reference import Seeder
 from programs import reference as program_reference
 from programs.models import LivingCostFloor, Program, StipendRule, Target
 from reports.models import ReportDeadline
 from students import reference as university_reference
 from students.models import University
-
-
-class Seeder:
-    """Creates the reference rows that are missing and brings the others to the seed, except a
-    row a person has changed (its history names a user: an administrator in the admin): an
-    agency's correction must survive the next deployment, which runs load_reference again.
-    This command itself writes history naming no one."""
-
-    def __init__(self) -> None:
-        self.edited: dict[type[models.Model], set[Any]] = {}
-        self.kept: list[str] = []
-
-    def _edited_ids(self, model: type[models.Model]) -> set[Any]:
-        if model not in self.edited:
-            changes = model.history.filter(history_user__isnull=False)
-            self.edited[model] = set(changes.values_list("id", flat=True))
-        return self.edited[model]
-
-    def update_or_create(self, model: type[models.Model], *, defaults: dict[str, Any], **lookup: Any) -> None:
-        row = model.objects.filter(**lookup).first()
-        if row is None:
-            # Renamed or deleted by a person (a row of theirs once answered to this seed's key):
-            # creating the seed's row again would undo the rename or the deletion.
-            if model.history.filter(**lookup, id__in=self._edited_ids(model)).exists():
-                self.kept.append(f"{model._meta.verbose_name}: {lookup}")
-                return
-            model.objects.create(**lookup, **defaults)
-            return
-        if row.pk in self._edited_ids(model):
-            if any(getattr(row, name) != value for name, value in defaults.items()):
-                self.kept.append(f"{model._meta.verbose_name}: {row}")
-            return
-        changed = [name for name, value in defaults.items() if getattr(row, name) != value]
-        if changed:
-            for name in changed:
-                setattr(row, name, defaults[name])
-            row.save(update_fields=changed)
 
 
 class Command(BaseCommand):
@@ -107,9 +70,9 @@ class Command(BaseCommand):
                 )
         for row in university_reference.university_rows():
             seeder.update_or_create(University, name_ja=row.pop("name_ja"), defaults=row)
+        load_budgets(seeder)
         for row in seeder.kept:
             self.stdout.write(f"Kept as an administrator edited it (differs from the seed): {row}")
-        load_budgets()
         self.stdout.write(
             f"Reference data: {Program.objects.count()} programs, {StipendRule.objects.count()} rule versions, "
             f"{University.objects.filter(is_synthetic=False).count()} universities."
