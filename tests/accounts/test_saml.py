@@ -67,7 +67,12 @@ def idp_config(directory, sp_metadata_file, lifetime_minutes=15):
                 "idp": {
                     "endpoints": {"single_sign_on_service": [(IDP_SSO, BINDING_HTTP_REDIRECT)]},
                     "name_id_format": [NAMEID_FORMAT_PERSISTENT],
-                    "policy": {"default": {"lifetime": {"minutes": lifetime_minutes}, "name_form": "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"}},
+                    "policy": {
+                        "default": {
+                            "lifetime": {"minutes": lifetime_minutes},
+                            "name_form": "urn:oasis:names:tc:SAML:2.0:attrname-format:uri",
+                        }
+                    },
                 }
             },
         }
@@ -235,7 +240,9 @@ def test_the_universitys_lead_staff_see_and_grant_a_waiting_federated_account(cl
     assert "alice@kou.ac.jp" not in client.get("/accounts/users/?waiting=1").content.decode()
     assert client.get(f"/accounts/users/{alice.pk}/").status_code == 404
     assert (
-        client.post(f"/accounts/users/{alice.pk}/", {"role": "university_staff", "university": federation.university.pk}).status_code
+        client.post(
+            f"/accounts/users/{alice.pk}/", {"role": "university_staff", "university": federation.university.pk}
+        ).status_code
         == 404
     )
 
@@ -255,7 +262,9 @@ def test_the_universitys_lead_staff_see_and_grant_a_waiting_federated_account(cl
     refused = client.post(f"/accounts/users/{alice.pk}/", {"role": "administrator"})
     assert refused.status_code == 200
     assert not Membership.objects.filter(user=alice).exists()
-    granted = client.post(f"/accounts/users/{alice.pk}/", {"role": "university_staff", "university": federation.university.pk})
+    granted = client.post(
+        f"/accounts/users/{alice.pk}/", {"role": "university_staff", "university": federation.university.pk}
+    )
     assert granted.status_code == 302
     alice.refresh_from_db()
     assert (alice.membership.role, alice.membership.university_id) == ("university_staff", federation.university.pk)

@@ -109,7 +109,11 @@ def test_a_year_of_payroll_a_late_suspension_its_claim_settled_and_the_ministrys
             page.click("button[value=en]")
             page.wait_for_load_state()
             assert "Payments and budgets" in page.inner_text("h1")
-        spring = [row for row in page.locator("#table-program tbody tr").all_inner_texts() if "SPRING" in row or "次世代" in row]
+        spring = [
+            row
+            for row in page.locator("#table-program tbody tr").all_inner_texts()
+            if "SPRING" in row or "次世代" in row
+        ]
         assert len(spring) == 1
         assert "1,350,000" in spring[0]
         assert "1,800,000" in spring[0]

@@ -213,7 +213,9 @@ def test_the_entry_route_column_reads_labels_in_either_language_and_keeps_what_a
         "R3,,鈴木,一郎,工学系,2025-04-01,4,在籍,,0,0,,,,,,,Entered from a six-year undergraduate course",
         "R4,,高橋,二郎,工学系,2025-04-01,3,在籍,,0,0,,,,,,,",
     ]
-    bad = check(university_a, csv_bytes([*rows, "R5,,伊藤,三郎,工学系,2025-04-01,3,在籍,,0,0,,,,,,,大学院"], header=header))
+    bad = check(
+        university_a, csv_bytes([*rows, "R5,,伊藤,三郎,工学系,2025-04-01,3,在籍,,0,0,,,,,,,大学院"], header=header)
+    )
     [error] = bad.result.errors
     assert (error.row, error.column) == (6, "入学経路")
     assert not Student.objects.exists()
