@@ -36,7 +36,7 @@ def student_panel_context(request, student) -> dict:
         "open_count": sum(line.kind is not None for line in shown),
         "claims": [(awards.get(c.award_id), c) for c in selectors.student_claims(student)],
         "form": PaymentForm(awards=awards.values()) if awards else None,
-        "settle_form": SettlementForm(),
+        "settle_form": SettlementForm(auto_id=False),  # repeated per claim: no ids (_claims.html)
     }
 
 
@@ -124,7 +124,7 @@ def university_payments(request):
             "difference_total": sum(d.difference for d in differences),
             "claims": [(by_id[c.award_id], c) for c in claims],
             "open_claims_total": sum(c.open_amount for c in claims),
-            "settle_form": SettlementForm(),
+            "settle_form": SettlementForm(auto_id=False),  # repeated per claim: no ids (_claims.html)
             "can_write": True,
             "repaid_total": sum(c.repaid for c in claims),
         },
