@@ -224,6 +224,8 @@ class Crawl:
             return []
         self.pages += 1
         self.visited.append(f"{label} {path}")
+        if "/accounts/second-factor/" in page.url and "/accounts/second-factor/" not in path:
+            self.problem(f"{label}: sent to the second-factor page ({page.url})")
         if response is None or response.status >= 500:
             self.problem(f"{label}: HTTP {response and response.status}")
         if response is None or "html" not in (response.headers.get("content-type") or ""):
