@@ -2,18 +2,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from phdsupport import access
+from phdsupport.forms import ALL, Form
 from programs.models import Program
 from students.models import University
 
 
-class ReadSearchForm(forms.Form):
+class ReadSearchForm(Form):
+    empty_label = ALL  # filters a page
+
     reader = forms.CharField(label=_("閲覧者のユーザー名"), required=False, max_length=150)
     student = forms.IntegerField(label=_("学生のID"), required=False, min_value=1)
     since = forms.DateField(label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class SecondFactorForm(forms.Form):
+class SecondFactorForm(Form):
     token = forms.CharField(
         label=_("確認コード"),
         max_length=32,
@@ -23,7 +26,7 @@ class SecondFactorForm(forms.Form):
     remember = forms.BooleanField(label=_("このブラウザーを記憶する"), required=False)
 
 
-class EnrolmentForm(forms.Form):
+class EnrolmentForm(Form):
     token = forms.CharField(
         label=_("確認コード"),
         max_length=8,
@@ -32,7 +35,7 @@ class EnrolmentForm(forms.Form):
     )
 
 
-class MembershipForm(forms.Form):
+class MembershipForm(Form):
     """A role and what it is bound to; the choices are those the acting person may give."""
 
     role = forms.ChoiceField(label=_("役割"))

@@ -1,10 +1,9 @@
-from django import forms
-
 from careers.models import CareerOutcome
+from phdsupport.forms import ModelForm
 from students.forms import require_version, version_field
 
 
-class CareerForm(forms.ModelForm):
+class CareerForm(ModelForm):
     version = version_field()
 
     class Meta:

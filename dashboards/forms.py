@@ -1,10 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport.forms import ALL, Form
 from students.services import MAX_ANNUAL_YEN
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(Form):
+    empty_label = ALL  # filters a page
+
     fiscal_year = forms.IntegerField(label=_("年度"), min_value=2019, max_value=2040, required=False)
     floor = forms.IntegerField(
         label=_("基準額（年額・円）"),
@@ -15,6 +18,6 @@ class DashboardFilterForm(forms.Form):
     )
 
 
-class PublishForm(forms.Form):
+class PublishForm(Form):
     fiscal_year = forms.IntegerField(label=_("年度"), min_value=2019, max_value=2040)
     note = forms.CharField(label=_("備考"), max_length=300, required=False)

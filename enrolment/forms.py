@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from enrolment.models import EnrolmentStatistic
+from phdsupport.forms import Form
 from students.models import Field
 
 
@@ -20,7 +21,7 @@ def _count(label: str, required: bool = True) -> forms.IntegerField:
     return forms.IntegerField(label=label, required=required)
 
 
-class StatisticForm(forms.Form):
+class StatisticForm(Form):
     fiscal_year = forms.IntegerField(label=_("年度"))
     field = forms.ChoiceField(label=_("学系"), choices=Field.choices)
     admission_capacity = _count(_("入学定員"))
@@ -40,15 +41,15 @@ class StatisticForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     file = forms.FileField(label=_("ファイル（CSV または XLSX）"))
 
 
-class WhatIfForm(forms.Form):
+class WhatIfForm(Form):
     field = forms.ChoiceField(label=_("学系"), choices=Field.choices)
     extra = forms.IntegerField(label=_("標準修業年限内修了者の増加（人）"), min_value=0, max_value=10_000)
 
 
-class LockForm(forms.Form):
+class LockForm(Form):
     fiscal_year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     action = forms.ChoiceField(choices=[("lock", _("確定")), ("unlock", _("確定の解除"))])

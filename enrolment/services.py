@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from enrolment import rules, selectors
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
 from programs.labels import fiscal_year_label
-from students.imports import ImportResult, RowError, UploadRejected, read_table
+from students.imports import LIST_SEPARATOR, ColumnLabels, ImportResult, RowError, UploadRejected, read_table
 from students.models import Field, University, YearLock
 
 KEY_FIELDS = ("fiscal_year", "field")
@@ -193,7 +193,7 @@ COLUMNS = [
     ("standard_term_years", "標準修業年限（年）", "standard term (years)"),
 ]
 HEADER_TO_KEY = {name: key for key, ja, en in COLUMNS for name in (ja, en, key)}
-LABEL_OF = {key: ja for key, ja, _en in COLUMNS}
+LABEL_OF = ColumnLabels({key: (ja, en) for key, ja, en in COLUMNS})  # in the page's language
 REQUIRED_COLUMNS = rules.REQUIRED_FIELDS
 
 
@@ -272,7 +272,7 @@ def statistics_upload_check(
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in REQUIRED_COLUMNS if k not in keys]
     if missing:
-        raise UploadRejected(str(MISSING_COLUMNS).format(columns="、".join(missing)))
+        raise UploadRejected(str(MISSING_COLUMNS).format(columns=str(LIST_SEPARATOR).join(missing)))
     existing = {(s.fiscal_year, s.field): s for s in EnrolmentStatistic.objects.filter(university=university)}
     locked = locked_years(university.pk)
     plan = StatisticPlan(university, ImportResult(rows=table.count))

@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from payments.models import ClaimSettlement
+from phdsupport.forms import Form
 from students.forms import DATE
 
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(Form):
     """One month of one award; the service checks it (payments.services.payment_check)."""
 
     award = forms.TypedChoiceField(label=_("支援"), coerce=int)
@@ -24,7 +25,7 @@ class PaymentForm(forms.Form):
         ]
 
 
-class SettlementForm(forms.Form):
+class SettlementForm(Form):
     kind = forms.ChoiceField(label=_("区分"), choices=ClaimSettlement.Kind.choices)
     amount = forms.IntegerField(label=_("金額（円）"), min_value=1)
     reason = forms.CharField(label=_("理由"), max_length=500)

@@ -42,7 +42,7 @@ def student_panel_context(request, student) -> dict:
         "claims": [(awards.get(c.award_id), c) for c in selectors.student_claims(student)],
         "research": [(awards.get(r.award_id), r) for r in selectors.student_research(student)],
         "form": PaymentForm(awards=awards.values()) if awards else None,
-        "settle_form": SettlementForm(),
+        "settle_form": SettlementForm(auto_id=False),  # repeated per claim: no ids (_claims.html)
     }
 
 
@@ -130,7 +130,7 @@ def university_payments(request):
             "difference_total": sum(d.difference for d in differences),
             "claims": [(by_id[c.award_id], c) for c in claims],
             "open_claims_total": sum(c.open_amount for c in claims),
-            "settle_form": SettlementForm(),
+            "settle_form": SettlementForm(auto_id=False),  # repeated per claim: no ids (_claims.html)
             "can_write": True,
             "repaid_total": sum(c.repaid for c in claims),
         },

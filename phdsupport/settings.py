@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 from phdsupport.saml import organisation_map, saml_config
 
@@ -258,6 +259,10 @@ STORAGES = {
         )
     },
 }
+
+# A list filter's empty choice (django-filter's "---------"), in the page's language; the forms' own
+# selects are named by phdsupport/forms.py (Ref: #13).
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("すべて")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "phdsupport.api.schema.ProblemAutoSchema",

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport.forms import Form
 from phdsupport.validation import DATE_VALIDATORS, MULTILINE_VALIDATORS
 from programs.models import Program
 from students.forms import DATE
@@ -8,18 +9,18 @@ from students.forms import DATE
 MAX_REPORT_TEXT = 20_000  # as the API allows (reports.api.serializers)
 
 
-class ReportPrepareForm(forms.Form):
+class ReportPrepareForm(Form):
     program = forms.ModelChoiceField(Program.objects.all(), to_field_name="code", label=_("支援事業"))
     fiscal_year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
 
 
-class DeadlineForm(forms.Form):
+class DeadlineForm(Form):
     program = forms.ModelChoiceField(Program.objects.all(), to_field_name="code", label=_("支援事業"))
     fiscal_year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     due_date = forms.DateField(label=_("提出期限"), widget=DATE, validators=DATE_VALIDATORS)
 
 
-class ReportTextForm(forms.Form):
+class ReportTextForm(Form):
     comments = forms.CharField(
         label=_("所見・補足"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -36,7 +37,7 @@ class ReportTextForm(forms.Form):
     )
 
 
-class ReportAcceptForm(forms.Form):
+class ReportAcceptForm(Form):
     """Accepting locks a year of the university's awards: the officer confirms it first. A checked
     box, not a script's dialog: the pages run no inline scripts (CSP), and it works without any."""
 
@@ -46,7 +47,7 @@ class ReportAcceptForm(forms.Form):
     )
 
 
-class ReportCommentForm(forms.Form):
+class ReportCommentForm(Form):
     comment = forms.CharField(
         label=_("コメント"),
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -71,6 +71,7 @@ class StudentFilterSet(django_filters.FilterSet):
             "-status": _("在籍状況（降順）"),
         },
         label=_("並び順"),
+        empty_label=_("標準（学籍番号順）"),  # not FILTERS_EMPTY_CHOICE_LABEL's "All": the list's own order
     )
 
     class Meta:

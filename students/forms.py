@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport.forms import Form, ModelForm
 from phdsupport.validation import DATE_VALIDATORS, TEXT_VALIDATORS
 from programs.models import Program
 from students.models import AwardEvent, Student
@@ -34,7 +35,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class StudentForm(forms.ModelForm):
+class StudentForm(ModelForm):
     version = version_field()
 
     class Meta:
@@ -55,7 +56,7 @@ class StudentForm(forms.ModelForm):
         pass
 
 
-class AwardForm(forms.Form):
+class AwardForm(Form):
     program = forms.ModelChoiceField(Program.objects.all(), to_field_name="code", label=_("支援事業"))
     start_date = forms.DateField(label=_("支援開始日"), widget=DATE, validators=DATE_VALIDATORS)
     end_date = forms.DateField(label=_("支援終了日"), widget=DATE, validators=DATE_VALIDATORS)
@@ -71,7 +72,7 @@ class AwardForm(forms.Form):
         require_version(self, updating)
 
 
-class AwardEventForm(forms.Form):
+class AwardEventForm(Form):
     kind = forms.ChoiceField(choices=AwardEvent.Kind.choices, label=_("種別"))
     start_date = forms.DateField(label=_("開始日・発生日"), widget=DATE, validators=DATE_VALIDATORS)
     end_date = forms.DateField(label=_("終了日（休止・延長）"), widget=DATE, required=False, validators=DATE_VALIDATORS)
@@ -89,10 +90,10 @@ class AwardEventForm(forms.Form):
     )
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     file = forms.FileField(label=_("ファイル（CSV または XLSX）"))
 
 
-class ApiKeyForm(forms.Form):
+class ApiKeyForm(Form):
     name = forms.CharField(label=_("名前（用途）"), max_length=100, validators=TEXT_VALIDATORS)
     scope = forms.ChoiceField(label=_("権限"), choices=[("read", _("読み取り")), ("write", _("読み書き"))])

@@ -3,7 +3,8 @@
 //   <select data-autosubmit>  submits its form when the choice changes (year selectors)
 //   <button data-print>       opens the print dialog (printable report)
 //   [data-error-summary]      a form's error summary: focused on load, so a keyboard or screen
-//                             reader user starts at the list of problems (each links to its field)
+//                             reader user starts at the list of problems; following one of its
+//                             links puts the focus in that field (a fragment alone only scrolls)
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", () => {
@@ -16,5 +17,12 @@
   });
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-print]")) window.print();
+    const link = event.target.closest("[data-error-summary] a[href^='#']");
+    const field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (field) {
+      event.preventDefault();
+      field.scrollIntoView({ block: "center" });
+      field.focus({ preventScroll: true });
+    }
   });
 })();

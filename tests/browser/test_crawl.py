@@ -1,8 +1,11 @@
 """Every page, as every role, in Japanese and in English (Ref: #13).
 
 A page fails on an untranslated string (Japanese in an English page outside a name marked
-lang="ja"; an English phrase in a Japanese page), on a serious or critical axe-core violation
-(WCAG 2.1 A/AA), and on a console or page error. The walk and its rules are in crawl.py; the
+lang="ja"; an English phrase in a Japanese page), on any axe-core violation (WCAG 2.1 A/AA and
+best practices, minor and moderate included), on an id used twice, on a select's empty choice
+reading "---------", and on a console or page error. Officers, ministry viewers and administrators
+pass the second factor first (before, their walk saw only the second-factor page). Pages behind a
+POST are judged by test_forms_sent.py. The walk and its rules are in crawl.py; the
 data are the synthetic demo at a small scale, so every kind of page has something to show.
 With CRAWL_SCREENSHOTS=1, a screenshot of each kind of page lands in screenshots/crawl-*.png
 (off by default: they double the walk's time).
