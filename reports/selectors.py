@@ -196,6 +196,31 @@ def report_statuses_by_year(
     return result
 
 
+def overdue_count(*, fiscal_year: int, today: date, program_ids: Iterable[int] | None = None) -> int:
+    """How many of `report_statuses(...)` are overdue, without the statuses: the pairs that must
+    report on a program whose deadline has passed, less those whose report is in. For a count on
+    a home page: no names, no sorting, and nothing read at all before a deadline has passed."""
+    deadlines = ReportDeadline.objects.filter(fiscal_year=fiscal_year, due_date__lt=today).order_by()
+    if program_ids is not None:
+        deadlines = deadlines.filter(program_id__in=list(program_ids))
+    passed = dict(deadlines.values_list("program_id", "program__code"))
+    if not passed:
+        return 0
+    held = StudentYearAwards.objects.filter(fiscal_year=fiscal_year, program__in=passed.values()).order_by()
+    program_of = {code: pk for pk, code in passed.items()}
+    pairs = {(university, program_of[code]) for university, code in held.values_list("university_id", "program").distinct()}
+    in_hand = set()
+    for university, program, state in (
+        Report.objects.filter(fiscal_year=fiscal_year, program_id__in=passed)
+        .order_by()
+        .values_list("university_id", "program_id", "state")
+    ):
+        pairs.add((university, program))  # a report makes its pair one that must report
+        if state in (Report.State.SUBMITTED, Report.State.ACCEPTED):
+            in_hand.add((university, program))
+    return len(pairs - in_hand)
+
+
 def deadline_for(*, program: Program, fiscal_year: int) -> date | None:
     return (
         ReportDeadline.objects.filter(program=program, fiscal_year=fiscal_year)

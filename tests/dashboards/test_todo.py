@@ -86,3 +86,19 @@ def test_home_page_by_role(client, population, university_a):
     assert 'id="overdue-reports"' in page
     assert 'id="awaiting"' not in page
     assert "/students/reports/" not in page  # aggregates only: no report pages offered
+
+
+@pytest.mark.parametrize("today", [date(2026, 5, 20), TODAY])
+def test_the_overdue_count_is_the_statuses_overdue(population, university_a, university_b, today):
+    """The home page counts overdue reports without building the statuses: the same number, for
+    every program set, with a draft (not in), a submitted report (in) and a report of a pair with
+    no award of the year (it must report all the same)."""
+    from reports.selectors import overdue_count, report_statuses
+
+    spring, boost = Program.objects.get(code="SPRING"), Program.objects.get(code="BOOST")
+    Report.objects.create(university=university_a, program=boost, fiscal_year=2025, state="draft")
+    Report.objects.create(university=university_b, program=boost, fiscal_year=2025, state="draft")
+    for program_ids in (None, [spring.pk], [boost.pk], [spring.pk, boost.pk], []):
+        expected = sum(s.overdue for s in report_statuses(fiscal_year=2025, today=today, program_ids=program_ids))
+        assert overdue_count(fiscal_year=2025, today=today, program_ids=program_ids) == expected
+    assert overdue_count(fiscal_year=2025, today=TODAY) == 3  # A's SPRING and BOOST, B's BOOST draft
