@@ -30,7 +30,7 @@ from careers import selectors as careers
 from phdsupport.validation import date_plus
 from programs import rules
 from programs.labels import localized_name
-from reports.selectors import report_statuses_by_year
+from reports.selectors import past_deadline_counts, report_statuses_by_year
 from students.facts import facts_version
 from students.models import Award, AwardEvent, University
 
@@ -173,13 +173,12 @@ def quality_ranking(*, today: date, university_id: int | None = None) -> list[Qu
     for uid, count in checked.items():
         row(uid).checked["missing_careers"] += count
         row(uid).counts["missing_careers"] += overdue[uid]
-    years = report_statuses_by_year(fiscal_years=fiscal_years_to_check(today), today=today, university_id=university_id)
-    for statuses in years.values():
-        for status in statuses:
-            if status.due_date is not None and status.due_date < today:
-                counted = row(status.university_id)
-                counted.checked["overdue_reports"] += 1
-                counted.counts["overdue_reports"] += status.overdue
+    checked, overdue = past_deadline_counts(
+        fiscal_years=fiscal_years_to_check(today), today=today, university_id=university_id
+    )
+    for uid, count in checked.items():
+        row(uid).checked["overdue_reports"] += count
+        row(uid).counts["overdue_reports"] += overdue[uid]
     return sorted(rows.values(), key=lambda r: (r.too_few_to_rank, -r.rate, -r.total, r.university_name))
 
 

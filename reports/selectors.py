@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -196,29 +197,55 @@ def report_statuses_by_year(
     return result
 
 
-def overdue_count(*, fiscal_year: int, today: date, program_ids: Iterable[int] | None = None) -> int:
-    """How many of `report_statuses(...)` are overdue, without the statuses: the pairs that must
-    report on a program whose deadline has passed, less those whose report is in. For a count on
-    a home page: no names, no sorting, and nothing read at all before a deadline has passed."""
-    deadlines = ReportDeadline.objects.filter(fiscal_year=fiscal_year, due_date__lt=today).order_by()
+def past_deadline_counts(
+    *,
+    fiscal_years: Iterable[int],
+    today: date,
+    program_ids: Iterable[int] | None = None,
+    university_id: int | None = None,
+) -> tuple[Counter, Counter]:
+    """Per university, of `report_statuses_by_year(...)`: the statuses whose deadline has passed
+    (checked) and, of those, the overdue ones, without the statuses: the pairs that must report
+    on a program whose deadline has passed, less those whose report is in. For counts (the home
+    page, the timeliness ranking): no names, no sorting, nothing more read before a deadline."""
+    deadlines = ReportDeadline.objects.filter(fiscal_year__in=list(fiscal_years), due_date__lt=today).order_by()
     if program_ids is not None:
         deadlines = deadlines.filter(program_id__in=list(program_ids))
-    passed = dict(deadlines.values_list("program_id", "program__code"))
+    passed = {(fy, program): code for fy, program, code in deadlines.values_list("fiscal_year", "program_id", "program__code")}
+    checked: Counter = Counter()
+    overdue: Counter = Counter()
     if not passed:
-        return 0
-    held = StudentYearAwards.objects.filter(fiscal_year=fiscal_year, program__in=passed.values()).order_by()
-    program_of = {code: pk for pk, code in passed.items()}
-    pairs = {(university, program_of[code]) for university, code in held.values_list("university_id", "program").distinct()}
+        return checked, overdue
+    years = {fy for fy, _program in passed}
+    program_of = {(fy, code): program for (fy, program), code in passed.items()}
+    held = StudentYearAwards.objects.filter(fiscal_year__in=years, program__in=set(passed.values())).order_by()
+    reports = Report.objects.filter(fiscal_year__in=years, program_id__in={p for _fy, p in passed}).order_by()
+    if university_id is not None:
+        held = held.filter(university_id=university_id)
+        reports = reports.filter(university_id=university_id)
+    pairs = {
+        (fy, university, program_of[fy, code])
+        for fy, university, code in held.values_list("fiscal_year", "university_id", "program").distinct()
+        if (fy, code) in program_of
+    }
     in_hand = set()
-    for university, program, state in (
-        Report.objects.filter(fiscal_year=fiscal_year, program_id__in=passed)
-        .order_by()
-        .values_list("university_id", "program_id", "state")
-    ):
-        pairs.add((university, program))  # a report makes its pair one that must report
+    for fy, university, program, state in reports.values_list("fiscal_year", "university_id", "program_id", "state"):
+        if (fy, program) not in passed:
+            continue
+        pairs.add((fy, university, program))  # a report makes its pair one that must report
         if state in (Report.State.SUBMITTED, Report.State.ACCEPTED):
-            in_hand.add((university, program))
-    return len(pairs - in_hand)
+            in_hand.add((fy, university, program))
+    for _fy, university, _program in pairs:
+        checked[university] += 1
+    for _fy, university, _program in pairs - in_hand:
+        overdue[university] += 1
+    return checked, overdue
+
+
+def overdue_count(*, fiscal_year: int, today: date, program_ids: Iterable[int] | None = None) -> int:
+    """How many of `report_statuses(...)` are overdue (`past_deadline_counts`, added up)."""
+    _checked, overdue = past_deadline_counts(fiscal_years=[fiscal_year], today=today, program_ids=program_ids)
+    return sum(overdue.values())
 
 
 def deadline_for(*, program: Program, fiscal_year: int) -> date | None:
