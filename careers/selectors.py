@@ -141,27 +141,65 @@ def with_students(points: Iterable[DuePoint]) -> list[DueRecord]:
     return [DueRecord(students[p.student_id], p.survey_point, p.due_date, p.overdue) for p in points]
 
 
+def overdue_threshold(point: str, today: date) -> date | None:
+    """The last completion date whose record for `point` is overdue on `today` (None: none is).
+
+    `is_overdue` only grows with the completion date (a later completion is due later), so the
+    completers with an overdue point are exactly those who finished on or before one day: found
+    here by bisection with the rule itself, so that a count in the database says what the rule
+    says, month ends and 29 February included."""
+    low, high = date.min.toordinal(), today.toordinal()  # overdue on `today` means finished before it
+    if not is_overdue(date.fromordinal(low), point, today):
+        return None
+    while low < high:  # invariant: overdue at `low`, and not overdue after `high`
+        middle = (low + high + 1) // 2
+        if is_overdue(date.fromordinal(middle), point, today):
+            low = middle
+        else:
+            high = middle - 1
+    return date.fromordinal(low)
+
+
 def record_counts(today: date, university_id: int | None = None) -> tuple[Counter, Counter]:
     """Per university: career records past their month of grace (checked) and, of those, the ones
-    not entered (overdue). From plain rows: the national ranking reads every completer, and model
-    objects for each would take seconds."""
-    # No ordering: the models' default (by university name and student number) joins and sorts
-    # every completer and record in the country for counts that need no order.
-    students = Student.objects.filter(
-        status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN], completion_date__isnull=False
+    not entered (overdue). Two GROUP BYs in the database (the completers, and the records of the
+    points they owe), each survey point's overdue completers selected by its last completion date
+    (`overdue_threshold`): the national ranking counts every completer of the country."""
+    finished = Q(status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN], completion_date__isnull=False)
+    thresholds = {point: overdue_threshold(point, today) for point in YEARS_AFTER}
+    thresholds = {point: day for point, day in thresholds.items() if day is not None}
+    checked: Counter = Counter()
+    overdue: Counter = Counter()
+    if not thresholds:
+        return checked, overdue
+    # No ordering: the models' default (by university name and student number) would join and
+    # sort every completer and record in the country for counts that need no order.
+    students = Student.objects.filter(finished).order_by()
+    recorded = CareerOutcome.objects.filter(
+        student__status__in=[Student.Status.COMPLETED, Student.Status.WITHDRAWN],
+        student__completion_date__isnull=False,
     ).order_by()
-    recorded = CareerOutcome.objects.order_by()
     if university_id is not None:
         students = students.filter(university_id=university_id)
         recorded = recorded.filter(university_id=university_id)
-    have = set(recorded.values_list("student_id", "survey_point"))
-    checked: Counter = Counter()
-    overdue: Counter = Counter()
-    for pk, uid, finished in students.values_list("pk", "university_id", "completion_date").iterator(chunk_size=5000):
-        for point in YEARS_AFTER:
-            if is_overdue(finished, point, today):
-                checked[uid] += 1
-                overdue[uid] += (pk, point) not in have
+    per_point = {
+        f"p{i}": Count("pk", filter=Q(completion_date__lte=day)) for i, day in enumerate(thresholds.values())
+    }
+    for uid, *counts in students.values("university_id").annotate(**per_point).values_list(
+        "university_id", *per_point
+    ):
+        if sum(counts):
+            checked[uid] = sum(counts)
+            overdue[uid] = sum(counts)
+    owed = Q()
+    for point, day in thresholds.items():
+        owed |= Q(survey_point=point, student__completion_date__lte=day)
+    for uid, count in (
+        recorded.filter(owed).values("student__university_id").annotate(n=Count("pk")).values_list(
+            "student__university_id", "n"
+        )
+    ):
+        overdue[uid] -= count
     return checked, overdue
 
 

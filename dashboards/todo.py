@@ -20,7 +20,7 @@ from dashboards.quality import fiscal_years_to_check, late_ids
 from phdsupport import access
 from programs import rules
 from reports.models import Report
-from reports.selectors import NOT_STARTED, ReportStatus, report_statuses, report_statuses_by_year
+from reports.selectors import NOT_STARTED, ReportStatus, overdue_count, report_statuses_by_year
 
 
 @dataclass(frozen=True)
@@ -93,14 +93,18 @@ def reports_awaiting_officer(*, program_ids: list[int] | None, shown: int = 50) 
     reports = Report.objects.filter(state=Report.State.SUBMITTED)
     if program_ids is not None:
         reports = reports.filter(program_id__in=program_ids)
-    oldest = list(reports.select_related("university", "program").order_by("submitted_at", "pk")[:shown])
+    # Without the report's texts and stored figures: the list shows who, what and when.
+    oldest = list(
+        reports.select_related("university", "program")
+        .defer("figures", "comments", "career_activities", "officer_comment")
+        .order_by("submitted_at", "pk")[:shown]
+    )
     return (len(oldest) if len(oldest) < shown else reports.count()), oldest
 
 
 def overdue_reports(*, today: date, program_ids: list[int] | None) -> int:
     """Reports of the last closed fiscal year past their deadline and not in, nationally."""
-    statuses = report_statuses(fiscal_year=rules.fiscal_year(today) - 1, today=today, program_ids=program_ids)
-    return sum(s.overdue for s in statuses)
+    return overdue_count(fiscal_year=rules.fiscal_year(today) - 1, today=today, program_ids=program_ids)
 
 
 def work_of(user: Any, *, today: date) -> dict[str, Any]:

@@ -188,6 +188,16 @@ def publication(request, pk):
 REPORT_STATES_PAGE_SIZE = 100
 
 
+def _state_counts(statuses) -> list[tuple[str, int]]:
+    """How many statuses of each state, by label: each kind's label translated once, not once
+    per row (thousands nationally)."""
+    kinds = Counter((s.state, s.returned) for s in statuses)
+    labels: Counter = Counter()
+    for status in {(s.state, s.returned): s for s in statuses}.values():
+        labels[status.state_label] += kinds[status.state, status.returned]
+    return sorted(labels.items())
+
+
 @login_required
 def report_states(request):
     """Every university's report state per program for a fiscal year, late first, and the
@@ -210,7 +220,7 @@ def report_states(request):
             "query": query.urlencode(),
             "must_report": len(statuses),
             "overdue": sum(s.overdue for s in statuses),
-            "state_counts": sorted(Counter(s.state_label for s in statuses).items()),
+            "state_counts": _state_counts(statuses),
             "ranking": [r for r in national_ranking(today=today) if r.total][:100],
             "fiscal_year": fiscal_year,
             "fy_label": fiscal_year_label(fiscal_year),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,7 @@ from programs import rules
 from programs.labels import localized_name
 from programs.models import Program
 from reports.models import Report, ReportDeadline
-from students.models import Award, AwardEvent, Student, University
+from students.models import Award, AwardEvent, Student, StudentYearAwards, University
 from students.selectors import award_year_amounts
 
 # --- Figures ------------------------------------------------------------------------------
@@ -116,8 +117,8 @@ def report_statuses_by_year(
     program_ids: Iterable[int] | None = None,
     university_id: int | None = None,
 ) -> dict[int, list[ReportStatus]]:
-    """`report_statuses` of several fiscal years: one query per year for who must report, one for
-    the reports, names, programs and deadlines of all the years."""
+    """`report_statuses` of several fiscal years: one query each for who must report, the reports,
+    names, programs and deadlines of all the years."""
     fiscal_years = list(fiscal_years)
     if program_ids is not None:
         program_ids = list(program_ids)
@@ -126,17 +127,28 @@ def report_statuses_by_year(
         reports = reports.filter(program_id__in=program_ids)
     if university_id is not None:
         reports = reports.filter(university_id=university_id)
-    pairs_of: dict[int, set[tuple[int, int]]] = {}
-    for fiscal_year in fiscal_years:
-        fy_start, fy_end = rules.fiscal_year_bounds(fiscal_year)
-        # No ordering: the default (by student) would turn DISTINCT over pairs into one row per award.
-        awards = Award.objects.filter(start_date__lte=fy_end, end_date__gte=fy_start).order_by()
-        if program_ids is not None:
-            awards = awards.filter(program_id__in=program_ids)
-        if university_id is not None:
-            awards = awards.filter(university_id=university_id)
-        pairs_of[fiscal_year] = set(awards.values_list("university_id", "program_id").distinct())
-    by_key = {(r.fiscal_year, r.university_id, r.program_id): r for r in reports}
+    programs = list(Program.objects.values_list("pk", "code", "name_ja", "name_en"))
+    codes = {pk: code for pk, code, _ja, _en in programs}
+    program_names = {pk: localized_name(ja, en) for pk, _code, ja, en in programs}
+    program_of = {code: pk for pk, code in codes.items()}
+    # Who must report, from the derived award counts (an award of the program at some point of
+    # the year, kept exact by the facts refresh of every award write): one query for the years.
+    held = StudentYearAwards.objects.filter(fiscal_year__in=fiscal_years).order_by()
+    if program_ids is not None:
+        held = held.filter(program__in=[codes[pk] for pk in program_ids if pk in codes])
+    if university_id is not None:
+        held = held.filter(university_id=university_id)
+    pairs_of: dict[int, set[tuple[int, int]]] = {fiscal_year: set() for fiscal_year in fiscal_years}
+    for fiscal_year, university, code in held.values_list("fiscal_year", "university_id", "program").distinct():
+        pairs_of[fiscal_year].add((university, program_of[code]))
+    # Plain values, not model objects: a national page reads thousands of reports, and each
+    # object would decode its stored figures (JSON) that no status needs.
+    by_key = {
+        (fy, university, program): (pk, state, submitted_at, bool(comment))
+        for pk, fy, university, program, state, submitted_at, comment in reports.values_list(
+            "pk", "fiscal_year", "university_id", "program_id", "state", "submitted_at", "officer_comment"
+        )
+    }
     for fiscal_year, university, program in by_key:
         pairs_of[fiscal_year].add((university, program))
     names = {
@@ -145,22 +157,22 @@ def report_statuses_by_year(
             pk__in={u for pairs in pairs_of.values() for u, _p in pairs}
         ).values_list("pk", "name_ja", "name_en")
     }
-    codes = dict(Program.objects.values_list("pk", "code"))
-    program_names = {pk: localized_name(ja, en) for pk, ja, en in Program.objects.values_list("pk", "name_ja", "name_en")}
     deadlines = {
         (fy, program): due
         for fy, program, due in ReportDeadline.objects.filter(fiscal_year__in=fiscal_years).values_list(
             "fiscal_year", "program_id", "due_date"
         )
     }
+    zone = timezone.get_current_timezone()  # once: looking it up per report costs more than the rest
     result = {}
     for fiscal_year, pairs in pairs_of.items():
         statuses = []
         for university, program in pairs:
-            report = by_key.get((fiscal_year, university, program))
+            report_id, state, submitted_at, commented = by_key.get(
+                (fiscal_year, university, program), (None, NOT_STARTED, None, False)
+            )
             due = deadlines.get((fiscal_year, program))
-            state = report.state if report else NOT_STARTED
-            submitted_on = timezone.localdate(report.submitted_at) if report and report.submitted_at else None
+            submitted_on = submitted_at.astimezone(zone).date() if submitted_at else None
             in_hand = state in (Report.State.SUBMITTED, Report.State.ACCEPTED)
             statuses.append(
                 ReportStatus(
@@ -169,12 +181,12 @@ def report_statuses_by_year(
                     program_code=codes[program],
                     fiscal_year=fiscal_year,
                     state=state,
-                    report_id=report.pk if report else None,
+                    report_id=report_id,
                     due_date=due,
                     submitted_on=submitted_on,
                     overdue=bool(due and today > due and not in_hand),
                     submitted_late=bool(due and submitted_on and submitted_on > due),
-                    returned=bool(report and state == Report.State.DRAFT and report.officer_comment),
+                    returned=state == Report.State.DRAFT and commented,
                     program_name=program_names[program],
                 )
             )
@@ -183,6 +195,57 @@ def report_statuses_by_year(
         )
         result[fiscal_year] = statuses
     return result
+
+
+def past_deadline_counts(
+    *,
+    fiscal_years: Iterable[int],
+    today: date,
+    program_ids: Iterable[int] | None = None,
+    university_id: int | None = None,
+) -> tuple[Counter, Counter]:
+    """Per university, of `report_statuses_by_year(...)`: the statuses whose deadline has passed
+    (checked) and, of those, the overdue ones, without the statuses: the pairs that must report
+    on a program whose deadline has passed, less those whose report is in. For counts (the home
+    page, the timeliness ranking): no names, no sorting, nothing more read before a deadline."""
+    deadlines = ReportDeadline.objects.filter(fiscal_year__in=list(fiscal_years), due_date__lt=today).order_by()
+    if program_ids is not None:
+        deadlines = deadlines.filter(program_id__in=list(program_ids))
+    passed = {(fy, program): code for fy, program, code in deadlines.values_list("fiscal_year", "program_id", "program__code")}
+    checked: Counter = Counter()
+    overdue: Counter = Counter()
+    if not passed:
+        return checked, overdue
+    years = {fy for fy, _program in passed}
+    program_of = {(fy, code): program for (fy, program), code in passed.items()}
+    held = StudentYearAwards.objects.filter(fiscal_year__in=years, program__in=set(passed.values())).order_by()
+    reports = Report.objects.filter(fiscal_year__in=years, program_id__in={p for _fy, p in passed}).order_by()
+    if university_id is not None:
+        held = held.filter(university_id=university_id)
+        reports = reports.filter(university_id=university_id)
+    pairs = {
+        (fy, university, program_of[fy, code])
+        for fy, university, code in held.values_list("fiscal_year", "university_id", "program").distinct()
+        if (fy, code) in program_of
+    }
+    in_hand = set()
+    for fy, university, program, state in reports.values_list("fiscal_year", "university_id", "program_id", "state"):
+        if (fy, program) not in passed:
+            continue
+        pairs.add((fy, university, program))  # a report makes its pair one that must report
+        if state in (Report.State.SUBMITTED, Report.State.ACCEPTED):
+            in_hand.add((fy, university, program))
+    for _fy, university, _program in pairs:
+        checked[university] += 1
+    for _fy, university, _program in pairs - in_hand:
+        overdue[university] += 1
+    return checked, overdue
+
+
+def overdue_count(*, fiscal_year: int, today: date, program_ids: Iterable[int] | None = None) -> int:
+    """How many of `report_statuses(...)` are overdue (`past_deadline_counts`, added up)."""
+    _checked, overdue = past_deadline_counts(fiscal_years=[fiscal_year], today=today, program_ids=program_ids)
+    return sum(overdue.values())
 
 
 def deadline_for(*, program: Program, fiscal_year: int) -> date | None:

@@ -30,10 +30,19 @@ class StudentFactory(factory.django.DjangoModelFactory):
 
 
 class AwardFactory(factory.django.DjangoModelFactory):
-    """Builds rows directly, for fixtures only; tests of writes go through the services."""
+    """Builds rows directly, for fixtures only; tests of writes go through the services. The
+    derived tables are refreshed as the services would (pages that count read only them)."""
 
     class Meta:
         model = Award
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from students.facts import facts_refresh
+
+        award = super()._create(model_class, *args, **kwargs)
+        facts_refresh(student_ids=[award.student_id])
+        return award
 
     student = factory.SubFactory(StudentFactory)
     program = factory.LazyFunction(lambda: Program.objects.get(code="SPRING"))

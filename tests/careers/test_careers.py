@@ -38,6 +38,48 @@ def test_a_record_is_overdue_only_after_a_month_of_grace():
     assert career_selectors.is_overdue(date(2026, 3, 31), "completion", date(2026, 5, 1))
 
 
+@pytest.mark.parametrize("today", [date(2026, 3, 1), date(2026, 3, 29), date(2026, 3, 31), date(2026, 5, 1), TODAY])
+@pytest.mark.parametrize("point", ["completion", "year_1", "year_5", "year_10"])
+def test_overdue_threshold_says_what_the_rule_says_for_every_day(point, today):
+    """The counts select overdue completers by one last completion date: around it, day by day
+    (month ends and leap days included), the rule agrees."""
+    last = career_selectors.overdue_threshold(point, today)
+    for offset in range(-800, 800):
+        day = last.fromordinal(last.toordinal() + offset)
+        assert career_selectors.is_overdue(day, point, today) == (day <= last), (day, point, today)
+
+
+def test_record_counts_count_as_the_rule_does_completer_by_completer(university_a, university_b):
+    """Per university: survey points past their grace (checked) and those without a record
+    (overdue), as `is_overdue` says for each completer; enrolled students and records of points
+    not yet overdue are not counted."""
+    finished = [date(2016, 2, 29), date(2021, 3, 31), date(2025, 2, 28), date(2025, 3, 31), date(2026, 9, 30)]
+    students = []
+    for i, day in enumerate(finished):
+        for university in (university_a, university_b):
+            students.append(graduate(university, number=f"G{i}", finished=day, status="completed" if i % 2 else "withdrawn"))
+    StudentFactory(university=university_a, student_number="E1")  # enrolled: nothing checked
+    for student in students[::3]:
+        CareerOutcome.objects.create(student=student, survey_point="completion", destination="postdoc", sector="academia")
+    for student in students[1::4]:
+        CareerOutcome.objects.create(student=student, survey_point="year_1", destination="postdoc", sector="academia")
+    expected_checked, expected_overdue = {}, {}
+    for student in students:
+        have = set(student.careers.values_list("survey_point", flat=True))
+        for point in career_selectors.YEARS_AFTER:
+            if career_selectors.is_overdue(student.completion_date, point, TODAY):
+                uid = student.university_id
+                expected_checked[uid] = expected_checked.get(uid, 0) + 1
+                expected_overdue[uid] = expected_overdue.get(uid, 0) + (point not in have)
+    checked, overdue = career_selectors.record_counts(TODAY)
+    assert (dict(checked), {u: overdue[u] for u in checked}) == (expected_checked, expected_overdue)
+    own_checked, own_overdue = career_selectors.record_counts(TODAY, university_a.pk)
+    assert (dict(own_checked), own_overdue[university_a.pk]) == (
+        {university_a.pk: expected_checked[university_a.pk]},
+        expected_overdue[university_a.pk],
+    )
+
+
 def test_due_list_lists_reached_points_without_records(university_a):
     student = graduate(university_a, finished=date(2025, 3, 31))
     CareerOutcome.objects.create(student=student, survey_point="completion", destination="postdoc", sector="academia")

@@ -86,3 +86,45 @@ def test_home_page_by_role(client, population, university_a):
     assert 'id="overdue-reports"' in page
     assert 'id="awaiting"' not in page
     assert "/students/reports/" not in page  # aggregates only: no report pages offered
+
+
+@pytest.mark.parametrize("today", [date(2026, 5, 20), TODAY])
+def test_the_overdue_count_is_the_statuses_overdue(population, university_a, university_b, today):
+    """The home page counts overdue reports without building the statuses: the same number, for
+    every program set, with a draft (not in), a submitted report (in) and a report of a pair with
+    no award of the year (it must report all the same)."""
+    from reports.selectors import overdue_count, report_statuses
+
+    spring, boost = Program.objects.get(code="SPRING"), Program.objects.get(code="BOOST")
+    Report.objects.create(university=university_a, program=boost, fiscal_year=2025, state="draft")
+    Report.objects.create(university=university_b, program=boost, fiscal_year=2025, state="draft")
+    for program_ids in (None, [spring.pk], [boost.pk], [spring.pk, boost.pk], []):
+        expected = sum(s.overdue for s in report_statuses(fiscal_year=2025, today=today, program_ids=program_ids))
+        assert overdue_count(fiscal_year=2025, today=today, program_ids=program_ids) == expected
+    assert overdue_count(fiscal_year=2025, today=TODAY) == 3  # A's SPRING and BOOST, B's BOOST draft
+
+
+@pytest.mark.parametrize("today", [date(2026, 5, 20), TODAY, date(2027, 6, 10)])
+def test_past_deadline_counts_are_the_statuses_counts_per_university(population, university_a, university_b, today):
+    """The timeliness ranking counts reports past their deadline (checked) and overdue per
+    university without building the statuses: the same numbers, over several years."""
+    from collections import Counter
+
+    from reports.models import ReportDeadline
+    from reports.selectors import past_deadline_counts, report_statuses_by_year
+
+    boost = Program.objects.get(code="BOOST")
+    ReportDeadline.objects.update_or_create(program=boost, fiscal_year=2026, defaults={"due_date": date(2027, 5, 31)})
+    AwardFactory(student=StudentFactory(university=university_b), program=boost, start_date=date(2026, 4, 1))
+    Report.objects.create(university=university_a, program=boost, fiscal_year=2024, state="accepted")
+    Report.objects.create(university=university_b, program=boost, fiscal_year=2025, state="draft")
+    years = [2023, 2024, 2025, 2026]
+    for university_id in (None, university_a.pk, university_b.pk):
+        checked, overdue = Counter(), Counter()
+        for statuses in report_statuses_by_year(fiscal_years=years, today=today, university_id=university_id).values():
+            for s in statuses:
+                if s.due_date is not None and s.due_date < today:
+                    checked[s.university_id] += 1
+                    overdue[s.university_id] += s.overdue
+        counted = past_deadline_counts(fiscal_years=years, today=today, university_id=university_id)
+        assert (dict(counted[0]), {u: counted[1][u] for u in checked}) == (dict(checked), dict(overdue))
