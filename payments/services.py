@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from payments.models import ClaimSettlement, PaymentEntry
+from phdsupport import bulk
 from phdsupport.validation import validate_plausible_date
 from programs import rules
 from students.models import Award
@@ -242,6 +243,7 @@ def payments_record(
 
 
 WRITE_BATCH = 2000
+COPY_BATCH = 10_000  # rows per COPY of a large upload
 
 
 def payments_write(
@@ -254,16 +256,42 @@ def payments_write(
     source: str,
 ) -> RecordResult:
     """Write checked rows (the caller holds the transaction): the months' current entries step
-    down, the new ones are added, in batches so that a national year stays within memory."""
-    user = acting_user if getattr(acting_user, "pk", None) else None
+    down, the new ones are added, in batches so that a national year stays within memory.
+
+    Up to WRITE_BATCH rows (a form, an API call) the entries are made through the ORM and given
+    back; more (an upload) go in by COPY on PostgreSQL (phdsupport.bulk), which sends the rows
+    as they are instead of preparing every value through its field. The ledger has no history
+    table: its entries are its history (a correction is a new entry)."""
+    user_id = getattr(acting_user, "pk", None)
     created: list[PaymentEntry] = []
     corrected = 0
-    for first in range(0, len(to_write), WRITE_BATCH):
-        batch = [rows[i] for i in to_write[first : first + WRITE_BATCH]]
+    copying = bulk.copies() and len(to_write) > WRITE_BATCH
+    step = COPY_BATCH if copying else WRITE_BATCH
+    for first in range(0, len(to_write), step):
+        batch = [rows[i] for i in to_write[first : first + step]]
         replaced = [current[(r.award_id, r.month)].pk for r in batch if (r.award_id, r.month) in current]
         if replaced:
             PaymentEntry.objects.filter(pk__in=replaced, is_current=True).update(is_current=False)
         corrected += len(replaced)
+        if copying:
+            bulk.create(
+                PaymentEntry,
+                [
+                    {
+                        "award_id": r.award_id,
+                        "university_id": university_id,
+                        "month": r.month,
+                        "living_cost": r.living_cost,
+                        "research_cost": r.research_cost,
+                        "pay_date": r.pay_date,
+                        "reason": r.reason,
+                        "source": source,
+                        "created_by_id": user_id,
+                    }
+                    for r in batch
+                ],
+            )
+            continue
         made = PaymentEntry.objects.bulk_create(
             [
                 PaymentEntry(
@@ -275,7 +303,7 @@ def payments_write(
                     pay_date=r.pay_date,
                     reason=r.reason,
                     source=source,
-                    created_by=user,
+                    created_by_id=user_id,
                 )
                 for r in batch
             ]
