@@ -2,7 +2,10 @@
 against a raw COPY of the same rows; the peak memory of the heaviest upload process; the
 reconciliation of a whole university against one aggregate query over its ledger.
 
-    python bench/run.py --only payments [--reuse-data]   (the demo data set: load_demo --scale 1.0)
+    python bench/run.py --only payments --fiscal-year 2026 [--reuse-data]   (data: load_demo --scale 1.0)
+
+Give a fiscal year whose annual reports are not accepted: an accepted report locks the year's
+payments, and the files are refused (the demo data accepts reports up to the last full year).
 
 The year: every award active in the fiscal year (--fiscal-year, 2025) × its 12 months, as each
 university's payroll would export it (one CSV per university: student number, program, month,
@@ -258,6 +261,10 @@ def bench_payments(args) -> None:
     if not national_data_present():
         generate_national_data(args)
     fy = args.fiscal_year
+    from students.models import YearLock
+
+    if YearLock.objects.filter(fiscal_year=fy).exists():
+        raise SystemExit(f"FY{fy} has accepted reports (its payments are locked): give another --fiscal-year")
     print(f"\n== Payments: a national year (every award active in FY{fy} × 12 months), PostgreSQL", flush=True)
     start = time.perf_counter()
     deleted = clear_year(fy)
