@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -171,9 +171,9 @@ def payments_upload_check(
     plan = PaymentPlan(university, filename, ImportResult(rows=table.count))
     errors = plan.result.errors
     awards = _awards_by_student_program(university.pk)
-    plan.current = services.current_entries(university_id=university.pk)
     parsers = {**PARSERS, "month": _month_reader()}
     positions: list[int] = []  # the file row of each parsed row
+    reasonless: list[int] = []  # the parsed rows giving no reason
     correction = str(CORRECTED_BY_FILE).format(filename=filename[:200])
     for row_number, raw in enumerate(table.rows(), start=2):
         if row_number - 1 > table.count:
@@ -199,6 +199,8 @@ def payments_upload_check(
         except ValueError as error:
             errors.append(RowError(row_number, LABEL_OF["program"], str(error), "program", "no_award"))
             continue
+        if not values.get("reason"):
+            reasonless.append(len(plan.rows))
         plan.rows.append(
             services.PaymentInput(
                 award_id,
@@ -206,13 +208,18 @@ def payments_upload_check(
                 values["living_cost"],
                 values.get("research_cost", 0),
                 values["pay_date"],
-                # A month already recorded is corrected by the file: say so when the file does not.
-                values.get("reason") or (correction if (award_id, values["month"]) in plan.current else ""),
+                values.get("reason") or "",
             )
         )
         positions.append(row_number)
         if progress is not None and row_number % 5000 == 0:
             progress(row_number // 2, table.count)  # reading is the first half of the check
+    # The ledger as it stands for the months the file names (not every year of the university).
+    plan.current = services.current_entries(university_id=university.pk, months={r.month for r in plan.rows})
+    for index in reasonless:
+        # A month already recorded is corrected by the file: say so when the file does not.
+        if (plan.rows[index].award_id, plan.rows[index].month) in plan.current:
+            plan.rows[index] = replace(plan.rows[index], reason=correction)
     scopes = services.award_scopes(university_id=university.pk, award_ids=[r.award_id for r in plan.rows])
     try:
         plan.to_write = services.payments_plan(
@@ -249,7 +256,9 @@ def payments_upload_apply(*, plan: PaymentPlan, acting_user: Any) -> ImportResul
         raise ValidationError(plan.result.errors[0].message)
     award_ids = sorted({plan.rows[i].award_id for i in plan.to_write})
     list(Award.objects.select_for_update().filter(pk__in=award_ids).values_list("pk", flat=True).order_by("pk"))
-    now = services.current_entries(university_id=plan.university.pk, award_ids=award_ids)
+    now = services.current_entries(
+        university_id=plan.university.pk, award_ids=award_ids, months={plan.rows[i].month for i in plan.to_write}
+    )
     for i in plan.to_write:
         key = (plan.rows[i].award_id, plan.rows[i].month)
         before, after = plan.current.get(key), now.get(key)

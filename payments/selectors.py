@@ -24,7 +24,7 @@ CAUSE_KINDS = [k.value for k in pay.CauseKind]
 
 def paid_ledger(award_ids: Iterable[int]) -> dict[pay.PaidKey, pay.PaidMonth]:
     """The current entry of every award and month, as rule input."""
-    rows = PaymentEntry.objects.current().filter(award_id__in=list(award_ids))
+    rows = PaymentEntry.objects.current().filter(award_id__in=list(award_ids)).order_by()  # no sort for a dict
     return {
         (award_id, rules.month_index(month)): pay.PaidMonth(living, research, pay_date)
         for award_id, month, living, research, pay_date in rows.values_list(

@@ -8,7 +8,7 @@ nothing (idempotent per award and month), a different one adds a correction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -152,12 +152,15 @@ def award_scopes(*, university_id: int, award_ids: Sequence[int]) -> dict[int, A
 
 
 def current_entries(
-    *, university_id: int, award_ids: Sequence[int] | None = None
+    *, university_id: int, award_ids: Sequence[int] | None = None, months: Iterable[date] | None = None
 ) -> dict[tuple[int, date], CurrentEntry]:
-    """The current entry of each award and month (of the given awards, or the whole university)."""
-    entries = PaymentEntry.objects.current().filter(university_id=university_id)
+    """The current entry of each award and month (of the given awards, or the whole university;
+    of the given months, or every month). Unordered: a dictionary needs no sort."""
+    entries = PaymentEntry.objects.current().filter(university_id=university_id).order_by()
     if award_ids is not None:
         entries = entries.filter(award_id__in=set(award_ids))
+    if months is not None:
+        entries = entries.filter(month__in=set(months))
     return {
         (award_id, month): CurrentEntry(pk, living, research, pay_date)
         for pk, award_id, month, living, research, pay_date in entries.values_list(
