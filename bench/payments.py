@@ -2,10 +2,11 @@
 against a raw COPY of the same rows; the peak memory of the heaviest upload process; the
 reconciliation of a whole university against one aggregate query over its ledger.
 
-    python bench/run.py --only payments --fiscal-year 2026 [--reuse-data]   (data: load_demo --scale 1.0)
+    python bench/run.py --only payments [--payment-fiscal-year 2026] [--reuse-data]   (data: load_demo --scale 1.0)
 
-Give a fiscal year whose annual reports are not accepted: an accepted report locks the year's
-payments, and the files are refused (the demo data accepts reports up to the last full year).
+The year: by default the first from --fiscal-year on with no accepted annual report (an accepted
+report locks the year's payments and the files would be refused; the demo data accepts reports
+up to the last full year).
 
 The year: every award active in the fiscal year (--fiscal-year, 2025) × its 12 months, as each
 university's payroll would export it (one CSV per university: student number, program, month,
@@ -260,11 +261,13 @@ def bench_payments(args) -> None:
 
     if not national_data_present():
         generate_national_data(args)
-    fy = args.fiscal_year
     from students.models import YearLock
 
+    fy = args.payment_fiscal_year or args.fiscal_year
+    while not args.payment_fiscal_year and YearLock.objects.filter(fiscal_year=fy).exists():
+        fy += 1
     if YearLock.objects.filter(fiscal_year=fy).exists():
-        raise SystemExit(f"FY{fy} has accepted reports (its payments are locked): give another --fiscal-year")
+        raise SystemExit(f"FY{fy} has accepted reports (its payments are locked): give another --payment-fiscal-year")
     print(f"\n== Payments: a national year (every award active in FY{fy} × 12 months), PostgreSQL", flush=True)
     start = time.perf_counter()
     deleted = clear_year(fy)

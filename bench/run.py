@@ -306,6 +306,12 @@ def main() -> None:
         default=99_996,
         help="rows of the synthetic file whose upload's memory is measured",
     )
+    parser.add_argument(
+        "--payment-fiscal-year",
+        type=int,
+        default=None,
+        help="the payments' year (default: the first from --fiscal-year on that no accepted report locks)",
+    )
     parser.add_argument("--payment-university", type=int, default=0, help=argparse.SUPPRESS)  # the memory child's
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=50, help="award edits timed in the quiet case")
