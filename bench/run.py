@@ -270,7 +270,6 @@ def upload_memory(args) -> None:
         name_ja=f"メモリ計測大学{time.time_ns()}", founder="national", is_synthetic=True
     )
     uploads.through_the_product(university, uploads.award_file(args.rows, prefix=f"M{time.time_ns() % 10**6}-"))
-    uploads.print_own_peak()
 
 
 def main() -> None:
@@ -282,8 +281,16 @@ def main() -> None:
     parser.add_argument(
         "--only",
         choices=[
-            "dashboard", "data", "pages", "recompute", "uploads", "api", "enrolment", "upload-memory",
-            "payments", "payments-memory",
+            "dashboard",
+            "data",
+            "pages",
+            "recompute",
+            "uploads",
+            "api",
+            "enrolment",
+            "upload-memory",
+            "payments",
+            "payments-memory",
         ],
         default=None,
     )
@@ -293,7 +300,19 @@ def main() -> None:
         help="keep the bench database if it already holds the national data set (generating it takes "
         "long); migrations still run. Only for repeated page runs: uploads and the API add rows to it",
     )
-    parser.add_argument("--payment-rows", type=int, default=int(os.environ.get("BENCH_PAYMENT_ROWS", "700000")))
+    parser.add_argument(
+        "--payment-memory-rows",
+        type=int,
+        default=99_996,
+        help="rows of the synthetic file whose upload's memory is measured",
+    )
+    parser.add_argument(
+        "--payment-fiscal-year",
+        type=int,
+        default=None,
+        help="the payments' year (default: the first from --fiscal-year on that no accepted report locks)",
+    )
+    parser.add_argument("--payment-university", type=int, default=0, help=argparse.SUPPRESS)  # the memory child's
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=50, help="award edits timed in the quiet case")
     parser.add_argument("--university-students", type=int, default=10_000, help="students of the refreshed university")

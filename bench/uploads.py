@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def award_file(rows: int, prefix: str = "B") -> bytes:
@@ -171,36 +165,8 @@ def through_the_product(university, content: bytes) -> None:
 
 
 def peak_memory_mb(rows: int) -> float:
-    """Peak resident memory of a fresh process checking and applying a file of `rows` rows.
+    """Peak resident memory (ru_maxrss) of a fresh process checking and applying a file of
+    `rows` rows through the product (bench.common)."""
+    from bench.common import peak_memory_mb as child_peak
 
-    The child reports its own high-water mark (VmHWM). getrusage(RUSAGE_CHILDREN) would not do:
-    Linux carries the parent's peak into the child's maxrss when the child execs, so after the
-    national data set was generated in this process it reported that (658 MB) instead."""
-    # Production settings: with DEBUG on, Django keeps every SQL statement (the bulk inserts
-    # of a big upload included), a development artefact rather than the product's memory.
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 50),
-        "ALLOWED_HOSTS": "testserver",
-    }
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--only", "upload-memory", "--rows", str(rows)],
-        check=True,
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    reported = [line for line in done.stdout.splitlines() if line.startswith(PEAK_PREFIX)]
-    return int(reported[-1].removeprefix(PEAK_PREFIX)) * 1024 / 1e6  # kB (KiB) → MB
-
-
-PEAK_PREFIX = "peak_rss_kb="
-
-
-def print_own_peak() -> None:
-    """This process's own resident high-water mark, for peak_memory_mb (Linux /proc)."""
-    status = Path("/proc/self/status").read_text()
-    kb = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
-    print(f"{PEAK_PREFIX}{kb}")
+    return child_peak(["--only", "upload-memory", "--rows", str(rows)])[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -65,6 +65,35 @@ def _month(value: Any) -> date | None:
         if day is not None:
             return day.replace(day=1)
     raise ValueError(BAD_MONTH)
+
+
+MONTH_CELLS_KEPT = 1024  # distinct month cells remembered per file (a year's export has twelve)
+
+
+def _month_reader() -> Callable[[Any], date | None]:
+    """`_month` for one file: a payroll export writes its months one way and repeats each on
+    every row, so each distinct cell is read once per file. Reading "2025-04" tries it as a
+    whole date first (four formats failing, each an exception) before "2025-04-01": per row,
+    that took 4.5 s of a 96,000-row file's check (0.02 s so)."""
+    seen: dict[str, date | ValueError | None] = {}
+    unread = object()
+
+    def read(value: Any) -> date | None:
+        if type(value) is not str:
+            return _month(value)
+        found = seen.get(value, unread)
+        if found is unread:
+            try:
+                found = _month(value)
+            except ValueError as error:
+                found = error
+            if len(seen) < MONTH_CELLS_KEPT:
+                seen[value] = found
+        if isinstance(found, ValueError):
+            raise ValueError(*found.args)
+        return found
+
+    return read
 
 
 def _required_int(value: Any) -> int:
@@ -142,8 +171,9 @@ def payments_upload_check(
     plan = PaymentPlan(university, filename, ImportResult(rows=table.count))
     errors = plan.result.errors
     awards = _awards_by_student_program(university.pk)
-    plan.current = services.current_entries(university_id=university.pk)
+    parsers = {**PARSERS, "month": _month_reader()}
     positions: list[int] = []  # the file row of each parsed row
+    reasonless: list[int] = []  # the parsed rows giving no reason
     correction = str(CORRECTED_BY_FILE).format(filename=filename[:200])
     for row_number, raw in enumerate(table.rows(), start=2):
         if row_number - 1 > table.count:
@@ -154,7 +184,7 @@ def payments_upload_check(
             if key is None:
                 continue
             try:
-                values[key] = PARSERS[key](cell)
+                values[key] = parsers[key](cell)
             except ValueError as error:
                 errors.append(RowError(row_number, LABEL_OF[key], str(error), key))
                 bad = True
@@ -169,6 +199,8 @@ def payments_upload_check(
         except ValueError as error:
             errors.append(RowError(row_number, LABEL_OF["program"], str(error), "program", "no_award"))
             continue
+        if not values.get("reason"):
+            reasonless.append(len(plan.rows))
         plan.rows.append(
             services.PaymentInput(
                 award_id,
@@ -176,13 +208,18 @@ def payments_upload_check(
                 values["living_cost"],
                 values.get("research_cost", 0),
                 values["pay_date"],
-                # A month already recorded is corrected by the file: say so when the file does not.
-                values.get("reason") or (correction if (award_id, values["month"]) in plan.current else ""),
+                values.get("reason") or "",
             )
         )
         positions.append(row_number)
         if progress is not None and row_number % 5000 == 0:
             progress(row_number // 2, table.count)  # reading is the first half of the check
+    # The ledger as it stands for the months the file names (not every year of the university).
+    plan.current = services.current_entries(university_id=university.pk, months={r.month for r in plan.rows})
+    for index in reasonless:
+        # A month already recorded is corrected by the file: say so when the file does not.
+        if (plan.rows[index].award_id, plan.rows[index].month) in plan.current:
+            plan.rows[index] = replace(plan.rows[index], reason=correction)
     scopes = services.award_scopes(university_id=university.pk, award_ids=[r.award_id for r in plan.rows])
     try:
         plan.to_write = services.payments_plan(
@@ -224,7 +261,9 @@ def payments_upload_apply(*, plan: PaymentPlan, acting_user: Any) -> ImportResul
         .values_list("pk", flat=True)
         .order_by("pk")
     )
-    now = services.current_entries(university_id=plan.university.pk, award_ids=award_ids)
+    now = services.current_entries(
+        university_id=plan.university.pk, award_ids=award_ids, months={plan.rows[i].month for i in plan.to_write}
+    )
     for i in plan.to_write:
         key = (plan.rows[i].award_id, plan.rows[i].month)
         before, after = plan.current.get(key), now.get(key)

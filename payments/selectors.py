@@ -24,7 +24,7 @@ CAUSE_KINDS = [k.value for k in pay.CauseKind]
 
 def paid_ledger(award_ids: Iterable[int]) -> dict[pay.PaidKey, pay.PaidMonth]:
     """The current entry of every award and month, as rule input."""
-    rows = PaymentEntry.objects.current().filter(award_id__in=list(award_ids))
+    rows = PaymentEntry.objects.current().filter(award_id__in=list(award_ids)).order_by()  # no sort for a dict
     return {
         (award_id, rules.month_index(month)): pay.PaidMonth(living, research, pay_date)
         for award_id, month, living, research, pay_date in rows.values_list(
@@ -85,14 +85,29 @@ def university_open_differences(university_id: int, *, today: date | None = None
     open differences to fix, oldest first")."""
     terms = award_terms(university_id=university_id)
     partners = _partner_terms(university_id, terms)
-    ledger = paid_ledger([a.award_id for awards in (*terms.values(), *partners.values()) for a in awards])
+    by_award = _ledger_by_award(
+        paid_ledger([a.award_id for awards in (*terms.values(), *partners.values()) for a in awards])
+    )
     until = owed_until(today)
     lines = []
     for student_id, awards in terms.items():
         own = {a.award_id for a in awards}
         person = [*awards, *partners.get(student_id, [])]
+        # Each person reconciled against their own months only: the rules look through the
+        # ledger they are given once per award, so the whole university's ledger there made
+        # the page quadratic (2,000 awards with a year paid: 18 s, against 1.7 s so, measured
+        # side by side on the loaded shared machine).
+        ledger = {key: entry for a in person for key, entry in by_award.get(a.award_id, {}).items()}
         lines += [line for line in pay.reconcile(person, ledger, until=until) if line.award_id in own]
     return pay.open_differences(lines)
+
+
+def _ledger_by_award(ledger: dict[pay.PaidKey, pay.PaidMonth]) -> dict[int, dict[pay.PaidKey, pay.PaidMonth]]:
+    """The ledger split per award, in one pass."""
+    by_award: dict[int, dict[pay.PaidKey, pay.PaidMonth]] = defaultdict(dict)
+    for key, entry in ledger.items():
+        by_award[key[0]][key] = entry
+    return by_award
 
 
 def _partner_terms(university_id: int, terms: dict[int, list[rules.AwardTerms]]) -> dict[int, list[rules.AwardTerms]]:

@@ -8,7 +8,7 @@ nothing (idempotent per award and month), a different one adds a correction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from payments.models import ClaimSettlement, PaymentEntry
+from phdsupport import bulk
 from phdsupport.validation import validate_plausible_date
 from programs import rules
 from students.models import Award
@@ -155,12 +156,15 @@ def award_scopes(*, university_id: int, award_ids: Sequence[int]) -> dict[int, A
 
 
 def current_entries(
-    *, university_id: int, award_ids: Sequence[int] | None = None
+    *, university_id: int, award_ids: Sequence[int] | None = None, months: Iterable[date] | None = None
 ) -> dict[tuple[int, date], CurrentEntry]:
-    """The current entry of each award and month (of the given awards, or the whole university)."""
-    entries = PaymentEntry.objects.current().filter(university_id=university_id)
+    """The current entry of each award and month (of the given awards, or the whole university;
+    of the given months, or every month). Unordered: a dictionary needs no sort."""
+    entries = PaymentEntry.objects.current().filter(university_id=university_id).order_by()
     if award_ids is not None:
         entries = entries.filter(award_id__in=set(award_ids))
+    if months is not None:
+        entries = entries.filter(month__in=set(months))
     return {
         (award_id, month): CurrentEntry(pk, living, research, pay_date)
         for pk, award_id, month, living, research, pay_date in entries.values_list(
@@ -248,6 +252,7 @@ def payments_record(
 
 
 WRITE_BATCH = 2000
+COPY_BATCH = 10_000  # rows per COPY of a large upload
 
 
 def payments_write(
@@ -260,16 +265,42 @@ def payments_write(
     source: str,
 ) -> RecordResult:
     """Write checked rows (the caller holds the transaction): the months' current entries step
-    down, the new ones are added, in batches so that a national year stays within memory."""
-    user = acting_user if getattr(acting_user, "pk", None) else None
+    down, the new ones are added, in batches so that a national year stays within memory.
+
+    Up to WRITE_BATCH rows (a form, an API call) the entries are made through the ORM and given
+    back; more (an upload) go in by COPY on PostgreSQL (phdsupport.bulk), which sends the rows
+    as they are instead of preparing every value through its field. The ledger has no history
+    table: its entries are its history (a correction is a new entry)."""
+    user_id = getattr(acting_user, "pk", None)
     created: list[PaymentEntry] = []
     corrected = 0
-    for first in range(0, len(to_write), WRITE_BATCH):
-        batch = [rows[i] for i in to_write[first : first + WRITE_BATCH]]
+    copying = bulk.copies() and len(to_write) > WRITE_BATCH
+    step = COPY_BATCH if copying else WRITE_BATCH
+    for first in range(0, len(to_write), step):
+        batch = [rows[i] for i in to_write[first : first + step]]
         replaced = [current[(r.award_id, r.month)].pk for r in batch if (r.award_id, r.month) in current]
         if replaced:
             PaymentEntry.objects.filter(pk__in=replaced, is_current=True).update(is_current=False)
         corrected += len(replaced)
+        if copying:
+            bulk.create(
+                PaymentEntry,
+                [
+                    {
+                        "award_id": r.award_id,
+                        "university_id": university_id,
+                        "month": r.month,
+                        "living_cost": r.living_cost,
+                        "research_cost": r.research_cost,
+                        "pay_date": r.pay_date,
+                        "reason": r.reason,
+                        "source": source,
+                        "created_by_id": user_id,
+                    }
+                    for r in batch
+                ],
+            )
+            continue
         made = PaymentEntry.objects.bulk_create(
             [
                 PaymentEntry(
@@ -281,7 +312,7 @@ def payments_write(
                     pay_date=r.pay_date,
                     reason=r.reason,
                     source=source,
-                    created_by=user,
+                    created_by_id=user_id,
                 )
                 for r in batch
             ]

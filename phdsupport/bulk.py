@@ -61,6 +61,39 @@ def _history_user(model: type[models.Model], acting_user: Any) -> Any:
     return model.history.model.get_default_history_user(Unmarked())
 
 
+def _copy_records(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], now: Any
+) -> tuple[list[int], list[tuple[Any, ...]], list[models.Field]]:
+    """COPY new records into the model's table with ids from its sequence (PostgreSQL).
+    Returns their ids, the rows as written (id first, then `fields`) and those fields."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    # Per field: (attname, the value a row without it takes, whether the time of the call
+    # replaces whatever the row says, as auto_now and auto_now_add do on save).
+    getters = [
+        (f.attname, f.get_default(), getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) for f in fields
+    ]
+    ids = reserve_ids(model, len(rows))
+    values = [
+        (pk_value, *(now if automatic else row.get(attname, default) for attname, default, automatic in getters))
+        for pk_value, row in zip(ids, rows, strict=True)
+    ]
+    copy_rows(model._meta.db_table, [model._meta.pk.column, *(f.column for f in fields)], values)
+    return ids, values, fields
+
+
+def create(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert new records of a model without history (an append-only table is its own history,
+    as the payment ledger is); returns their ids, in order. `rows` as for create_with_history:
+    valid values by attname, a field left out takes its default, auto_now(_add) the call's time."""
+    if not rows:
+        return []
+    if not copies():
+        instances = [model(**row) for row in rows]
+        model.objects.bulk_create(instances, batch_size=COPY_BATCH)
+        return [instance.pk for instance in instances]
+    return _copy_records(model, rows, timezone.now())[0]
+
+
 def create_with_history(
     model: type[models.Model], rows: Sequence[dict[str, Any]], *, acting_user: Any, change_reason: str
 ) -> list[int]:
@@ -82,19 +115,8 @@ def create_with_history(
         return [instance.pk for instance in instances]
 
     now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    # Per field: (attname, the value a row without it takes, whether the time of the call
-    # replaces whatever the row says, as auto_now and auto_now_add do on save).
-    getters = [
-        (f.attname, f.get_default(), getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) for f in fields
-    ]
-    ids = reserve_ids(model, len(rows))
+    ids, values, fields = _copy_records(model, rows, now)
     pk = model._meta.pk
-    values = [
-        (pk_value, *(now if automatic else row.get(attname, default) for attname, default, automatic in getters))
-        for pk_value, row in zip(ids, rows, strict=True)
-    ]
-    copy_rows(model._meta.db_table, [pk.column, *(f.column for f in fields)], values)
 
     history = model.history.model
     position = {pk.attname: 0, **{f.attname: i + 1 for i, f in enumerate(fields)}}

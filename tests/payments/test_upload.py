@@ -119,3 +119,62 @@ def test_the_upload_page_hands_the_file_to_an_upload_job(client, dc_award, staff
     assert response["Location"] == f"/students/uploads/{job.pk}/"
     assert "支給実績（月）" in client.get(response["Location"]).content.decode()
     assert client.get("/students/payments/template.csv").status_code == 200
+
+
+def test_months_are_read_however_the_file_writes_them_and_each_bad_month_is_reported(
+    dc_award, staff_a, university_a
+):
+    # given one file writing its months three ways, and two rows with the same unreadable month
+    number = dc_award.student.student_number
+    rows = year_rows(number, months=range(4, 7))
+    rows[1][2], rows[2][2] = "2025/5", "2025年6月"
+    bad = year_rows(number, months=[7, 8])
+    bad[0][2] = bad[1][2] = "7月"
+    # when the months are read once per file: the same unreadable cell is refused on every row
+    job = upload(university_a, staff_a, csv_file(rows + bad))
+    assert [(e["row"], e["field"]) for e in job.result["errors"]] == [(5, "month"), (6, "month")]
+    # and the readable ones are the months they say
+    job = apply(upload(university_a, staff_a, csv_file(rows)), staff_a)
+    assert sorted(PaymentEntry.objects.values_list("month", flat=True)) == [date(2025, m, 1) for m in (4, 5, 6)]
+
+
+def test_a_large_upload_written_in_bulk_is_idempotent_and_corrects_in_place(
+    dc_award, staff_a, university_a, monkeypatch
+):
+    """The bulk write path (COPY on PostgreSQL, as a file over WRITE_BATCH rows takes it; here the
+    batch is made small so a year of one award takes it)."""
+    from payments import services as payment_services
+    from phdsupport import bulk
+
+    monkeypatch.setattr(payment_services, "WRITE_BATCH", 4)
+    monkeypatch.setattr(payment_services, "COPY_BATCH", 5)
+    copied = []
+    create = bulk.create
+    monkeypatch.setattr(bulk, "create", lambda model, rows: copied.append(len(rows)) or create(model, rows))
+    number = dc_award.student.student_number
+    rows = year_rows(number, months=range(4, 13))
+    # when a year is uploaded
+    first = apply(upload(university_a, staff_a, csv_file(rows)), staff_a)
+    assert (first.state, first.result["awards_created"]) == ("applied", 9)
+    assert copied == ([5, 4] if bulk.copies() else [])  # COPY, in batches, on PostgreSQL only
+    entries = PaymentEntry.objects.filter(award=dc_award)
+    assert entries.filter(is_current=True, source="upload", created_by=staff_a, university=university_a).count() == 9
+    assert entries.get(month=date(2025, 4, 1)).created_at is not None
+    # the same file twice changes nothing
+    again = apply(upload(university_a, staff_a, csv_file(rows)), staff_a)
+    assert (again.result["awards_created"], again.result["awards_updated"], again.result["awards_unchanged"]) == (
+        0,
+        0,
+        9,
+    )
+    assert entries.count() == 9
+    # a corrected file: every month from August was ¥150,000; the old entries step down, kept
+    for row in rows[4:]:
+        row[3] = 150000
+    corrected = apply(upload(university_a, staff_a, csv_file(rows), filename="payroll-v2.csv"), staff_a)
+    assert (corrected.result["awards_created"], corrected.result["awards_updated"]) == (0, 5)
+    assert entries.count() == 14
+    august = entries.filter(month=date(2025, 8, 1)).order_by("pk")
+    assert [(e.living_cost, e.is_current) for e in august] == [(200000, False), (150000, True)]
+    assert "payroll-v2.csv" in august.last().reason
+    assert entries.filter(is_current=True).count() == 9
