@@ -15,6 +15,7 @@ from programs.models import Program
 from programs.rules import fiscal_year
 from students import services
 from tests.browser.conftest import sign_in
+from tests.browser.crawl import Crawl
 from tests.factories import StudentFactory, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,8 +50,9 @@ def payroll_file(tmp_path):
 
 
 def test_a_year_of_payroll_a_late_suspension_its_claim_settled_and_the_ministrys_money_page(
-    page, screenshot, awardee, staff_a, tmp_path
+    page, screenshot, awardee, staff_a, tmp_path, live_server
 ):
+    judge = Crawl(live_server.url, password="")  # the crawl's rules: axe every impact, one language
     sign_in(page, "staff_a")
     # the payroll export is checked, then applied: twelve months in the ledger, nothing to fix
     page.goto("/students/payments/upload/")
@@ -78,6 +80,7 @@ def test_a_year_of_payroll_a_late_suspension_its_claim_settled_and_the_ministrys
     differences = page.inner_text("#differences")
     assert [line.split("\t")[0] for line in differences.splitlines()[1:4]] == ["2025-10", "2025-11", "2025-12"]
     assert "¥450,000" in page.inner_text("main")
+    judge.judge(page, "university payments with an open claim", "ja")
     screenshot("payments-university-claim")
 
     # the student's page: due and paid side by side; the claim is settled as repaid
@@ -89,6 +92,7 @@ def test_a_year_of_payroll_a_late_suspension_its_claim_settled_and_the_ministrys
     assert months["2025-09"] == ["¥150,000", "¥150,000", ""]
     assert months["2025-10"] == ["¥0", "¥150,000", "¥150,000"]  # paid while suspended
     assert months["2026-03"] == ["¥150,000", "¥150,000", ""]
+    judge.judge(page, "student page with due, paid and a claim", "ja")
     claim_form = page.locator("form[action*='/settle/']").first
     claim_form.locator("select").select_option("repaid")
     claim_form.locator("input[name=amount]").fill("450000")
@@ -119,8 +123,10 @@ def test_a_year_of_payroll_a_late_suspension_its_claim_settled_and_the_ministrys
         assert "1,800,000" in spring[0]
         assert page.locator("#table-budget").count() == 1
         assert "PAY001" not in page.inner_text("main")
+        judge.judge(page, f"money page ({language})", language)
         screenshot(f"payments-ministry-money-{language}")
     # the repayment counts as recovered in the fiscal year it was decided (today's)
     page.goto(f"/dashboards/money/?fiscal_year={fiscal_year(settlement.decided_on)}")
     total = page.locator("#table-total tbody tr").first.inner_text().split("\t")
     assert total[4] == "450,000"
+    assert judge.problems == []
