@@ -21,6 +21,7 @@
     const field = link && document.getElementById(link.getAttribute("href").slice(1));
     if (field) {
       event.preventDefault();
+      history.replaceState(null, "", link.getAttribute("href")); // the address names the field, as the link would
       field.scrollIntoView({ block: "center" });
       field.focus({ preventScroll: true });
     }
