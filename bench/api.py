@@ -150,23 +150,26 @@ def bench(university, secret: str, rows: int) -> None:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     # bulk/ with `rows` items (half students, half their awards) against the upload path writing the
     # same records (one file row = a student and an award); compared in records written per second.
-    # Rounds alternate and the best of each counts, so neither side gains from going second.
+    # The upload is timed from its apply step (checked against the data, then written), as bulk/
+    # checks once and writes; rounds alternate and the median of each counts.
     from students.models import University
 
     people = rows // 2
     bulk_times, upload_times = [], []
     for round_ in range(3):
         other = University.objects.create(name_ja=f"ベンチ大学U{round_}", founder="national", is_synthetic=True)
-        upload_times.append(ours(other, award_file(people, prefix=f"U{round_}-"), None)[0])
+        upload_times.append(ours(other, award_file(people, prefix=f"U{round_}-"), None)[3])
         body = json.dumps(_bulk_body(people, prefix=f"K{round_}-"))
         start = time.perf_counter()
         response = client.post("/api/v1/bulk/", body, content_type="application/json")
         bulk_times.append(time.perf_counter() - start)
         assert response.status_code == 200, response.content[:500]
-    bulk_time, upload_time = min(bulk_times), min(upload_times)
+    bulk_time, upload_time = statistics.median(bulk_times), statistics.median(upload_times)
     records = 2 * people
-    print(f"bulk/ {rows:,} items:        {bulk_time:.1f}s = {records / bulk_time:,.0f} records/s (best of 3)")
-    print(f"upload path, same records: {upload_time:.1f}s = {records / upload_time:,.0f} records/s (best of 3)")
+    print(f"bulk/ {rows:,} items:        {bulk_time:.1f}s = {records / bulk_time:,.0f} records/s (median of 3)")
+    print(
+        f"upload's apply step, same records: {upload_time:.1f}s = {records / upload_time:,.0f} records/s (median of 3)"
+    )
     print(f"ratio bulk / upload: {upload_time / bulk_time:.2f}   (the same planner behind both; goal ≥ 1, no slower)")
 
 
