@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from djangosaml2.backends import Saml2Backend
 
+from accounts.backends import MembershipBackend
 from accounts.models import FederatedIdentity
 from phdsupport import access
 from students.models import University
@@ -35,7 +36,9 @@ def university_of_organisation(values: list[str]) -> University | None:
     return None
 
 
-class FederatedBackend(Saml2Backend):
+class FederatedBackend(Saml2Backend, MembershipBackend):
+    """djangosaml2's backend; the user read back per request as MembershipBackend reads it."""
+
     university: University | None = None
     idp_entity_id: str = ""
 

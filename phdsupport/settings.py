@@ -185,8 +185,10 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out sign-in before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user with their membership and university in one query.
+    "accounts.backends.MembershipBackend",
     # Federated sign-in (SAML 2.0, e.g. GakuNin): accounts.saml; inert until SAML_IDP_METADATA is set.
+    # Built on MembershipBackend: a federated session reads its user the same way.
     "accounts.saml.FederatedBackend",
 ]
 # The second factor (django-otp, accounts.second_factor): the issuer shown in authenticator apps,

@@ -279,3 +279,23 @@ def test_the_universitys_lead_staff_see_and_grant_a_waiting_federated_account(cl
     client.logout()
     assert federation(client, PERSON)["Location"] == "/students/"
     assert client.get("/students/").status_code == 200
+
+
+def test_a_federated_session_reads_the_user_membership_and_university_in_one_query(client, federation):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from students.models import Membership
+
+    federation(client, PERSON)
+    user = get_user_model().objects.get(username="alice@kou.ac.jp")
+    Membership.objects.create(user=user, role="university_staff", university=federation.university)
+    client.logout()
+    federation(client, PERSON)
+    client.get("/")
+    with CaptureQueriesContext(connection) as captured:
+        assert "大学担当者 · 甲大学" in client.get("/").content.decode()
+    (user_read,) = [q["sql"] for q in captured.captured_queries if 'FROM "auth_user"' in q["sql"]]
+    assert 'JOIN "students_membership"' in user_read
+    assert 'JOIN "students_university"' in user_read
+    assert not [q for q in captured.captured_queries if 'FROM "students_membership"' in q["sql"]]
