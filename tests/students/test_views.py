@@ -72,6 +72,47 @@ def test_list_query_count_does_not_grow_with_rows(
     assert len(response.context["page"].object_list) == 50
 
 
+def translations_of_page(client, url: str) -> int:
+    """How many messages the page translated (Django's gettext, every msgid looked up)."""
+    from unittest import mock
+
+    from django.utils import translation
+
+    # Every gettext, lazy labels included, goes through the module's _trans.gettext.
+    with mock.patch.object(translation._trans, "gettext", wraps=translation._trans.gettext) as spy:
+        assert client.get(url).status_code == 200
+    return spy.call_count
+
+
+def test_list_translates_its_labels_once_per_page_not_per_row(client, staff_a, university_a, reference):
+    StudentFactory(university=university_a, student_number="S000")
+    client.force_login(staff_a)
+    client.get("/students/")
+    one = translations_of_page(client, "/students/")
+    StudentFactory.create_batch(49, university=university_a)
+    assert translations_of_page(client, "/students/") == one  # before: 86 for one row, 870 for 50 (16 a row)
+
+
+@pytest.mark.parametrize(("language", "field", "status"), [("ja", "理学系", "在籍"), ("en", "Science", "Enrolled")])
+def test_list_shows_each_rows_field_and_status_in_the_pages_language(
+    client, staff_a, university_a, reference, language, field, status
+):
+    StudentFactory(university=university_a, student_number="L001", field="science", status="enrolled")
+    StudentFactory(university=university_a, student_number="L002", field="engineering", status="completed")
+    client.force_login(staff_a)
+    client.cookies["django_language"] = language
+    body = client.get("/students/").content.decode()
+    rows = {row.split("</a>")[0].rsplit(">", 1)[1]: row for row in body.split("<tr>") if "/students/" in row}
+    assert f"<td>{field}</td>" in rows["L001"]
+    assert f"<td>{status}</td>" in rows["L001"]
+    student = Student.objects.get(student_number="L002")
+    from django.utils import translation
+
+    with translation.override(language):
+        assert f"<td>{student.get_field_display()}</td>" in rows["L002"]
+        assert f"<td>{student.get_status_display()}</td>" in rows["L002"]
+
+
 def test_ministry_viewer_sees_no_student_pages(client, ministry_viewer, student):
     client.force_login(ministry_viewer)
     assert client.get("/students/").status_code == 403
@@ -91,7 +132,11 @@ def test_student_page_shows_timeline_amounts_and_history(client, staff_a, studen
     response = client.get(f"/students/{student.pk}/")
     body = response.content.decode()
     years = response.context["timeline"][0].years
-    assert (years[0].label, years[0].months, years[0].living_cost) == ("令和7年度", 9, 1_350_000)  # the page is Japanese
+    assert (years[0].label, years[0].months, years[0].living_cost) == (
+        "令和7年度",
+        9,
+        1_350_000,
+    )  # the page is Japanese
     assert "¥1,350,000" in body
     assert "病気療養" in body
     assert "staff_a" in body  # the history names who did it
