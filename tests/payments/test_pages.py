@@ -113,3 +113,26 @@ def test_withdrawing_a_suspension_on_the_award_page_cancels_its_claim(client, dc
     page = client.get("/students/payments/").content.decode()
     assert "返還請求はありません。" in page
     assert "休止中の支給" not in page
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_amounts_on_the_differences_page_are_printed_as_yen_with_a_plain_minus(client, dc_award, staff_a, language):
+    # given April underpaid by ¥50,000 and May overpaid by ¥50,000 (due ¥200,000 a month)
+    payments.payments_record(
+        university_id=dc_award.university_id,
+        rows=[
+            payments.PaymentInput(dc_award.pk, date(2025, 4, 1), 150_000, 0, date(2025, 4, 20)),
+            payments.PaymentInput(dc_award.pk, date(2025, 5, 1), 250_000, 0, date(2025, 5, 20)),
+        ],
+        acting_user=staff_a,
+    )
+    client.force_login(staff_a)
+    client.cookies["django_language"] = language
+    # when
+    page = client.get("/students/payments/").content.decode()
+    # then a negative difference reads -¥50,000 (ASCII hyphen before the sign), a positive one ¥50,000
+    assert f'lang="{language}"' in page
+    assert '<td class="num">-¥50,000</td>' in page
+    assert '<td class="num">¥50,000</td>' in page
+    assert '<td class="num">¥250,000</td>' in page
+    assert "¥-" not in page
