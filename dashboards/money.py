@@ -30,6 +30,7 @@ class MoneyPage:
     tables: dict[str, Table] = field(default_factory=dict)
     paid_twice_persons: int = 0
     paid_twice: list[money.DoublePayment] = field(default_factory=list)
+    program_names: dict[str, str] = field(default_factory=dict)  # code: name in the page's language
 
 
 def _money_row(label: str, figures: money.Money) -> list[Any]:
@@ -95,6 +96,7 @@ def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
         )
     twice = money.paid_twice(fiscal_year, university_id=university_id)
     page.paid_twice = twice
+    page.program_names = names
     page.paid_twice_persons = len({d.person for d in twice})
     return page
 

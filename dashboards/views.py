@@ -384,7 +384,12 @@ def money(request):
         "dashboards/money.html",
         {
             "page": page,
-            "paid_twice": shown,
+            # Programs by name in the page's language, not by code (JSPS_DC1).
+            "paid_twice": [
+                (d.month, number, page.program_names.get(code, code), amount)
+                for d in shown
+                for _student_id, number, code, amount in d.entries
+            ],
             "fiscal_year": fiscal_year,
             "query": f"fiscal_year={fiscal_year}",
             "fy_label": rules.fiscal_year_label(fiscal_year),

@@ -21,7 +21,7 @@ class PaymentForm(Form):
     def __init__(self, *args, awards=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["award"].choices = [
-            (a.pk, f"{a.program.code} {a.start_date:%Y-%m-%d}〜{a.end_date:%Y-%m-%d}") for a in awards
+            (a.pk, f"{a.program.name} {a.start_date:%Y-%m-%d}〜{a.end_date:%Y-%m-%d}") for a in awards
         ]
 
 

@@ -142,7 +142,8 @@ def payment_upload(request):
     """A payroll export: stored and checked (on the worker when a broker is configured), then
     applied from the upload's page, all or nothing, as every upload is."""
     university = access.require_staff_university(request.user)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    # Bound on every POST: a post without any file (or field) must still say what is missing.
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

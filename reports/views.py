@@ -129,6 +129,7 @@ def deadlines(request):
         "reports/deadlines.html",
         {
             "rows": rows,
+            "failed": failed,  # its error summary heads the page (the row's field shows the error too)
             "fiscal_year": fiscal_year,
             "fy_label": fiscal_year_label(fiscal_year),
             "years": range(rules.fiscal_year(today) + 1, 2020, -1),

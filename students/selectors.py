@@ -228,7 +228,7 @@ def student_history(student: Student, limit: int = HISTORY_SHOWN) -> list[Histor
     for record in award_records:
         by_award.setdefault(record.id, []).append(record)
     for records in by_award.values():
-        entries += _entries(records, f"{_('支援')} {records[0].program.code} {records[0].start_date}")
+        entries += _entries(records, f"{_('支援')} {records[0].program.name} {records[0].start_date}")
     event_records = AwardEvent.history.filter(award__student_id=student.pk).select_related("history_user")
     by_event: dict[int, list[Any]] = {}
     for record in event_records:

@@ -2,7 +2,7 @@
 
 from django import template
 
-from programs.labels import fiscal_year_label
+from programs.labels import fiscal_year_label, yen_label
 
 register = template.Library()
 
@@ -11,3 +11,9 @@ register = template.Library()
 def fy(fiscal_year: int) -> str:
     """{{ 2026|fy }}: 令和8年度 on Japanese pages, FY2026 (R8) on English ones."""
     return fiscal_year_label(int(fiscal_year))
+
+
+@register.filter
+def yen(amount) -> str:
+    """{{ -150000|yen }}: -¥150,000 (an ASCII hyphen, so a copied amount stays a number); None: —."""
+    return yen_label(amount)

@@ -18,6 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from payments.imports import headers as payment_headers
 from programs import rules
 from programs.models import Program
 from reports import services as report_services
@@ -138,6 +139,12 @@ def test_forms_sent_empty_or_wrong_answer_with_reachable_errors_in_both_language
     )
     bad_enrolment = tmp_path / "enrolment.csv"
     bad_enrolment.write_text("年度,学系,入学定員\n20x5,不明,-1\n", encoding="utf-8")
+    not_a_table = tmp_path / "export.xlsx"  # named a workbook, but not one: the whole file is refused
+    not_a_table.write_bytes(b"this is not a spreadsheet")
+    bad_payroll = tmp_path / "payroll.csv"  # a table whose row names no student of the university
+    bad_payroll.write_text(
+        ",".join(payment_headers("ja")) + "\nNOBODY,JSPS_DC1,2025-04,200000,0,2025-04-20,,\n", encoding="utf-8"
+    )
     staff = Sender(crawl, browser, "staff")
     officer = Sender(crawl, browser, "officer")
 
@@ -158,6 +165,35 @@ def test_forms_sent_empty_or_wrong_answer_with_reachable_errors_in_both_language
             "enrolment upload check", "/enrolment/upload/", "main form.stacked", files=str(bad_enrolment), summary=False
         )
         assert staff.page.is_visible("#upload-errors, .error-summary, .errorlist"), staff.page.url
+        staff.send(
+            "careers upload of a file that is no table",
+            "/students/careers/upload/",
+            "main form.stacked",
+            files=str(not_a_table),
+        )
+        staff.send("payroll upload without a file", "/students/payments/upload/", "main form.stacked")
+        staff.send(
+            "payroll upload of a file that is no table",
+            "/students/payments/upload/",
+            "main form.stacked",
+            files=str(not_a_table),
+        )
+        staff.send(
+            "payroll upload check",
+            "/students/payments/upload/",
+            "main form.stacked",
+            files=str(bad_payroll),
+            summary=False,
+        )
+        assert staff.page.is_visible("#upload-errors"), staff.page.url
+        assert staff.page.get_attribute("#upload-again", "href") == "/students/payments/upload/"
+        # the officer's deadlines: a row's date sent empty
+        officer.send(
+            "report deadline without a date",
+            "/students/reports/deadlines/",
+            "#deadlines tbody tr:first-child form",
+            fill={"#deadlines tbody tr:first-child input[name=due_date]": ""},
+        )
         # the report: staff submit it (a confirmation), the officer refuses twice and returns it
         staff.send(
             "report submitted",
@@ -182,5 +218,5 @@ def test_forms_sent_empty_or_wrong_answer_with_reachable_errors_in_both_language
     # then: every answer passes what every page passes, and its errors can be reached
     staff.context.close()
     officer.context.close()
-    assert crawl.pages == 2 * 13, crawl.visited
+    assert crawl.pages == 2 * 18, crawl.visited
     assert not crawl.problems, "\n".join(crawl.problems)

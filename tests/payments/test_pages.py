@@ -113,3 +113,62 @@ def test_withdrawing_a_suspension_on_the_award_page_cancels_its_claim(client, dc
     page = client.get("/students/payments/").content.decode()
     assert "返還請求はありません。" in page
     assert "休止中の支給" not in page
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_amounts_on_the_differences_page_are_printed_as_yen_with_a_plain_minus(client, dc_award, staff_a, language):
+    # given April underpaid by ¥50,000 and May overpaid by ¥50,000 (due ¥200,000 a month)
+    payments.payments_record(
+        university_id=dc_award.university_id,
+        rows=[
+            payments.PaymentInput(dc_award.pk, date(2025, 4, 1), 150_000, 0, date(2025, 4, 20)),
+            payments.PaymentInput(dc_award.pk, date(2025, 5, 1), 250_000, 0, date(2025, 5, 20)),
+        ],
+        acting_user=staff_a,
+    )
+    client.force_login(staff_a)
+    client.cookies["django_language"] = language
+    # when
+    page = client.get("/students/payments/").content.decode()
+    # then a negative difference reads -¥50,000 (ASCII hyphen before the sign), a positive one ¥50,000
+    assert f'lang="{language}"' in page
+    assert '<td class="num">-¥50,000</td>' in page
+    assert '<td class="num">¥50,000</td>' in page
+    assert '<td class="num">¥250,000</td>' in page
+    assert "¥-" not in page
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_payroll_upload_sent_wrong_shows_the_error_summary(client, staff_a, reference, language):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(staff_a)
+    client.cookies["django_language"] = language
+    # no file, then an empty one: the page again, the summary first, linking to the field
+    for data in ({}, {"file": SimpleUploadedFile("payroll.csv", b"", content_type="text/csv")}):
+        response = client.post("/students/payments/upload/", data)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "data-error-summary" in page
+        assert 'href="#id_file"' in page
+        assert page.index("data-error-summary") < page.index('type="file"')
+
+
+@pytest.mark.parametrize("content", [b"columns", None])
+def test_a_refused_payroll_file_links_back_to_the_payroll_upload(client, dc_award, staff_a, university_a, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from payments.imports import headers
+
+    if content is None:  # a table with a row the checks refuse (an unknown student)
+        content = (",".join(headers("ja")) + "\r\nNOBODY,JSPS_DC1,2025-04,200000,0,2025/4/20,,\r\n").encode()
+    else:  # a table without the payroll's columns: the whole file is refused
+        content = "学籍番号,氏名\r\nD1,山田\r\n".encode()
+    client.force_login(staff_a)
+    response = client.post("/students/payments/upload/", {"file": SimpleUploadedFile("payroll.csv", content)})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "エラーあり" in page
+    assert 'id="upload-again" href="/students/payments/upload/"' in page
+    crumbs = page[page.index('class="crumbs"') :]
+    assert crumbs.index('href="/students/payments/upload/"') < crumbs.index("</p>")

@@ -246,3 +246,20 @@ def test_university_lists_cost_the_same_queries_for_many_rows(client, people, un
     assert first.status_code == second.status_code == 200
     assert len(second.content) > len(first.content)  # the rows are really on the page
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("due_date", ["", "2026-13-45", "2026-03-31"])
+def test_a_deadline_sent_wrong_shows_the_error_summary_first(client, people, language, due_date):
+    client.force_login(people["officer"])
+    client.cookies["django_language"] = language
+    response = client.post(
+        "/students/reports/deadlines/", {"program": "SPRING", "fiscal_year": 2025, "due_date": due_date}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'lang="{language}"' in page
+    assert "data-error-summary" in page
+    assert page.index("data-error-summary") < page.index('id="deadlines"')
+    if due_date != "2026-03-31":  # a field's error links to the row's date field
+        assert 'href="#deadline-SPRING-due_date"' in page
