@@ -19,7 +19,9 @@ from students.facts import facts_rebuild, facts_refresh
 from students.models import Award, AwardEvent, Student, StudentYearFact, University
 from students.selectors import award_terms
 
-DERIVED = "students_studentyearfact, students_studentyearband, students_studentyearoverlap"
+# Every table the facts refresh writes (students.facts: FACTS, OVERLAPS, BANDS, AWARD_COUNTS): an
+# "empty" run must start with none of them stored, or it times a compare against stale rows.
+DERIVED = "students_studentyearfact, students_studentyearband, students_studentyearoverlap, students_studentyearawards"
 UNIVERSITY_STUDENTS = 10_000
 
 
@@ -305,7 +307,7 @@ def university_refresh(args) -> None:
 
     def refresh_from_empty():
         StudentYearFact.objects.filter(university=university).delete()
-        for model in ("studentyearband", "studentyearoverlap"):
+        for model in ("studentyearband", "studentyearoverlap", "studentyearawards"):
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM students_{model} WHERE university_id = %s", [university.pk])
         start = time.perf_counter()

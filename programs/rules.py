@@ -11,11 +11,33 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
 Month = int
+
+
+class cached_property:  # a drop-in for functools.cached_property
+    """functools.cached_property without the lock Python 3.11 takes on every first access (3.12
+    dropped it: python/cpython#87634): computed once per instance, then read from its __dict__.
+    A rebuild computes several for each of hundreds of thousands of awards; the rules objects
+    are built and read by one thread."""
+
+    def __init__(self, func):
+        self.func = func
+        self.attrname = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner, name):
+        self.attrname = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.attrname] = self.func(instance)
+        return value
+
 
 DOCTORAL = "doctoral"
 POSTDOCTORAL = "postdoctoral"
@@ -254,6 +276,8 @@ class AwardTerms:
 
     @cached_property
     def _suspended(self) -> frozenset[Month]:
+        if not self.suspensions:
+            return frozenset()
         months: set[Month] = set()
         own = self.held_months()
         if not own:
@@ -324,6 +348,9 @@ def living_cost_rates(awards: Iterable[AwardTerms]) -> dict[Month, int]:
     rates: dict[Month, int] = {}
     for award in awards:
         if award.audience != DOCTORAL:
+            continue
+        if not rates:  # the first award's amounts are the rates so far (most students have one)
+            rates.update(award.amounts)
             continue
         for month, annual in award.amounts.items():
             rates[month] = rates.get(month, 0) + annual
@@ -408,7 +435,14 @@ def year_outcomes(
     computed once for all of them."""
     doctoral = [a for a in awards if a.audience == DOCTORAL]
     all_rates = living_cost_rates(doctoral)
-    return {fy: _year_outcome(doctoral, all_rates, fy, tuple(floors), enrolments) for fy in fiscal_years}
+    # Each year looks only at the awards held in it (an award active in no month of a year
+    # cannot be attributed there), in their given order.
+    held_in: dict[int, list[AwardTerms]] = {}
+    for award in doctoral:
+        for fy in range(fiscal_year(award.start), fiscal_year(award.end) + 1):
+            held_in.setdefault(fy, []).append(award)
+    floors = tuple(floors)
+    return {fy: _year_outcome(held_in.get(fy, []), all_rates, fy, floors, enrolments) for fy in fiscal_years}
 
 
 def _year_outcome(

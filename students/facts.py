@@ -13,10 +13,11 @@ whichever of the two takes a person's lock last reads the other's committed rows
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -53,9 +54,10 @@ class StudentRecord:
     def enrolment(self) -> rules.Enrolment:
         return rules.Enrolment(self.entry_date, self.completion_date)
 
-    @property
+    @cached_property
     def person_key(self) -> str:
-        """Records sharing an e-Rad number are one person (DOMAIN.md: A person)."""
+        """Records sharing an e-Rad number are one person (DOMAIN.md: A person). Computed once:
+        every fact and overlap row of the record carries it."""
         return f"erad:{self.erad_number}" if self.erad_number else f"student:{self.student_id}"
 
 
@@ -185,17 +187,21 @@ def compute_facts(
     facts: list[tuple] = []
     overlaps: list[tuple] = []
     bands: list[tuple] = []
+    no_terms: list[rules.AwardTerms] = []
     for person_records in persons.values():
         single = len(person_records) == 1
-        person_awards = [a for r in person_records for a in terms.get(r.student_id, [])]
-        record_years = {r.student_id: rules.fiscal_years_touched(terms.get(r.student_id, [])) for r in person_records}
+        record_terms = {r.student_id: terms.get(r.student_id, no_terms) for r in person_records}
+        person_awards = [a for r in person_records for a in record_terms[r.student_id]]
+        record_years = {sid: rules.fiscal_years_touched(awards) for sid, awards in record_terms.items()}
         years = sorted(set().union(*record_years.values()))
         person_outcomes = rules.year_outcomes(person_awards, years, floors, [r.enrolment for r in person_records])
         record_outcomes = {
             # A person with one record (most people) needs no second computation.
             r.student_id: person_outcomes
             if single
-            else rules.year_outcomes(terms[r.student_id], sorted(record_years[r.student_id]), floors, [r.enrolment])
+            else rules.year_outcomes(
+                record_terms[r.student_id], sorted(record_years[r.student_id]), floors, [r.enrolment]
+            )
             for r in person_records
         }
         for fy in years:
@@ -209,16 +215,15 @@ def compute_facts(
             representative = min(outcomes, key=lambda sid: (-outcomes[sid].peak_rate, sid))
             for student_id, outcome in outcomes.items():
                 record = records[student_id]
-                pairs = rules.concurrent_pairs(terms[student_id], fy)
-                overlaps.extend(
-                    (student_id, record.university_id, fy, record.person_key, a, b) for a, b in sorted(pairs)
-                )
+                person_key, university_id = record.person_key, record.university_id
+                pairs = rules.concurrent_pairs(record_terms[student_id], fy)
+                overlaps.extend((student_id, university_id, fy, person_key, a, b) for a, b in sorted(pairs))
                 facts.append(
                     (
                         student_id,
-                        record.university_id,
+                        university_id,
                         fy,
-                        record.person_key,
+                        person_key,
                         outcome.peak_rate,
                         outcome.counts,
                         outcome.program or "",
@@ -234,22 +239,16 @@ def compute_facts(
                         record.is_working_adult,
                     )
                 )
-                for is_person, source in ((False, outcome), (True, person)):
-                    if is_person and (single or student_id != representative):
-                        continue
-                    national = is_person or single
+                # The record's own bands; the person's too on its representative when it has several records.
+                national = single
+                bands.extend(
+                    (student_id, university_id, fy, False, national, band.above, band.up_to, band.program)
+                    for band in outcome.bands
+                )
+                if not single and student_id == representative:
                     bands.extend(
-                        (
-                            student_id,
-                            record.university_id,
-                            fy,
-                            is_person,
-                            national,
-                            band.above,
-                            band.up_to,
-                            band.program,
-                        )
-                        for band in source.bands
+                        (student_id, university_id, fy, True, True, band.above, band.up_to, band.program)
+                        for band in person.bands
                     )
     return facts, overlaps, bands
 
@@ -266,10 +265,10 @@ def award_counts(records: dict[int, StudentRecord], terms: dict[int, list[rules.
     student record."""
     rows = []
     for student_id, record in records.items():
-        counted: Counter = Counter()
-        for award in terms.get(student_id, []):
+        counted: dict[tuple[int, str], int] = {}
+        for award in terms.get(student_id, ()):
             for fy in range(rules.fiscal_year(award.start), rules.fiscal_year(award.end) + 1):
-                counted[fy, award.program] += 1
+                counted[fy, award.program] = counted.get((fy, award.program), 0) + 1
         rows.extend((student_id, record.university_id, fy, program, n) for (fy, program), n in counted.items())
     return rows
 
