@@ -489,7 +489,8 @@ def concurrent_pairs(awards: Sequence[AwardTerms], fy: int) -> set[tuple[str, st
 
     The Ministry of Finance (May 2022) asked to see who receives several supports at once.
     """
-    paying = [a for a in awards if a.pays_living_cost]
+    # Only awards held in the year can share a month of it (most students hold one award a year).
+    paying = [a for a in awards if fiscal_year(a.start) <= fy <= fiscal_year(a.end) and a.pays_living_cost]
     if len(paying) < 2:
         return set()
     months = set(fiscal_year_months(fy))

@@ -22,6 +22,7 @@ from functools import cached_property
 from django.db import connection, transaction
 from django.db.models import F
 
+from phdsupport import bulk
 from programs import rules
 from programs.models import LivingCostFloor
 from students.models import (
@@ -292,16 +293,52 @@ def _bump_version() -> None:
 COPY_FROM = 500  # more changed rows than this go through COPY into a staging table (PostgreSQL)
 
 
+def _among(column: str, ids: Iterable[int]) -> tuple[str, list]:
+    """`column` among `ids` as SQL and its parameters: one array parameter on PostgreSQL (a
+    refresh of a university passes 10,000 ids), a list of them elsewhere."""
+    ids = sorted(ids)
+    if connection.vendor == "postgresql":
+        return f"{connection.ops.quote_name(column)} = ANY(%s::bigint[])", [ids]
+    return f"{connection.ops.quote_name(column)} IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+def _stored(table: DerivedTable, ids: set[int]) -> list[tuple]:
+    """The table's rows of the students `ids` as (pk, *columns) tuples, read by the cursor:
+    no model instances, no queryset (the compare needs the values only)."""
+    if not ids:
+        return []
+    where, params = _among("student_id", ids)
+    columns = ", ".join(connection.ops.quote_name(c) for c in ("id", *table.columns))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {connection.ops.quote_name(table.model._meta.db_table)} WHERE {where}", params
+        )
+        return cursor.fetchall()
+
+
 def _sync(table: DerivedTable, rows: list[tuple], ids: set[int]) -> int:
     """Make the table's rows of the students `ids` equal to `rows`: upsert the rows that are new
     or differ, delete the ones no longer there, leave equal rows untouched (a rebuild over
     up-to-date facts writes nothing). Runs under the persons' locks, so what it reads stays true
-    until it writes. Returns the number of rows written or deleted."""
+    until it writes. Returns the number of rows written or deleted.
+
+    When none of the students has a row stored yet (after an upload, a rebuild into emptied
+    tables) the rows go straight in by COPY on PostgreSQL: under the locks no other refresh can
+    write these students' rows before this transaction ends, so there is nothing to compare or
+    to conflict with."""
+    stored = _stored(table, ids)
+    if not stored:
+        if rows:
+            if bulk.copies():
+                bulk.copy_rows(table.model._meta.db_table, table.columns, rows)
+            else:
+                _upsert_rows(table, rows)
+        return len(rows)
     positions = table.key_positions
     wanted = {tuple(row[i] for i in positions): row for row in rows}
     stale: list[int] = []
     unchanged: set[tuple] = set()
-    for pk, *existing in table.model.objects.filter(student_id__in=ids).values_list("pk", *table.columns):
+    for pk, *existing in stored:
         row = tuple(existing)
         key = tuple(row[i] for i in positions)
         if key not in wanted:
@@ -310,7 +347,9 @@ def _sync(table: DerivedTable, rows: list[tuple], ids: set[int]) -> int:
             unchanged.add(key)
     changed = [row for key, row in wanted.items() if key not in unchanged]
     if stale:
-        table.model.objects.filter(pk__in=stale).delete()
+        where, params = _among("id", stale)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table.model._meta.db_table)} WHERE {where}", params)
     if changed:
         _upsert_rows(table, changed)
     return len(changed) + len(stale)
@@ -328,21 +367,27 @@ def _upsert_rows(table: DerivedTable, rows: list[tuple]) -> None:
         if c not in table.unique
     )
     upsert = f"ON CONFLICT ({unique}) DO UPDATE SET {updates}"
+    if bulk.copies() and len(rows) > COPY_FROM:
+        _upsert_staged(table, rows, columns, upsert)
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(rows) > COPY_FROM:
-            # One COPY instead of thousands of bound parameters (the client-side cost dominates).
-            stage = connection.ops.quote_name(f"stage_{table.model._meta.db_table}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {name} WITH NO DATA"
-            )
-            with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {stage} {upsert}")
-            cursor.execute(f"DROP TABLE {stage}")
-        else:
-            placeholders = ", ".join(["%s"] * len(table.columns))
-            cursor.executemany(f"INSERT INTO {name} ({columns}) VALUES ({placeholders}) {upsert}", rows)
+        placeholders = ", ".join(["%s"] * len(table.columns))
+        cursor.executemany(f"INSERT INTO {name} ({columns}) VALUES ({placeholders}) {upsert}", rows)
+
+
+def _upsert_staged(table: DerivedTable, rows: list[tuple], columns: str, upsert: str) -> None:
+    """The upsert of many rows on PostgreSQL: one COPY into a staging table, then one
+    INSERT … SELECT … ON CONFLICT, instead of thousands of bound parameters (the client-side
+    cost dominates)."""
+    name = connection.ops.quote_name(table.model._meta.db_table)
+    stage = connection.ops.quote_name(f"stage_{table.model._meta.db_table}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {name} WITH NO DATA")
+        with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {stage} {upsert}")
+        cursor.execute(f"DROP TABLE {stage}")
 
 
 def _lock_persons(ids: set[int]) -> set[int]:

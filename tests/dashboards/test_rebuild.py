@@ -128,6 +128,28 @@ def test_the_written_columns_are_the_tables_columns():
         assert len(table.columns) == len(stored)
 
 
+def _spy_writes(monkeypatch):
+    """Which write path each derived table's rows took: "copy" straight into the table (nothing
+    stored yet, PostgreSQL), "staged" (COPY into a staging table, then upsert), "statements"."""
+    from phdsupport import bulk
+    from students import facts
+
+    paths = []
+    copy_rows, staged, upsert = bulk.copy_rows, facts._upsert_staged, facts._upsert_rows
+
+    def spy(name, fn):
+        def call(*args, **kwargs):
+            paths.append(name)
+            return fn(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(bulk, "copy_rows", spy("copy", copy_rows))
+    monkeypatch.setattr(facts, "_upsert_staged", spy("staged", staged))
+    monkeypatch.setattr(facts, "_upsert_rows", spy("upsert", upsert))
+    return paths
+
+
 def test_a_rebuild_into_empty_tables_writes_the_same_rows_by_copy_or_by_statements(reference, monkeypatch):
     from django.db import connection
 
@@ -136,13 +158,45 @@ def test_a_rebuild_into_empty_tables_writes_the_same_rows_by_copy_or_by_statemen
     demo_generate(scale=0.005, first_fy=2021, last_fy=2025, seed=11)
     built = snapshot()
     assert len(built[0]) > 600  # one batch of 500 students writes more rows than COPY_FROM
-    for copy_from in (0, 10**9):  # every write by COPY (PostgreSQL), then every write by INSERT
+    paths = _spy_writes(monkeypatch)
+    for copy_from in (0, 10**9):  # COPY_FROM does not matter: nothing is stored, nothing to upsert
         with connection.cursor() as cursor:
             for table in ("studentyearfact", "studentyearband", "studentyearoverlap", "studentyearawards"):
                 cursor.execute(f"DELETE FROM students_{table}")
         monkeypatch.setattr(facts, "COPY_FROM", copy_from)
+        paths.clear()
         facts_rebuild()
         assert snapshot() == built
+        # Nothing stored yet: straight in by COPY on PostgreSQL, by the upsert's statements elsewhere.
+        assert set(paths) == ({"copy"} if connection.vendor == "postgresql" else {"upsert"})
     # and a rebuild over up-to-date rows changes nothing
+    paths.clear()
     facts_rebuild()
     assert snapshot() == built
+    assert paths == []
+
+
+def test_a_rebuild_over_stored_rows_that_differ_upserts_them_staged_or_by_statements(reference, monkeypatch):
+    from django.db import connection
+    from django.db.models import F
+
+    from students import facts
+
+    demo_generate(scale=0.005, first_fy=2021, last_fy=2025, seed=11)
+    built = snapshot()
+    paths = _spy_writes(monkeypatch)
+    for copy_from in (0, 10**9):  # every upsert staged (PostgreSQL), then every upsert by statements
+        # Every stored row wrong, and some rows missing or left over: the rebuild compares and repairs.
+        StudentYearFact.objects.update(peak_rate=F("peak_rate") + 1)
+        StudentYearBand.objects.update(up_to=F("up_to") + 1)  # their keys change: stale rows and new ones
+        StudentYearAwards.objects.update(awards=F("awards") + 1)
+        StudentYearOverlap.objects.all().delete()
+        monkeypatch.setattr(facts, "COPY_FROM", copy_from)
+        paths.clear()
+        facts_rebuild()
+        assert snapshot() == built
+        staged = connection.vendor == "postgresql" and copy_from == 0
+        assert "upsert" in paths
+        assert ("staged" in paths) == staged
+        # The overlaps of students with nothing stored in that table go straight in.
+        assert ("copy" in paths) == (connection.vendor == "postgresql" and built[1] != [])
