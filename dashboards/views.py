@@ -134,7 +134,11 @@ def national(request):
 
 @login_required
 def university(request, pk):
-    university = get_object_or_404(University.objects.for_user(request.user), pk=pk)
+    if access.staff_university_id(request.user) == pk:
+        # Their own: read with the signed-in person (accounts.backends), no query of its own.
+        university = access.require_staff_university(request.user)
+    else:
+        university = get_object_or_404(University.objects.for_user(request.user), pk=pk)
     scope, form = _scope(request, university_id=university.pk)
     return _render(request, scope, form, "dashboards/university.html", {"university": university})
 

@@ -253,3 +253,47 @@ def test_lead_staff_see_who_at_their_university_looked_at_their_students(
         assert client.get("/accounts/reads/").status_code == 403
     client.force_login(staff_a)
     assert b'id="reads"' not in client.get(f"/students/{student_a.pk}/").content
+
+
+def test_a_request_of_many_reads_is_one_insert_of_arrays_on_postgresql(rf, staff_a, university_a, university_b):
+    """PostgreSQL: INSERT ... SELECT FROM unnest(arrays), one statement whatever the rows;
+    SQLite: bulk_create's VALUES rows. The rows are the same on both."""
+    from accounts.services import BATCH, personal_data_reads_record
+
+    request = rf.get("/students/export.csv", REMOTE_ADDR="192.0.2.7")
+    request.user = staff_a
+    many = [(n, university_a.pk if n % 2 else university_b.pk) for n in range(1, 4501)]
+    notes = [("export", many, "fiscal_year=2025"), ("list", [], "q=NOBODY"), ("page", [(9, None)], "")]
+    with CaptureQueriesContext(connection) as queries:
+        assert personal_data_reads_record(request=request, notes=notes) == 4502
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "accounts_personaldataread"')]
+    if connection.vendor == "postgresql":
+        assert len(inserts) == 1
+        assert "FROM unnest(" in inserts[0]
+        assert "VALUES" not in inserts[0]  # the students are in arrays, not a VALUES row each
+    else:  # bulk_create: batches of at most 2,000, fewer as SQLite's parameter limit asks
+        assert len(inserts) >= -(-4502 // BATCH)
+        assert all("VALUES" in sql for sql in inserts)
+    rows = PersonalDataRead.objects.order_by("pk")
+    assert len({(r.request_id, r.at, r.reader_id, r.reader_name, r.address, r.path) for r in rows}) == 1
+    first = rows[0]
+    assert (first.reader_id, first.reader_name, first.reader_university_id) == (staff_a.pk, "staff_a", university_a.pk)
+    assert (first.api_key_prefix, first.address, first.path) == ("", "192.0.2.7", "/students/export.csv")
+    assert [(r.kind, r.query, r.student_id, r.student_university_id) for r in rows] == [
+        *(("export", "fiscal_year=2025", n, u) for n, u in many),
+        ("list", "q=NOBODY", None, None),
+        ("page", "", 9, None),
+    ]
+
+
+def test_a_read_by_no_signed_in_person_keeps_empty_reader_columns(rf, student_a):
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.services import personal_data_reads_record
+
+    request = rf.get("/x/", REMOTE_ADDR="")
+    request.user = AnonymousUser()
+    personal_data_reads_record(request=request, notes=[("page", [(student_a.pk, student_a.university_id)], "")])
+    read = PersonalDataRead.objects.get()
+    assert (read.reader_id, read.reader_name, read.reader_university_id, read.address) == (None, "", None, None)
+    assert (read.student_id, read.student_university_id) == (student_a.pk, student_a.university_id)

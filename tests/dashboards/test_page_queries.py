@@ -49,6 +49,16 @@ def staff_client(client, reference, university_a):
 
 
 @pytest.fixture
+def ministry_client_b(reference):
+    """A ministry viewer in a client of their own, beside staff_client."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user_with_role("pinned_ministry_b", "ministry_viewer"))
+    return client
+
+
+@pytest.fixture
 def ministry_client(client, reference):
     client.force_login(user_with_role("pinned_ministry", "ministry_viewer"))
     return client
@@ -63,6 +73,9 @@ def ministry_client(client, reference):
 # person is read with their membership and university in one query (accounts.backends, #14):
 # two fewer for staff (membership, university), one fewer for the ministry (membership).
 STAFF_PAGES = {"/students/careers/": 5, "/students/quality/": 22, "/": 11, "/students/": 6}
+# The university page for its own staff, figures computed afresh: 26 before #14's per-request cuts
+# (the person in one query: 24; their own university from their sign-in: 23).
+PINNED_UNIVERSITY_AFRESH = 23
 NATIONAL_PAGES = {"/dashboards/outcomes/": 10, "/dashboards/reports/": 15, "/": 6}
 
 
@@ -83,6 +96,29 @@ def test_national_pages_cost_the_same_queries_for_one_record_as_for_many(
     graduates(university_a, 40, start=1)
     graduates(university_b, 40, start=100)
     assert (one, queries(ministry_client, url)) == (pinned, pinned)
+
+
+def warm_queries(client, url: str) -> list[str]:
+    """The queries of a page whose figures are cached (its second request)."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_the_university_page_costs_few_queries_warm_and_a_fixed_number_afresh(
+    staff_client, ministry_client_b, university_a
+):
+    """Warm: the session, the person (with their role and university, one query), the facts'
+    version; staff reach their own university with their sign-in, others read it (and django-otp
+    reads the ministry's passed second factor)."""
+    graduates(university_a, 3)
+    url = f"/dashboards/universities/{university_a.pk}/"
+    staff_warm = warm_queries(staff_client, url)
+    assert len(staff_warm) == 3
+    assert not [sql for sql in staff_warm if 'FROM "students_university"' in sql]
+    assert len(warm_queries(ministry_client_b, url)) == 5
+    assert queries(staff_client, url) == PINNED_UNIVERSITY_AFRESH
 
 
 def test_careers_due_is_paginated_and_keeps_its_filters(staff_client, university_a):
