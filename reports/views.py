@@ -67,6 +67,7 @@ def report_list(request):
             "fy_label": fiscal_year_label(fiscal_year),
             "years": range(rules.fiscal_year(today), 2020, -1),
             "is_staff": role == access.Role.UNIVERSITY_STAFF,
+            "is_officer": role == access.Role.PROGRAM_OFFICER,  # the hint says the order the officer sees
             "can_set_deadlines": access.can_manage_deadlines(request.user),
         },
     )
