@@ -276,3 +276,18 @@ def test_the_report_list_hint_says_the_order_the_page_uses(client, people, who):
     else:
         assert "期限を過ぎて未提出のものを先頭に" in hint
         assert "審査を待つ" not in hint
+
+
+def test_the_officers_report_list_is_paged(client, people, award, university_b, monkeypatch):
+    from reports import views
+
+    monkeypatch.setattr(views, "REPORTS_PER_PAGE", 1)
+    AwardFactory(student=StudentFactory(university=university_b), program=award.program, start_date=date(2025, 4, 1))
+    client.force_login(people["officer"])
+    first = client.get("/students/reports/?fiscal_year=2025").content.decode()
+    second = client.get("/students/reports/?fiscal_year=2025&page=2").content.decode()
+    names = (award.university.name, university_b.name)
+    assert [name in first for name in names].count(True) == 1
+    assert [name in second for name in names].count(True) == 1
+    assert "1 / 2" in first
+    assert 'href="?fiscal_year=2025&amp;page=2#reports"' in first
