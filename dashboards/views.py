@@ -396,7 +396,7 @@ def money(request):
             ],
             "fiscal_year": fiscal_year,
             "query": f"fiscal_year={fiscal_year}",
-            "fy_label": rules.fiscal_year_label(fiscal_year),
+            "fy_label": fiscal_year_label(fiscal_year),  # 令和7年度 on Japanese pages
             "years": range(_current_fy() + 1, 2020, -1),
             "university": University.objects.filter(pk=own).first() if own else None,
         },

@@ -7,6 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from students.forms import UploadForm, add_service_errors
 from students.imports import UploadRejected, upload_limits
 from students.models import Award, Student, University
 
-SHOWN_DIFFERENCES = 500
+DIFFERENCES_PER_PAGE = 100  # the open differences, oldest first, a page at a time
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -115,7 +116,8 @@ def university_payments(request):
     university = access.require_staff_university(request.user)
     differences = selectors.university_open_differences(university.pk)
     claims = selectors.university_claims(university.pk)
-    shown = differences[:SHOWN_DIFFERENCES]
+    page = Paginator(differences, DIFFERENCES_PER_PAGE).get_page(request.GET.get("page"))
+    shown = page.object_list
     awards = Award.objects.filter(pk__in={d.award_id for d in shown} | {c.award_id for c in claims}).select_related(
         "student", "program"
     )
@@ -126,6 +128,7 @@ def university_payments(request):
         {
             "university": university,
             "differences": [(by_id[d.award_id], rules.month_start(d.month), d) for d in shown],
+            "page": page,
             "difference_count": len(differences),
             "difference_total": sum(d.difference for d in differences),
             "claims": [(by_id[c.award_id], c) for c in claims],

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -40,6 +41,9 @@ FIGURE_LABELS = [
 ]
 
 
+REPORTS_PER_PAGE = 100  # an officer's programs at every university: hundreds of rows
+
+
 @login_required
 def report_list(request):
     access.require_rows(request.user)
@@ -58,15 +62,19 @@ def report_list(request):
         statuses = selectors.report_statuses(fiscal_year=fiscal_year, today=today)
     if role == access.Role.PROGRAM_OFFICER:  # what waits for the officer first
         statuses.sort(key=lambda s: (s.state != Report.State.SUBMITTED, not s.overdue, s.university_name))
+    page = Paginator(statuses, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "reports/list.html",
         {
-            "statuses": statuses,
+            "statuses": page.object_list,
+            "page": page,
+            "query": f"fiscal_year={fiscal_year}",
             "fiscal_year": fiscal_year,
             "fy_label": fiscal_year_label(fiscal_year),
             "years": range(rules.fiscal_year(today), 2020, -1),
             "is_staff": role == access.Role.UNIVERSITY_STAFF,
+            "is_officer": role == access.Role.PROGRAM_OFFICER,  # the hint says the order the officer sees
             "can_set_deadlines": access.can_manage_deadlines(request.user),
         },
     )

@@ -351,3 +351,27 @@ def main() -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# A table header squeezed: a short one (up to 8 characters between explicit line breaks) broken
+# over lines, or any broken over more than three, as happens when a wide table is forced into the
+# page's width (Japanese breaks anywhere, down to a character a line).
+SQUEEZED_JS = """
+(selector) => [...document.querySelectorAll(selector)].flatMap(th => {
+  // the lines the text itself takes (a row's cells share its height, so not the cell's)
+  const range = document.createRange();
+  range.selectNodeContents(th);
+  const tops = [...range.getClientRects()].filter(r => r.width > 0).map(r => r.top).sort((a, b) => a - b);
+  const half = parseFloat(getComputedStyle(th).fontSize) / 2;
+  const lines = tops.filter((top, i) => i === 0 || top - tops[i - 1] > half).length;
+  const segments = th.innerText.split('\\n').map(t => t.trim()).filter(Boolean);
+  const longest = Math.max(0, ...segments.map(t => t.length));
+  const allowed = Math.max(segments.length, 1) - 1 + (longest <= 8 ? 1 : 3);
+  return lines > allowed ? [`${segments.join(' / ')} (${lines} lines, ${Math.round(th.clientWidth)}px)`] : [];
+})
+"""
+
+
+def squeezed_headers(page, selector: str = "thead th") -> list[str]:
+    """The headers of the page's tables (`selector`) squeezed into more lines than their text needs."""
+    return page.evaluate(SQUEEZED_JS, selector)

@@ -15,7 +15,7 @@ from programs.models import Program
 from programs.rules import fiscal_year
 from students import services
 from tests.browser.conftest import sign_in
-from tests.browser.crawl import Crawl
+from tests.browser.crawl import Crawl, squeezed_headers
 from tests.factories import StudentFactory, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -81,6 +81,7 @@ def test_a_year_of_payroll_a_late_suspension_its_claim_settled_and_the_ministrys
     assert [line.split("\t")[0] for line in differences.splitlines()[1:4]] == ["2025-10", "2025-11", "2025-12"]
     assert "¥450,000" in page.inner_text("main")
     judge.judge(page, "university payments with an open claim", "ja")
+    assert squeezed_headers(page) == []  # the claims' columns keep a readable width
     screenshot("payments-university-claim")
 
     # the student's page: due and paid side by side; the claim is settled as repaid
@@ -93,6 +94,7 @@ def test_a_year_of_payroll_a_late_suspension_its_claim_settled_and_the_ministrys
     assert months["2025-10"] == ["¥0", "¥150,000", "¥150,000"]  # paid while suspended
     assert months["2026-03"] == ["¥150,000", "¥150,000", ""]
     judge.judge(page, "student page with due, paid and a claim", "ja")
+    assert squeezed_headers(page) == []
     claim_form = page.locator("form[action*='/settle/']").first
     claim_form.locator("select").select_option("repaid")
     claim_form.locator("input[name=amount]").fill("450000")

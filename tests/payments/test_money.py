@@ -111,3 +111,20 @@ def test_the_annual_report_figures_include_due_paid_and_recovered(dc_award, staf
     # then: due is ten months of ¥200,000 (July and August suspended)
     assert (figures["ledger_due"], figures["ledger_paid"]) == (2_000_000, 1_200_000)
     assert (figures["ledger_recovered"], figures["ledger_open_claims"]) == (100_000, 300_000)
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "other"), [("ja", "令和7年度", "FY2025"), ("en", "FY2025 (R7)", "令和7年度")]
+)
+def test_the_money_page_names_the_fiscal_year_in_the_page_language(
+    client, reference, ministry_viewer, language, label, other
+):
+    client.force_login(ministry_viewer)
+    client.cookies["django_language"] = language
+    page = client.get("/dashboards/money/?fiscal_year=2025").content.decode()
+    heading = page[page.index("<h1>") : page.index("</h1>")]
+    assert label in heading
+    assert other not in heading
+    options = page[page.index('<select id="fy"') : page.index("</select>")]
+    assert f'<option value="2025" selected>{label}</option>' in options
+    assert other not in options

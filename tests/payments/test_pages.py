@@ -1,5 +1,6 @@
 """The student's due and paid, recording a month, a university's differences and claims."""
 
+import re
 from datetime import date
 
 import pytest
@@ -172,3 +173,28 @@ def test_a_refused_payroll_file_links_back_to_the_payroll_upload(client, dc_awar
     assert 'id="upload-again" href="/students/payments/upload/"' in page
     crumbs = page[page.index('class="crumbs"') :]
     assert crumbs.index('href="/students/payments/upload/"') < crumbs.index("</p>")
+
+
+def test_the_differences_are_paged_oldest_first_and_counted_in_all(client, dc_award, staff_a, monkeypatch):
+    from payments import views
+
+    monkeypatch.setattr(views, "DIFFERENCES_PER_PAGE", 2)
+    # given three months underpaid by ¥50,000
+    payments.payments_record(
+        university_id=dc_award.university_id,
+        rows=[payments.PaymentInput(dc_award.pk, date(2025, m, 1), 150_000, 0, date(2025, m, 20)) for m in (4, 5, 6)],
+        acting_user=staff_a,
+    )
+    client.force_login(staff_a)
+    first = client.get("/students/payments/").content.decode()
+    second = client.get("/students/payments/?page=2").content.decode()
+    # then two rows a page, oldest first (the months not paid since count too), and the count and
+    # total of all the differences on every page
+    assert ("2025-04" in first, "2025-05" in first, "2025-06" in first) == (True, True, False)
+    assert ("2025-04" in second, "2025-06" in second) == (False, True)
+    assert first.count("<tr><td>20") == 2
+    assert 'href="?page=2#differences"' in first
+    summary = re.compile(r"<p>(\d+) 件 · 差額の合計（支給額−支給すべき額） (-¥[\d,]+)</p>")
+    count, total = summary.search(first).groups()
+    assert summary.search(second).groups() == (count, total)
+    assert f"1 / {-(-int(count) // 2)}" in first

@@ -263,3 +263,31 @@ def test_a_deadline_sent_wrong_shows_the_error_summary_first(client, people, lan
     assert page.index("data-error-summary") < page.index('id="deadlines"')
     if due_date != "2026-03-31":  # a field's error links to the row's date field
         assert 'href="#deadline-SPRING-due_date"' in page
+
+
+@pytest.mark.parametrize("who", ["officer", "certifier"])
+def test_the_report_list_hint_says_the_order_the_page_uses(client, people, who):
+    client.force_login(people[who])
+    page = client.get("/students/reports/?fiscal_year=2025").content.decode()
+    hint = page[page.index('id="reports-order"') :]
+    hint = hint[: hint.index("</p>")]
+    if who == "officer":  # submitted reports first (what waits for the officer), then overdue
+        assert "審査を待つ報告を先頭に" in hint
+    else:
+        assert "期限を過ぎて未提出のものを先頭に" in hint
+        assert "審査を待つ" not in hint
+
+
+def test_the_officers_report_list_is_paged(client, people, award, university_b, monkeypatch):
+    from reports import views
+
+    monkeypatch.setattr(views, "REPORTS_PER_PAGE", 1)
+    AwardFactory(student=StudentFactory(university=university_b), program=award.program, start_date=date(2025, 4, 1))
+    client.force_login(people["officer"])
+    first = client.get("/students/reports/?fiscal_year=2025").content.decode()
+    second = client.get("/students/reports/?fiscal_year=2025&page=2").content.decode()
+    names = (award.university.name, university_b.name)
+    assert [name in first for name in names].count(True) == 1
+    assert [name in second for name in names].count(True) == 1
+    assert "1 / 2" in first
+    assert 'href="?fiscal_year=2025&amp;page=2#reports"' in first
