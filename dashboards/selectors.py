@@ -74,7 +74,7 @@ def target_for(fiscal_year: int) -> Target | None:
 
 def breakdown(scope: Scope, column: str) -> dict[Any, int]:
     """Counted students grouped by a fact column (founder, field, …); values sum to the headcount."""
-    rows = counted_facts(scope).values(column).annotate(n=Count("pk")).order_by(column)
+    rows = counted_facts(scope).values(column).annotate(n=Count("*")).order_by(column)
     return {row[column]: row["n"] for row in rows}
 
 
@@ -91,7 +91,7 @@ def by_program(scope: Scope) -> dict[str, int]:
         bands = bands.filter(national=True)
     else:
         bands = bands.filter(is_person=False, university_id=scope.university_id)
-    rows = bands.values("program").annotate(n=Count("pk")).order_by("program")
+    rows = bands.values("program").annotate(n=Count("*")).order_by("program")
     return {row["program"]: row["n"] for row in rows}
 
 
@@ -105,7 +105,7 @@ def by_program_per_year(scope: Scope, years: list[int]) -> dict[int, dict[str, i
         counted_facts(scope, all_years=True)
         .filter(fiscal_year__in=years)
         .values("fiscal_year", program)
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by("fiscal_year", program)
     )
     result: dict[int, dict[str, int]] = {fy: {} for fy in years}
@@ -148,7 +148,7 @@ def university_table(scope: Scope) -> list[UniversityRow]:
         StudentYearFact.objects.filter(fiscal_year__in=[scope.fiscal_year, scope.fiscal_year - 1])
         .filter(condition)
         .values("university_id", "fiscal_year")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     counted: dict[tuple[int, int], int] = {(r["university_id"], r["fiscal_year"]): r["n"] for r in per_year}
     awards = dict(
@@ -220,7 +220,7 @@ def trend(scope: Scope, *, until: int | None = None) -> list[TrendPoint]:
         counted_facts(scope, all_years=True)
         .filter(fiscal_year__gte=FIRST_TRACKED_FY, fiscal_year__lte=until)
         .values_list("fiscal_year")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("fiscal_year", "n")
     )
     published = {t.fiscal_year: t for t in Target.objects.filter(program__isnull=True, kind=Target.Kind.PUBLISHED)}
