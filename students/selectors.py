@@ -192,6 +192,13 @@ def _who(record: Any) -> str:
     return f"{person} ({_('APIキー {prefix}').format(prefix=key)})" if key else person
 
 
+def _shown(field: Any, *values: Any) -> tuple[Any, ...]:
+    """Stored values as the page shows them: a choice by its label in the page's language (not
+    `terminated`), nothing as —."""
+    labels = dict(field.flatchoices) if field.choices else {}
+    return tuple("—" if value in (None, "") else str(labels.get(value, value)) for value in values)
+
+
 def _entries(records: list[Any], subject: str) -> list[HistoryEntry]:
     entries = []
     ordered = sorted(records, key=lambda r: r.history_date)
@@ -199,8 +206,9 @@ def _entries(records: list[Any], subject: str) -> list[HistoryEntry]:
         changes = []
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous)
+            fields = record.instance._meta
             changes = [
-                (str(record.instance._meta.get_field(c.field).verbose_name), c.old, c.new)
+                (str(fields.get_field(c.field).verbose_name), *_shown(fields.get_field(c.field), c.old, c.new))
                 for c in delta.changes
                 if c.field != "version"
             ]

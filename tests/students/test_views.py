@@ -142,6 +142,21 @@ def test_student_page_shows_timeline_amounts_and_history(client, staff_a, studen
     assert "staff_a" in body  # the history names who did it
 
 
+@pytest.mark.parametrize(
+    ("language", "change"), [("ja", "在籍状況: 在籍 → 休学"), ("en", "Status: Enrolled → On leave")]
+)
+def test_history_shows_a_changed_choice_by_its_label_in_the_pages_language(
+    client, staff_a, student, language, change
+):
+    """The student page's history named the stored values (`enrolled → on_leave`) in both languages."""
+    services.student_update(student=student, acting_user=staff_a, status="on_leave")
+    client.force_login(staff_a)
+    client.cookies["django_language"] = language
+    body = client.get(f"/students/{student.pk}/").content.decode()
+    assert change in body
+    assert "on_leave" not in body
+
+
 def test_add_student_through_the_form(client, staff_a, reference):
     client.force_login(staff_a)
     response = client.post(
