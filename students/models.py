@@ -473,6 +473,9 @@ class UploadJob(models.Model):
     processed_rows = models.PositiveIntegerField(default=0)
     result = models.JSONField(default=dict)
     message = models.TextField(blank=True)
+    # The uploader's language: the worker checks and applies in it, so the row messages read as
+    # the page the file was sent from (a worker has no request to take a language from).
+    language = models.CharField(max_length=8, blank=True, default="", db_default="")
     # The run doing the check or apply beats here; silent longer than UPLOAD_STALE_SECONDS, it is dead.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Each run (a first delivery, a redelivery taking over, a retry) claims the job by raising this;

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from students.imports import ImportResult, UploadRejected, check_upload_size, import_apply, import_check, read_table
@@ -116,6 +116,7 @@ def upload_create(
         filename=filename[:255],
         content=_packed(content),
         total_rows=rows,
+        language=translation.get_language() or "",
     )
     if queued:
         from students.tasks import upload_check_task
@@ -226,6 +227,11 @@ def _fail(job: UploadJob, error: Exception) -> None:
     _held(job).update(state=UploadJob.State.FAILED, retry_state=job.state, message=f"{type(error).__name__}: {error}")
 
 
+def _in_language_of(job: UploadJob) -> translation.override:
+    """The job's messages in its uploader's language, wherever it runs (a worker has no request)."""
+    return translation.override(job.language or settings.LANGUAGE_CODE)
+
+
 def _fresh(job_id: int) -> UploadJob:
     return UploadJob.objects.select_related("university").defer("content").get(pk=job_id)
 
@@ -257,7 +263,7 @@ def upload_check(*, job_id: int) -> UploadJob:
     job = _claim(job_id, UploadJob.State.CHECKING)
     if job is None:
         return _fresh(job_id)
-    with _beating(job):
+    with _beating(job), _in_language_of(job):
         try:
             plan = KINDS[job.kind].check(
                 university=job.university, content=_content(job), filename=job.filename, progress=_progress(job)
@@ -303,7 +309,7 @@ def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
     job = _claim(job_id, UploadJob.State.APPLYING)
     if job is None:
         return _fresh(job_id)
-    with _beating(job) as beat:
+    with _beating(job) as beat, _in_language_of(job):
         try:
             kind = KINDS[job.kind]
             plan = kind.check(
@@ -336,9 +342,12 @@ def upload_sweep() -> int:
     swept = 0
     for state in RUNNING:
         silent = UploadJob.objects.filter(state=state, heartbeat_at__lt=stale)
-        if silent.exists():
-            message = str(STALLED.format(seconds=settings.UPLOAD_STALE_SECONDS))
-            swept += silent.update(state=UploadJob.State.FAILED, retry_state=state, message=message)
+        for language in set(silent.values_list("language", flat=True)):
+            with translation.override(language or settings.LANGUAGE_CODE):
+                message = str(STALLED.format(seconds=settings.UPLOAD_STALE_SECONDS))
+            swept += silent.filter(language=language).update(
+                state=UploadJob.State.FAILED, retry_state=state, message=message
+            )
     if swept:
         logger.warning("upload sweep: %s silent job(s) marked failed", swept)
     return swept

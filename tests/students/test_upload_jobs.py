@@ -170,3 +170,39 @@ def test_apply_start_twice_applies_once(checked, staff_a):
     with pytest.raises(ValidationError):
         uploads.upload_apply_start(job=checked, acting_user=staff_a)
     assert Award.objects.count() == 3
+
+
+BAD_FIELD = "2025D009,,山田,花子,astrology,2025-04-01,3,在籍,,0,0,SPRING,2025-04-01,2028-03-31,1800000,1100000,0"
+
+
+def test_a_job_is_checked_in_its_uploaders_language_wherever_it_runs(reference, university_a, staff_a):
+    """A worker has no request to take a language from: it checked every file in Japanese, so an
+    English page showed Japanese row errors. The job keeps the uploader's language and runs in it."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        job = uploads.upload_create(
+            university=university_a, filename="a.csv", content=csv_bytes([BAD_FIELD]), acting_user=staff_a
+        )
+    assert job.language == "en"
+    english = [e["message"] for e in job.result["errors"]]
+    # The same job checked again by a worker whose own language is Japanese.
+    UploadJob.objects.filter(pk=job.pk).update(state="checking", result={}, heartbeat_at=None)
+    with translation.override("ja"):
+        job = uploads.upload_check(job_id=job.pk)
+    assert job.state == "rejected"
+    assert [e["message"] for e in job.result["errors"]] == english
+    assert not any(_has_japanese(m) for m in english), english
+
+
+def test_the_sweeper_says_so_in_each_jobs_language(checked):
+    UploadJob.objects.filter(pk=checked.pk).update(language="en")
+    killed_mid_apply(checked)
+    assert upload_sweep_task() == 1
+    checked.refresh_from_db()
+    assert "Nothing was written" in checked.message
+    assert not _has_japanese(checked.message)
+
+
+def _has_japanese(text: str) -> bool:
+    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
