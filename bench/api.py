@@ -6,7 +6,9 @@ import json
 import statistics
 import time
 
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.urls import include, path
 
 from students.models import Award
@@ -35,8 +37,16 @@ def minimal_awards(request):
     return JsonResponse({"results": rows})
 
 
+@login_required
+def bare_page(request):
+    """The pages' floor: a signed-in request for the site's frame (base.html: the menu, the
+    language switch, the footer) with no content, through every middleware a page passes."""
+    return render(request, "base.html", {})
+
+
 urlpatterns = [
     path("bench/minimal-awards/", minimal_awards),
+    path("bench/bare-page/", bare_page),
     path("", include("phdsupport.urls")),
 ]
 
