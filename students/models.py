@@ -359,6 +359,12 @@ class StudentYearFact(models.Model):
                 condition=models.Q(is_representative=True, person_counts=True),
                 name="fact_year_counted_person",
             ),
+            # The university table: counted records per university and year, from the index alone.
+            models.Index(
+                fields=["fiscal_year", "university"],
+                condition=models.Q(counts=True),
+                name="fact_year_university_counted",
+            ),
             # Persons counted at two or more universities: the few representatives of a transfer.
             models.Index(
                 fields=["fiscal_year", "person_several_up_to"],
