@@ -63,6 +63,35 @@ def headcount(scope: Scope) -> int:
     return counted_facts(scope).count()
 
 
+@dataclass(frozen=True)
+class NationalTargets:
+    """The national targets and published headcounts (Target rows without a program), read once
+    for a page: `target_for` and `published` answer as the selectors of the same names."""
+
+    targets: list[Target]  # by fiscal year
+    published: dict[int, Target]
+
+    def target_for(self, fiscal_year: int) -> Target | None:
+        later = [t for t in self.targets if t.fiscal_year >= fiscal_year]
+        return later[0] if later else (self.targets[-1] if self.targets else None)
+
+    def published_headcounts(self) -> dict[int, int]:
+        return {fy: t.headcount for fy, t in self.published.items()}
+
+
+def national_targets() -> NationalTargets:
+    rows = Target.objects.filter(program__isnull=True, kind__in=[Target.Kind.TARGET, Target.Kind.PUBLISHED]).order_by(
+        "fiscal_year"
+    )
+    targets, published = [], {}
+    for row in rows:
+        if row.kind == Target.Kind.TARGET:
+            targets.append(row)
+        else:
+            published[row.fiscal_year] = row
+    return NationalTargets(targets, published)
+
+
 def target_for(fiscal_year: int) -> Target | None:
     """The national target that applies: the first target year at or after FY, else the latest."""
     targets = Target.objects.filter(kind=Target.Kind.TARGET, program__isnull=True)
@@ -78,6 +107,16 @@ def breakdown(scope: Scope, column: str) -> dict[Any, int]:
     return {row[column]: row["n"] for row in rows}
 
 
+def breakdowns(scope: Scope, columns: list[str]) -> dict[str, dict[Any, int]]:
+    """`breakdown` by each of the columns, from one query grouped by all of them (the counted rows
+    are read once, not once per column): each column's values sum to the headcount."""
+    result: dict[str, dict[Any, int]] = {column: {} for column in columns}
+    for row in counted_facts(scope).values(*columns).annotate(n=Count("*")).order_by():
+        for column in columns:
+            result[column][row[column]] = result[column].get(row[column], 0) + row["n"]
+    return result
+
+
 def by_program(scope: Scope) -> dict[str, int]:
     """Each counted student attributed to exactly one program (DOMAIN.md: Program breakdown).
 
@@ -86,20 +125,14 @@ def by_program(scope: Scope) -> dict[str, int]:
     """
     if scope.floor is None:
         return breakdown(scope, _columns(scope)[2])
-    bands = StudentYearBand.objects.filter(fiscal_year=scope.fiscal_year, above__lt=scope.floor, up_to__gte=scope.floor)
-    if scope.national:
-        bands = bands.filter(national=True)
-    else:
-        bands = bands.filter(is_person=False, university_id=scope.university_id)
-    rows = bands.values("program").annotate(n=Count("*")).order_by("program")
-    return {row["program"]: row["n"] for row in rows}
+    return _bands_per_year(scope, [scope.fiscal_year])[scope.fiscal_year]
 
 
 def by_program_per_year(scope: Scope, years: list[int]) -> dict[int, dict[str, int]]:
-    """`by_program` for several fiscal years (the published breakdown's years): one query at the floor
-    in force; a what-if floor asks `by_program` year by year, so both always agree."""
+    """`by_program` for several fiscal years (the published breakdown's years), in one query: the
+    program column at the floor in force, the floor bands at a what-if floor, as `by_program`."""
     if scope.floor is not None:
-        return {fy: by_program(Scope(fy, scope.floor, scope.university_id)) for fy in years}
+        return _bands_per_year(scope, years)
     program = _columns(scope)[2]
     rows = (
         counted_facts(scope, all_years=True)
@@ -112,6 +145,54 @@ def by_program_per_year(scope: Scope, years: list[int]) -> dict[int, dict[str, i
     for row in rows:
         result[row["fiscal_year"]][row[program]] = row["n"]
     return result
+
+
+def _bands_per_year(scope: Scope, years: list[int]) -> dict[int, dict[str, int]]:
+    """The what-if floor's attribution (`by_program`) of several fiscal years, from the floor bands."""
+    bands = StudentYearBand.objects.filter(fiscal_year__in=years, above__lt=scope.floor, up_to__gte=scope.floor)
+    if scope.national:
+        bands = bands.filter(national=True)
+    else:
+        bands = bands.filter(is_person=False, university_id=scope.university_id)
+    result: dict[int, dict[str, int]] = {fy: {} for fy in years}
+    for row in bands.values("fiscal_year", "program").annotate(n=Count("*")).order_by("fiscal_year", "program"):
+        result[row["fiscal_year"]][row["program"]] = row["n"]
+    return result
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A scope's counted students per fiscal year, and per program in the years asked for: what
+    `headcount`, `trend`, `by_program` and `by_program_per_year` answer, read once for a page."""
+
+    per_year: dict[int, int]
+    per_program: dict[int, dict[str, int]]
+
+    def headcount(self, fiscal_year: int) -> int:
+        return self.per_year.get(fiscal_year, 0)
+
+
+def counted(scope: Scope, *, until: int, program_years: list[int]) -> Counted:
+    """Counted students from FY2021 (or the scope's year, if earlier) to `until`, per year, and
+    per program in `program_years`. At the floor in force one query grouped by year and program
+    (nationally the counted representatives' partial index answers it alone); at a what-if floor
+    one by year and one of the floor bands for the programs."""
+    years = sorted({scope.fiscal_year, *program_years})
+    facts = counted_facts(scope, all_years=True).filter(
+        fiscal_year__gte=min(FIRST_TRACKED_FY, years[0]), fiscal_year__lte=max(until, years[-1])
+    )
+    if scope.floor is not None:
+        per_year = dict(facts.values_list("fiscal_year").annotate(n=Count("*")).values_list("fiscal_year", "n"))
+        return Counted(per_year, _bands_per_year(scope, years))
+    program = _columns(scope)[2]
+    per_year: dict[int, int] = {}
+    per_program: dict[int, dict[str, int]] = {fy: {} for fy in years}
+    for row in facts.values("fiscal_year", program).annotate(n=Count("*")).order_by():
+        fy, n = row["fiscal_year"], row["n"]
+        per_year[fy] = per_year.get(fy, 0) + n
+        if fy in per_program:
+            per_program[fy][row[program]] = n
+    return Counted(per_year, per_program)
 
 
 def gross_awards(fiscal_year: int, university_id: int | None = None) -> dict[str, int]:
@@ -187,17 +268,15 @@ def published_headcounts() -> dict[int, int]:
 
 def persons_at_several_universities(scope: Scope) -> int:
     """Persons counted at two or more universities in the year (a transfer): each such person is in
-    every university's own figures but once in the national total (DOMAIN.md: A person)."""
-    counts, peak, _program = _columns(Scope(scope.fiscal_year, scope.floor, university_id=0))
-    condition = Q(**{counts: True}) if scope.floor is None else Q(**{f"{peak}__gte": scope.floor})
-    return (
-        StudentYearFact.objects.filter(fiscal_year=scope.fiscal_year)
-        .filter(condition)
-        .values("person_key")
-        .annotate(universities=Count("university_id", distinct=True))
-        .filter(universities__gt=1)
-        .count()
+    every university's own figures but once in the national total (DOMAIN.md: A person). Read from
+    the person-level columns the facts refresh keeps (students.facts._several_universities) on the
+    representatives, by the partial index of the persons with records at several universities."""
+    facts = StudentYearFact.objects.filter(
+        fiscal_year=scope.fiscal_year, is_representative=True, person_several_up_to__isnull=False
     )
+    if scope.floor is None:
+        return facts.filter(person_several_universities=True).count()
+    return facts.filter(person_several_up_to__gte=scope.floor).count()
 
 
 @dataclass(frozen=True)
@@ -213,30 +292,36 @@ def last_fiscal_year() -> int:
     return StudentYearFact.objects.aggregate(m=Max("fiscal_year"))["m"] or FIRST_TRACKED_FY
 
 
-def trend(scope: Scope, *, until: int | None = None) -> list[TrendPoint]:
-    """Tracked headcount per fiscal year from FY2021, beside the published figures and the target."""
+def trend(
+    scope: Scope,
+    *,
+    until: int | None = None,
+    tracked: dict[int, int] | None = None,
+    targets: NationalTargets | None = None,
+) -> list[TrendPoint]:
+    """Tracked headcount per fiscal year from FY2021, beside the published figures and the target.
+    A page that has read the counts per year (`counted`) and the targets passes them."""
     until = until or max(last_fiscal_year(), scope.fiscal_year)
-    tracked = dict(
-        counted_facts(scope, all_years=True)
-        .filter(fiscal_year__gte=FIRST_TRACKED_FY, fiscal_year__lte=until)
-        .values_list("fiscal_year")
-        .annotate(n=Count("*"))
-        .values_list("fiscal_year", "n")
-    )
-    published = {t.fiscal_year: t for t in Target.objects.filter(program__isnull=True, kind=Target.Kind.PUBLISHED)}
-    targets = dict(
-        Target.objects.filter(program__isnull=True, kind=Target.Kind.TARGET).values_list("fiscal_year", "headcount")
-    )
+    if tracked is None:
+        tracked = dict(
+            counted_facts(scope, all_years=True)
+            .filter(fiscal_year__gte=FIRST_TRACKED_FY, fiscal_year__lte=until)
+            .values_list("fiscal_year")
+            .annotate(n=Count("*"))
+            .values_list("fiscal_year", "n")
+        )
+    targets = targets or national_targets()
+    goals = {t.fiscal_year: t.headcount for t in targets.targets}
     points = []
     for fy in range(FIRST_TRACKED_FY, until + 1):
-        figure = published.get(fy) if scope.national else None
+        figure = targets.published.get(fy) if scope.national else None
         points.append(
             TrendPoint(
                 fiscal_year=fy,
                 tracked=tracked.get(fy, 0),
                 published=figure.headcount if figure else None,
                 published_is_planned=bool(figure and figure.is_planned),
-                target=targets.get(fy) if scope.national else None,
+                target=goals.get(fy) if scope.national else None,
             )
         )
     return points
@@ -258,6 +343,7 @@ def outlook(
     term_years: int = 3,
     years: int = OUTLOOK_YEARS,
     points: list[TrendPoint] | None = None,
+    targets: NationalTargets | None = None,
 ) -> list[OutlookRow]:
     """What the awards already granted give in the coming years, and what it takes to reach the target.
 
@@ -265,7 +351,7 @@ def outlook(
     k = f − c years of new awards (at most `term_years` of them still running) the headcount is
     existing(f) + n × min(k, term). The rows give the smallest n reaching the target in FY f.
     """
-    target = target_for(current_fy)
+    target = targets.target_for(current_fy) if targets else target_for(current_fy)
     goal = target.headcount if target else 0
     if points is None:  # the caller's trend, when it reaches the outlook's years, saves a query
         points = trend(scope, until=current_fy + years)

@@ -37,9 +37,19 @@ def program_name(program: ProgramInfo) -> str:
 def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
     """Every figure of a national or university page, keyed by table name."""
     fy = scope.fiscal_year
-    total = selectors.headcount(scope)
-    target = selectors.target_for(fy)
+    targets = selectors.national_targets()
+    target = targets.target_for(fy)
     goal = target.headcount if target else 0
+    # Years after the current one hold only the awards granted so far: a separate column (and
+    # chart series), never the counted line, which would read as a collapse. One read of the
+    # counted students per year and program serves the total, the trend, the outlook (which looks
+    # further ahead), the breakdown by program and the published breakdown's years.
+    shown_until = max(selectors.last_fiscal_year(), fy)
+    published_years = sorted(reference.PUBLISHED_BREAKDOWN) if scope.national else []
+    counted = selectors.counted(
+        scope, until=max(shown_until, current_fy + selectors.OUTLOOK_YEARS), program_years=[fy, *published_years]
+    )
+    total = counted.headcount(fy)
     programs = selectors.program_infos()
     names = {p.code: program_name(p) for p in programs}
     tables: dict[str, Table] = {}
@@ -69,11 +79,12 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
         ],
     )
 
-    # Years after the current one hold only the awards granted so far: a separate column (and
-    # chart series), never the counted line, which would read as a collapse.
-    # One trend query serves the table and the outlook (which looks further ahead).
-    shown_until = max(selectors.last_fiscal_year(), scope.fiscal_year)
-    every_point = selectors.trend(scope, until=max(shown_until, current_fy + selectors.OUTLOOK_YEARS))
+    every_point = selectors.trend(
+        scope,
+        until=max(shown_until, current_fy + selectors.OUTLOOK_YEARS),
+        tracked=counted.per_year,
+        targets=targets,
+    )
     points = [p for p in every_point if p.fiscal_year <= shown_until]
     trend_rows = [
         [
@@ -91,7 +102,7 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
     width = len(trend_headers) if scope.national else 3
     tables["trend"] = Table("trend", _("推移"), trend_headers[:width], [row[:width] for row in trend_rows])
 
-    attributed = selectors.by_program(scope)
+    attributed = counted.per_program[fy]
     gross = selectors.gross_awards(fy, scope.university_id)
     tables["programs"] = Table(
         "programs",
@@ -109,31 +120,31 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
         ],
     )
     if scope.national:
-        tables["published_programs"] = _published_breakdown(scope, names)
+        tables["published_programs"] = _published_breakdown(counted, targets, names)
 
-    founders = selectors.breakdown(scope, "founder")
+    by = selectors.breakdowns(scope, ["founder", "national_group", "field", "is_international", "is_working_adult"])
+    founders = by["founder"]
     tables["founders"] = Table(
         "founders",
         _("設置者別"),
         [_("設置者"), _("人数")],
         [[str(label), founders.get(value, 0)] for value, label in Founder.choices],
     )
-    groups = selectors.breakdown(scope, "national_group")
+    groups = by["national_group"]
     tables["groups"] = Table(
         "groups",
         _("国立大学グループ別"),
         [_("グループ"), _("人数")],
         [[str(label), groups.get(value, 0)] for value, label in NationalGroup.choices],
     )
-    fields = selectors.breakdown(scope, "field")
+    fields = by["field"]
     tables["fields"] = Table(
         "fields",
         _("学系別"),
         [_("学系"), _("人数")],
         [[str(label), fields.get(value, 0)] for value, label in Field.choices],
     )
-    international = selectors.breakdown(scope, "is_international")
-    working = selectors.breakdown(scope, "is_working_adult")
+    international, working = by["is_international"], by["is_working_adult"]
     tables["attributes"] = Table(
         "attributes",
         _("留学生・社会人学生"),
@@ -155,7 +166,7 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
         ],
     )
 
-    outlook = selectors.outlook(scope, current_fy=current_fy, points=every_point)
+    outlook = selectors.outlook(scope, current_fy=current_fy, points=every_point, targets=targets)
     if scope.national:
         tables["outlook"] = Table(
             "outlook",
@@ -217,15 +228,17 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
     return tables
 
 
-def _published_breakdown(scope: Scope, names: dict[str, str]) -> Table:
+def _published_breakdown(
+    counted: selectors.Counted, targets: selectors.NationalTargets, names: dict[str, str]
+) -> Table:
     """The published breakdown by program (DOMAIN.md) beside this system's attribution, R3–R6.
 
     Groups as programs.reference.PUBLISHED_GROUPS; programs outside them (BOOST) in their own row.
     """
     years = sorted(reference.PUBLISHED_BREAKDOWN)
     grouped = {code for _key, _label, codes in reference.PUBLISHED_GROUPS for code in codes}
-    counted = selectors.by_program_per_year(Scope(scope.fiscal_year, scope.floor), years)
-    published_totals = selectors.published_headcounts()
+    counted = {fy: counted.per_program[fy] for fy in years}  # the national counts (by_program_per_year)
+    published_totals = targets.published_headcounts()
     headers = [_("区分")]
     for fy in years:
         headers += [

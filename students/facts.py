@@ -155,6 +155,8 @@ FACTS = DerivedTable(
         "person_counts",
         "person_program",
         "has_multiple_support",
+        "person_several_universities",
+        "person_several_up_to",
         "founder",
         "national_group",
         "field",
@@ -214,6 +216,7 @@ def compute_facts(
             }
             # The representative carries the person in national figures: highest peak, then lowest id.
             representative = min(outcomes, key=lambda sid: (-outcomes[sid].peak_rate, sid))
+            several, several_up_to = (False, None) if len(outcomes) == 1 else _several_universities(outcomes, records)
             for student_id, outcome in outcomes.items():
                 record = records[student_id]
                 person_key, university_id = record.person_key, record.university_id
@@ -233,6 +236,8 @@ def compute_facts(
                         person.counts,
                         person.program or "",
                         bool(pairs),
+                        several,
+                        several_up_to,
                         record.founder,
                         record.national_group,
                         record.field,
@@ -252,6 +257,25 @@ def compute_facts(
                         for band in person.bands
                     )
     return facts, overlaps, bands
+
+
+def _several_universities(
+    outcomes: dict[int, rules.YearOutcome], records: dict[int, StudentRecord]
+) -> tuple[bool, int | None]:
+    """A person's records in a year, by student id: (counted at two or more universities under the
+    floor in force, the largest what-if floor X at which they are, None with records at one
+    university). A record counts at X when its peak_rate >= X, so a university counts the person
+    at X when its highest record peak does: the second-highest of those peaks is the answer."""
+    peaks: dict[int, int] = {}
+    counted: set[int] = set()
+    for student_id, outcome in outcomes.items():
+        university_id = records[student_id].university_id
+        peaks[university_id] = max(peaks.get(university_id, 0), outcome.peak_rate)
+        if outcome.counts:
+            counted.add(university_id)
+    if len(peaks) < 2:
+        return False, None
+    return len(counted) >= 2, sorted(peaks.values(), reverse=True)[1]
 
 
 AWARD_COUNTS = DerivedTable(

@@ -333,6 +333,13 @@ class StudentYearFact(models.Model):
     person_counts = models.BooleanField()
     person_program = models.CharField(max_length=32, blank=True)
     has_multiple_support = models.BooleanField(default=False)
+    # A person with records at two or more universities in the year (a transfer) is in each of
+    # their figures but once nationally (DOMAIN.md: A person). Person-level, on every record of
+    # the person: counted at two or more universities under the floor in force, and the largest
+    # what-if floor X at which they are (a record counts at X when its peak_rate >= X: the
+    # second-highest of the per-university highest peaks); NULL with records at one university.
+    person_several_universities = models.BooleanField(default=False)
+    person_several_up_to = models.PositiveIntegerField(null=True)
     founder = models.CharField(max_length=16)
     national_group = models.PositiveSmallIntegerField(null=True)
     field = models.CharField(max_length=32)
@@ -351,6 +358,18 @@ class StudentYearFact(models.Model):
                 fields=["fiscal_year", "person_program"],
                 condition=models.Q(is_representative=True, person_counts=True),
                 name="fact_year_counted_person",
+            ),
+            # The university table: counted records per university and year, from the index alone.
+            models.Index(
+                fields=["fiscal_year", "university"],
+                condition=models.Q(counts=True),
+                name="fact_year_university_counted",
+            ),
+            # Persons counted at two or more universities: the few representatives of a transfer.
+            models.Index(
+                fields=["fiscal_year", "person_several_up_to"],
+                condition=models.Q(is_representative=True, person_several_up_to__isnull=False),
+                name="fact_year_several_universities",
             ),
         ]
 

@@ -28,6 +28,8 @@ FIELDS = (
     "person_counts",
     "person_program",
     "has_multiple_support",
+    "person_several_universities",
+    "person_several_up_to",
     "founder",
     "field",
 )

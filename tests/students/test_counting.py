@@ -285,7 +285,14 @@ def moved(reference, university_a, university_b, staff_a, staff_b):
 def facts_snapshot():
     return sorted(
         StudentYearFact.objects.values_list(
-            "student_id", "fiscal_year", "is_representative", "person_counts", "person_program", "person_key"
+            "student_id",
+            "fiscal_year",
+            "is_representative",
+            "person_counts",
+            "person_program",
+            "person_key",
+            "person_several_universities",
+            "person_several_up_to",
         )
     )
 
