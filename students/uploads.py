@@ -51,6 +51,10 @@ class UploadKind:
     # Its jobs are shown and driven on the workspace's upload pages (students:upload); a kind with
     # pages of its own (the enrolment statistics) keeps them apart.
     workspace: bool = False
+    # The check also takes `checked=` (the preview's plan.fingerprint) and `lock=True`: the apply
+    # then checks inside its own transaction, reading locked what it writes over, and the check
+    # skips the rules when what it read is unchanged since the preview.
+    checks_in_apply: bool = False
 
 
 def _students_check(**kwargs: Any) -> Any:
@@ -62,7 +66,9 @@ def _students_apply(**kwargs: Any) -> ImportResult:
 
 
 STUDENTS = "students"
-KINDS: dict[str, UploadKind] = {STUDENTS: UploadKind(check=_students_check, apply=_students_apply, workspace=True)}
+KINDS: dict[str, UploadKind] = {
+    STUDENTS: UploadKind(check=_students_check, apply=_students_apply, workspace=True, checks_in_apply=True)
+}
 
 
 def register_upload_kind(
@@ -87,6 +93,14 @@ class Busy(Exception):
 
 class _Superseded(Exception):
     """This run lost the job (taken over or marked failed); what it wrote is rolled back."""
+
+
+class _Moved(Exception):
+    """The check inside the apply's transaction found errors: the data moved since the preview."""
+
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__()
+        self.result = result
 
 
 def _queued() -> bool:
@@ -275,7 +289,8 @@ def upload_check(*, job_id: int) -> UploadJob:
             raise
         else:
             state = UploadJob.State.CHECKED if plan.result.ok else UploadJob.State.REJECTED
-            _finish(job, state=state, result=plan.result.as_dict())
+            fingerprint = getattr(plan, "fingerprint", "")
+            _finish(job, state=state, result=plan.result.as_dict(), check_fingerprint=fingerprint)
     return _fresh(job_id)
 
 
@@ -302,6 +317,10 @@ def _run_apply(job: UploadJob, acting_user: Any) -> UploadJob:
 def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
     """Check again against the data as it is now, then apply all or nothing, exactly once.
 
+    A kind that `checks_in_apply` checks in the transaction that writes, with what it reads
+    locked, and its rules run again only where what they read moved since the preview (the
+    check's fingerprint); other kinds check first, then write.
+
     A redelivered task finds the job applied (or failed, or retried) and does nothing; one that
     finds the job applying with a silent run takes it over: the dead run wrote nothing, since
     its transaction never committed.
@@ -312,6 +331,9 @@ def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
     with _beating(job) as beat, _in_language_of(job):
         try:
             kind = KINDS[job.kind]
+            if kind.checks_in_apply:
+                _check_and_apply(job, kind, beat, acting_user)
+                return _fresh(job_id)
             plan = kind.check(
                 university=job.university, content=_content(job), filename=job.filename, progress=_progress(job)
             )
@@ -331,6 +353,32 @@ def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
             _fail(job, error)
             raise
     return _fresh(job_id)
+
+
+def _check_and_apply(job: UploadJob, kind: UploadKind, beat: _Beat, acting_user: Any) -> None:
+    """Check and write in one transaction: the check reads the rows it compares and writes over
+    locked (as an edit locks its row), so nothing it saw unchanged changes before the commit.
+    No progress is reported from inside it: the job's row stays free for the heartbeat and the
+    pages until the commit, which records the outcome with the rows."""
+    content = _content(job)
+    try:
+        with beat.paused_on_sqlite(), transaction.atomic():
+            plan = kind.check(
+                university=job.university,
+                content=content,
+                filename=job.filename,
+                progress=None,
+                checked=job.check_fingerprint,
+                lock=True,
+            )
+            if not plan.result.ok:  # the data changed since the check: nothing is written
+                raise _Moved(plan.result)
+            del content
+            result: ImportResult = kind.apply(plan=plan, acting_user=acting_user)
+            if not _finish(job, state=UploadJob.State.APPLIED, result=result.as_dict()):
+                raise _Superseded
+    except _Moved as moved:  # the new errors are shown
+        _finish(job, state=UploadJob.State.REJECTED, result=moved.result.as_dict())
 
 
 # --- Stuck jobs: the sweeper and retry ------------------------------------------------------
