@@ -274,3 +274,62 @@ def test_the_fingerprint_names_what_the_check_read(reference, university_a, staf
     # The API's rows have no file digest: no fingerprint, and the rules always run.
     keys = [key for key, *_ in imports.COLUMNS]
     assert imports.plan_rows(university=university_a, keys=keys, raw_rows=[], total=0).fingerprint == ""
+
+
+# The facts of the apply's new students ---------------------------------------------------------
+
+
+def derived_rows():
+    from students.models import StudentYearAwards, StudentYearBand, StudentYearOverlap
+
+    return {
+        model.__name__: sorted(
+            tuple(sorted((k, v) for k, v in row.items() if k != "id")) for row in model.objects.values()
+        )
+        for model in (StudentYearFact, StudentYearBand, StudentYearAwards, StudentYearOverlap)
+    }
+
+
+def test_the_new_students_facts_are_what_a_rebuild_gives(reference, university_a, university_b, staff_a, monkeypatch):
+    """New students' stored rows are not looked for (they can have none), in every chunk: beside
+    a record that changes its e-Rad number, and as the same person as a record elsewhere."""
+    from students.facts import facts_rebuild
+    from students.imports import apply
+
+    monkeypatch.setattr(apply, "APPLY_CHUNK", 1)  # one student a chunk
+    spring = Program.objects.get(code="SPRING")
+    given_up = services.student_create(
+        university=university_a,
+        acting_user=staff_a,
+        student_number="E1",
+        erad_number="11111111",
+        field="science",
+        entry_date=date(2023, 4, 1),
+    )
+    services.award_create(
+        student=given_up, program=spring, start_date=date(2023, 4, 1), end_date=date(2024, 3, 31), acting_user=staff_a
+    )
+    elsewhere = services.student_create(
+        university=university_b,
+        acting_user=staff_a,
+        student_number="X1",
+        erad_number="22222222",
+        field="science",
+        entry_date=date(2021, 4, 1),
+    )
+    services.award_create(
+        student=elsewhere, program=spring, start_date=date(2021, 4, 1), end_date=date(2022, 3, 31), acting_user=staff_a
+    )
+    rows = [
+        "N1,,新,一,science,2025-04-01,3,在籍,,0,0,SPRING,2025-04-01,2028-03-31,,,0",
+        "E1,33333333,,,science,2023-04-01,3,在籍,,0,0,,,,,,",
+        "N2,22222222,新,二,science,2025-04-01,3,在籍,,0,0,JSPS_DC1,2025-04-01,2028-03-31,,,0",
+    ]
+    job = uploads.upload_apply_start(job=previewed(university_a, staff_a, rows), acting_user=staff_a)
+    assert job.state == "applied", job.result
+    applied = derived_rows()
+    assert applied["StudentYearFact"]
+
+    facts_rebuild()
+
+    assert derived_rows() == applied
