@@ -333,3 +333,41 @@ def test_the_new_students_facts_are_what_a_rebuild_gives(reference, university_a
     facts_rebuild()
 
     assert derived_rows() == applied
+
+
+def test_alike_students_outcomes_are_computed_once_and_ties_still_go_by_the_lower_id(monkeypatch):
+    """compute_facts computes equal inputs once; the award id only orders awards tied on amount
+    and start, so two persons alike but for which of their awards has the lower id differ."""
+    from programs import rules
+    from students import facts
+
+    calls = []
+    real = rules.year_outcomes
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rules, "year_outcomes", counted)
+    floors = [rules.FloorVersion(date(2021, 4, 1), 1_800_000)]
+
+    def record(student_id):
+        return facts.StudentRecord(student_id, 1, "", "national", 1, "science", False, False, date(2025, 4, 1), None)
+
+    def award(award_id, program):
+        return rules.AwardTerms(
+            award_id, program, "doctoral", 1_800_000, date(2025, 4, 1), date(2026, 3, 31), is_exclusive=False
+        )
+
+    records = {sid: record(sid) for sid in (1, 2, 3, 4)}
+    terms = {
+        1: [award(11, "SPRING"), award(12, "BOOST")],
+        2: [award(21, "SPRING"), award(22, "BOOST")],  # as student 1, other ids in the same order
+        3: [award(32, "SPRING"), award(31, "BOOST")],  # BOOST has the lower id
+        4: [award(41, "SPRING"), award(42, "BOOST")],
+    }
+    found, _overlaps, _bands = facts.compute_facts(records, terms, floors)
+
+    program_of = {row[0]: row[6] for row in found}
+    assert program_of == {1: "SPRING", 2: "SPRING", 3: "BOOST", 4: "SPRING"}
+    assert len(calls) == 2  # students 1, 2 and 4 alike; 3 apart
