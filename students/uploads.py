@@ -27,7 +27,15 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from students.imports import ImportResult, UploadRejected, check_upload_size, import_apply, import_check, read_table
+from students.imports import (
+    ImportResult,
+    UploadRejected,
+    check_upload_size,
+    import_apply,
+    import_check,
+    plan_is_current,
+    read_table,
+)
 from students.models import University, UploadJob
 
 logger = logging.getLogger(__name__)
@@ -51,10 +59,11 @@ class UploadKind:
     # Its jobs are shown and driven on the workspace's upload pages (students:upload); a kind with
     # pages of its own (the enrolment statistics) keeps them apart.
     workspace: bool = False
-    # The check also takes `checked=` (the preview's plan.fingerprint) and `lock=True`: the apply
-    # then checks inside its own transaction, reading locked what it writes over, and the check
-    # skips the rules when what it read is unchanged since the preview.
-    checks_in_apply: bool = False
+    # `current(plan)`, inside the apply's transaction: whether what the plan's check read is
+    # unchanged, read again locked. A kind that has it gets, in its check, `checked=` (the
+    # preview's plan.fingerprint: the rules are skipped where nothing they read has changed) and,
+    # when the plan is no longer current, `lock=True` (checked again inside the transaction).
+    current: Callable[[Any], bool] | None = None
 
 
 def _students_check(**kwargs: Any) -> Any:
@@ -65,9 +74,13 @@ def _students_apply(**kwargs: Any) -> ImportResult:
     return import_apply(**kwargs)
 
 
+def _students_current(plan: Any) -> bool:
+    return plan_is_current(plan)
+
+
 STUDENTS = "students"
 KINDS: dict[str, UploadKind] = {
-    STUDENTS: UploadKind(check=_students_check, apply=_students_apply, workspace=True, checks_in_apply=True)
+    STUDENTS: UploadKind(check=_students_check, apply=_students_apply, workspace=True, current=_students_current)
 }
 
 
@@ -331,7 +344,7 @@ def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
     with _beating(job) as beat, _in_language_of(job):
         try:
             kind = KINDS[job.kind]
-            if kind.checks_in_apply:
+            if kind.current is not None:
                 _check_and_apply(job, kind, beat, acting_user)
                 return _fresh(job_id)
             plan = kind.check(
@@ -356,24 +369,34 @@ def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
 
 
 def _check_and_apply(job: UploadJob, kind: UploadKind, beat: _Beat, acting_user: Any) -> None:
-    """Check and write in one transaction: the check reads the rows it compares and writes over
-    locked (as an edit locks its row), so nothing it saw unchanged changes before the commit.
-    No progress is reported from inside it: the job's row stays free for the heartbeat and the
-    pages until the commit, which records the outcome with the rows."""
-    content = _content(job)
+    """Check (the rules only where what they read moved since the preview), then, in the
+    transaction that writes, make sure with the rows locked that nothing the check read has
+    moved since; if something has, check again there, locked, before writing. The job's row is
+    not written inside the transaction before its end, so the heartbeat and the pages never
+    wait for it."""
+    plan = kind.check(
+        university=job.university,
+        content=_content(job),
+        filename=job.filename,
+        progress=_progress(job),
+        checked=job.check_fingerprint,
+    )
     try:
+        if not plan.result.ok:  # the data changed since the preview: nothing is written
+            raise _Moved(plan.result)
         with beat.paused_on_sqlite(), transaction.atomic():
-            plan = kind.check(
-                university=job.university,
-                content=content,
-                filename=job.filename,
-                progress=None,
-                checked=job.check_fingerprint,
-                lock=True,
-            )
-            if not plan.result.ok:  # the data changed since the check: nothing is written
-                raise _Moved(plan.result)
-            del content
+            if not kind.current(plan):  # moved in the meantime: checked again, reading locked
+                checked, plan = plan.fingerprint, None
+                plan = kind.check(
+                    university=job.university,
+                    content=_content(job),
+                    filename=job.filename,
+                    progress=None,
+                    checked=checked,
+                    lock=True,
+                )
+                if not plan.result.ok:
+                    raise _Moved(plan.result)
             result: ImportResult = kind.apply(plan=plan, acting_user=acting_user)
             if not _finish(job, state=UploadJob.State.APPLIED, result=result.as_dict()):
                 raise _Superseded

@@ -110,6 +110,7 @@ class ImportPlan:
     # What the check read, as a digest (`_fingerprint`): "<base>.<persons>". An apply whose
     # reads give the same digest as the preview's check gets the same verdict without the rules.
     fingerprint: str = ""
+    source: str = ""  # the digest of the file the plan was made from (empty: the API's rows)
     # The rules were run (False: the fingerprint matched the one given, so they were not).
     validated: bool = True
 
@@ -240,7 +241,17 @@ def plan_rows(
     existing_awards: dict[tuple[int, int, date], Award] = {
         (a.student_id, a.program_id, a.start_date): a for a in awards
     }
-    base = _base_fingerprint(university, source, existing.values(), existing_awards.values()) if source else ""
+    plan.source = source
+    base = (
+        _base_fingerprint(
+            university,
+            source,
+            [(s.pk, s.version) for s in existing.values()],
+            [(a.pk, a.version) for a in existing_awards.values()],
+        )
+        if source
+        else ""
+    )
     # The students' checks depend on the rows and the university's records only (base), the
     # awards' also on the other records of the file's persons: checked apart below.
     check_students = not (base and checked.split(".")[0] == base)
@@ -514,7 +525,10 @@ def _all_values(model: type[Model]) -> list[tuple[Any, ...]]:
     return list(model.objects.order_by("pk").values_list(*(f.attname for f in model._meta.concrete_fields)))
 
 
-def _base_fingerprint(university: University, source: str, students: Iterable[Student], awards: Iterable[Award]) -> str:
+def _base_fingerprint(
+    university: University, source: str, students: Iterable[tuple[int, int]], awards: Iterable[tuple[int, int]]
+) -> str:
+    """`students`, `awards`: the university's, as (id, version)."""
     return _digest(
         _code_digest(),
         translation.get_language(),
@@ -523,9 +537,25 @@ def _base_fingerprint(university: University, source: str, students: Iterable[St
         _all_values(Program),
         _all_values(StipendRule),
         sorted(YearLock.objects.filter(university=university).values_list("program_id", "fiscal_year")),
-        sorted((s.pk, s.version) for s in students),
-        sorted((a.pk, a.version) for a in awards),
+        sorted(students),
+        sorted(awards),
     )
+
+
+def plan_is_current(plan: ImportPlan) -> bool:
+    """Inside the apply's transaction: whether what the plan's check read is still as it was,
+    read again with the university's students and awards locked (FOR NO KEY UPDATE, as an edit
+    locks its row) until the transaction ends, so that what was compared is what is written over.
+    A plan without a fingerprint (the API's rows) is never taken as current."""
+    if not plan.fingerprint:
+        return False
+    university = plan.university
+    students = Student.objects.filter(university=university).order_by("pk").select_for_update(no_key=True)
+    awards = Award.objects.filter(university=university).order_by("pk").select_for_update(no_key=True)
+    base = _base_fingerprint(
+        university, plan.source, list(students.values_list("pk", "version")), list(awards.values_list("pk", "version"))
+    )
+    return f"{base}.{_persons_fingerprint(plan)}" == plan.fingerprint
 
 
 def _persons_fingerprint(plan: ImportPlan) -> str:

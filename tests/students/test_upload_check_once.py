@@ -371,3 +371,37 @@ def test_alike_students_outcomes_are_computed_once_and_ties_still_go_by_the_lowe
     program_of = {row[0]: row[6] for row in found}
     assert program_of == {1: "SPRING", 2: "SPRING", 3: "BOOST", 4: "SPRING"}
     assert len(calls) == 2  # students 1, 2 and 4 alike; 3 apart
+
+
+@pytest.mark.parametrize("breaks", [True, False])
+def test_a_write_after_the_applys_own_check_is_found_under_its_locks(
+    reference, university_a, staff_a, monkeypatch, breaks
+):
+    """The apply checks (skipping the rules), then in its transaction reads again, locked, what
+    the check read: a write that landed in between sends it through the rules again, there."""
+    student = existing_data(university_a, staff_a)
+    job = previewed(university_a, staff_a)
+    real = uploads.import_check
+    calls = []
+
+    def check_then_someone_writes(**kwargs):
+        plan = real(**kwargs)
+        calls.append((kwargs.get("lock", False), plan.validated))
+        if len(calls) == 1:  # the apply's first check is done: another user writes
+            if breaks:
+                _exclusive_award_for_the_existing_student(university_a, staff_a)
+            else:
+                services.student_update(student=student, acting_user=staff_a, given_name="華子")
+        return plan
+
+    monkeypatch.setattr(uploads, "import_check", check_then_someone_writes)
+    job = uploads.upload_apply_start(job=job, acting_user=staff_a)
+
+    assert calls == [(False, False), (True, True)]  # rules skipped first, run again locked in the transaction
+    if breaks:
+        assert job.state == "rejected"
+        assert job.result["errors"] == real(university=university_a, content=csv_bytes(ROWS)).result.as_dict()["errors"]
+        assert not Student.objects.filter(university=university_a, student_number="2025D003").exists()
+    else:
+        assert job.state == "applied"
+        assert Student.objects.get(pk=student.pk).given_name == "花子"
