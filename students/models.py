@@ -495,6 +495,9 @@ class UploadJob(models.Model):
     # The uploader's language: the worker checks and applies in it, so the row messages read as
     # the page the file was sent from (a worker has no request to take a language from).
     language = models.CharField(max_length=8, blank=True, default="", db_default="")
+    # What the check before the preview read (students.imports.plan: its fingerprint): the apply
+    # reads it again under its locks and runs the rules again only if it differs.
+    check_fingerprint = models.CharField(max_length=80, blank=True, default="", db_default="")
     # The run doing the check or apply beats here; silent longer than UPLOAD_STALE_SECONDS, it is dead.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Each run (a first delivery, a redelivery taking over, a retry) claims the job by raising this;

@@ -27,7 +27,15 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from students.imports import ImportResult, UploadRejected, check_upload_size, import_apply, import_check, read_table
+from students.imports import (
+    ImportResult,
+    UploadRejected,
+    check_upload_size,
+    import_apply,
+    import_check,
+    plan_is_current,
+    read_table,
+)
 from students.models import University, UploadJob
 
 logger = logging.getLogger(__name__)
@@ -51,6 +59,11 @@ class UploadKind:
     # Its jobs are shown and driven on the workspace's upload pages (students:upload); a kind with
     # pages of its own (the enrolment statistics) keeps them apart.
     workspace: bool = False
+    # `current(plan)`, inside the apply's transaction: whether what the plan's check read is
+    # unchanged, read again locked. A kind that has it gets, in its check, `checked=` (the
+    # preview's plan.fingerprint: the rules are skipped where nothing they read has changed) and,
+    # when the plan is no longer current, `lock=True` (checked again inside the transaction).
+    current: Callable[[Any], bool] | None = None
 
 
 def _students_check(**kwargs: Any) -> Any:
@@ -61,8 +74,14 @@ def _students_apply(**kwargs: Any) -> ImportResult:
     return import_apply(**kwargs)
 
 
+def _students_current(plan: Any) -> bool:
+    return plan_is_current(plan)
+
+
 STUDENTS = "students"
-KINDS: dict[str, UploadKind] = {STUDENTS: UploadKind(check=_students_check, apply=_students_apply, workspace=True)}
+KINDS: dict[str, UploadKind] = {
+    STUDENTS: UploadKind(check=_students_check, apply=_students_apply, workspace=True, current=_students_current)
+}
 
 
 def register_upload_kind(
@@ -87,6 +106,14 @@ class Busy(Exception):
 
 class _Superseded(Exception):
     """This run lost the job (taken over or marked failed); what it wrote is rolled back."""
+
+
+class _Moved(Exception):
+    """The check inside the apply's transaction found errors: the data moved since the preview."""
+
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__()
+        self.result = result
 
 
 def _queued() -> bool:
@@ -275,7 +302,8 @@ def upload_check(*, job_id: int) -> UploadJob:
             raise
         else:
             state = UploadJob.State.CHECKED if plan.result.ok else UploadJob.State.REJECTED
-            _finish(job, state=state, result=plan.result.as_dict())
+            fingerprint = getattr(plan, "fingerprint", "")
+            _finish(job, state=state, result=plan.result.as_dict(), check_fingerprint=fingerprint)
     return _fresh(job_id)
 
 
@@ -302,6 +330,10 @@ def _run_apply(job: UploadJob, acting_user: Any) -> UploadJob:
 def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
     """Check again against the data as it is now, then apply all or nothing, exactly once.
 
+    A kind that `checks_in_apply` checks in the transaction that writes, with what it reads
+    locked, and its rules run again only where what they read moved since the preview (the
+    check's fingerprint); other kinds check first, then write.
+
     A redelivered task finds the job applied (or failed, or retried) and does nothing; one that
     finds the job applying with a silent run takes it over: the dead run wrote nothing, since
     its transaction never committed.
@@ -312,6 +344,9 @@ def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
     with _beating(job) as beat, _in_language_of(job):
         try:
             kind = KINDS[job.kind]
+            if kind.current is not None:
+                _check_and_apply(job, kind, beat, acting_user)
+                return _fresh(job_id)
             plan = kind.check(
                 university=job.university, content=_content(job), filename=job.filename, progress=_progress(job)
             )
@@ -331,6 +366,42 @@ def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
             _fail(job, error)
             raise
     return _fresh(job_id)
+
+
+def _check_and_apply(job: UploadJob, kind: UploadKind, beat: _Beat, acting_user: Any) -> None:
+    """Check (the rules only where what they read moved since the preview), then, in the
+    transaction that writes, make sure with the rows locked that nothing the check read has
+    moved since; if something has, check again there, locked, before writing. The job's row is
+    not written inside the transaction before its end, so the heartbeat and the pages never
+    wait for it."""
+    plan = kind.check(
+        university=job.university,
+        content=_content(job),
+        filename=job.filename,
+        progress=_progress(job),
+        checked=job.check_fingerprint,
+    )
+    try:
+        if not plan.result.ok:  # the data changed since the preview: nothing is written
+            raise _Moved(plan.result)
+        with beat.paused_on_sqlite(), transaction.atomic():
+            if not kind.current(plan):  # moved in the meantime: checked again, reading locked
+                checked, plan = plan.fingerprint, None
+                plan = kind.check(
+                    university=job.university,
+                    content=_content(job),
+                    filename=job.filename,
+                    progress=None,
+                    checked=checked,
+                    lock=True,
+                )
+                if not plan.result.ok:
+                    raise _Moved(plan.result)
+            result: ImportResult = kind.apply(plan=plan, acting_user=acting_user)
+            if not _finish(job, state=UploadJob.State.APPLIED, result=result.as_dict()):
+                raise _Superseded
+    except _Moved as moved:  # the new errors are shown
+        _finish(job, state=UploadJob.State.REJECTED, result=moved.result.as_dict())
 
 
 # --- Stuck jobs: the sweeper and retry ------------------------------------------------------

@@ -62,6 +62,7 @@ from students.imports.plan import (
     ImportPlan,
     StudentPlan,
     import_check,
+    plan_is_current,
     plan_rows,
     row_errors,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "headers",
     "import_apply",
     "import_check",
+    "plan_is_current",
     "plan_rows",
     "read_table",
     "row_errors",

@@ -115,4 +115,4 @@ def _apply_chunk(plan: ImportPlan, numbers: list[str], awards_of: dict[str, list
     if old_erads:
         touched |= set(Student.objects.filter(erad_number__in=old_erads).values_list("pk", flat=True))
     if touched:
-        facts_refresh(student_ids=touched)
+        facts_refresh(student_ids=touched, created=new_ids)  # new_ids: inserted just now, refreshed once

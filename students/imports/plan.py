@@ -10,15 +10,18 @@ nothing; every error of every row is listed at once.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from phdsupport.validation import field_errors
@@ -41,7 +44,7 @@ from students.imports.parse import (
     _text,
     read_table,
 )
-from students.models import Award, Student, University
+from students.models import Award, Student, University, YearLock
 from students.selectors import award_terms, award_terms_of
 from students.services import LockedYears, award_check, locked_years, student_check
 
@@ -104,6 +107,12 @@ class ImportPlan:
     result: ImportResult
     students: dict[str, StudentPlan] = field(default_factory=dict)
     awards: list[AwardPlan] = field(default_factory=list)
+    # What the check read, as a digest (`_fingerprint`): "<base>.<persons>". An apply whose
+    # reads give the same digest as the preview's check gets the same verdict without the rules.
+    fingerprint: str = ""
+    source: str = ""  # the digest of the file the plan was made from (empty: the API's rows)
+    # The rules were run (False: the fingerprint matched the one given, so they were not).
+    validated: bool = True
 
 
 def unsaved(model: type[Model], values: dict[str, Any]) -> Any:
@@ -155,8 +164,16 @@ def import_check(
     content: bytes,
     filename: str = "",
     progress: Callable[[int, int], None] | None = None,
+    checked: str = "",
+    lock: bool = False,
 ) -> ImportPlan:
-    """Read, parse and validate a file against the university's current data; writes nothing."""
+    """Read, parse and validate a file against the university's current data; writes nothing.
+
+    `checked`: the fingerprint of an earlier check of the same file (the preview's); where what
+    this check reads is unchanged since, the rules are not run again (their answer would be the
+    same) and the plan says so (`validated` False). `lock`: inside the apply's transaction, the
+    university's students and awards are read locked (FOR NO KEY UPDATE, as an edit locks its
+    row) until it ends, so what was compared is what is written over."""
     table = read_table(content, filename)
     headers = table.headers
     keys: list[str | None] = [HEADER_TO_KEY.get(header) for header in headers]
@@ -168,7 +185,16 @@ def import_check(
     missing = [LABEL_OF[k] for k in ["student_number", "field", "entry_date"] if k not in keys]
     if missing:
         raise UploadRejected(MISSING_HEADERS.format(columns=str(LIST_SEPARATOR).join(missing)))
-    plan = plan_rows(university=university, keys=keys, raw_rows=table.rows(), total=table.count, progress=progress)
+    plan = plan_rows(
+        university=university,
+        keys=keys,
+        raw_rows=table.rows(),
+        total=table.count,
+        progress=progress,
+        checked=checked,
+        lock=lock,
+        source=hashlib.sha256(content).hexdigest(),
+    )
     plan.result.errors[:0] = unknown
     return plan
 
@@ -192,20 +218,43 @@ def plan_rows(
     raw_rows: Iterable[list[Any]],
     total: int,
     progress: Callable[[int, int], None] | None = None,
+    checked: str = "",
+    lock: bool = False,
+    source: str = "",
 ) -> ImportPlan:
     """Validate rows (cells in `keys` order) against the university's data; writes nothing.
 
     A cell that is None is absent (the API's bulk items), and a row whose only student cell
-    is the student number adds an award to a student already known.
+    is the student number adds an award to a student already known. `checked`, `lock`: as
+    import_check; `source` names the rows (a digest of the file) for the fingerprint, which
+    is left empty without it.
     """
     result = ImportResult(rows=total)
     plan = ImportPlan(university=university, result=result)
     programs = {p.code: p for p in Program.objects.all()}
     defaults = _rule_defaults()
-    existing = {s.student_number: s for s in Student.objects.filter(university=university)}
+    students = Student.objects.filter(university=university).order_by("pk")
+    awards = Award.objects.filter(university=university).order_by("pk")
+    if lock:
+        students, awards = students.select_for_update(no_key=True), awards.select_for_update(no_key=True)
+    existing = {s.student_number: s for s in students}
     existing_awards: dict[tuple[int, int, date], Award] = {
-        (a.student_id, a.program_id, a.start_date): a for a in Award.objects.filter(university=university)
+        (a.student_id, a.program_id, a.start_date): a for a in awards
     }
+    plan.source = source
+    base = (
+        _base_fingerprint(
+            university,
+            source,
+            [(s.pk, s.version) for s in existing.values()],
+            [(a.pk, a.version) for a in existing_awards.values()],
+        )
+        if source
+        else ""
+    )
+    # The students' checks depend on the rows and the university's records only (base), the
+    # awards' also on the other records of the file's persons: checked apart below.
+    check_students = not (base and checked.split(".")[0] == base)
     award_rows: dict[tuple[str, str, date], int] = {}
     errors = result.errors
     columns = [(key, PARSERS[key]) if key is not None else (None, None) for key in keys]
@@ -246,12 +295,18 @@ def plan_rows(
                     continue
                 current = {k: getattr(instance, k) for k in STUDENT_VALUE_KEYS}
                 plan.students[number] = StudentPlan(row_number, current, instance, False)
-        elif not _plan_student(plan, existing, row_number, values, unreadable):
+        elif not _plan_student(plan, existing, row_number, values, unreadable, check=check_students):
             continue
         _plan_award(plan, programs, defaults, existing_awards, award_rows, row_number, values, unreadable)
 
-    _check_erad_numbers(plan)
-    _check_awards(plan, locked_years(university_id=university.pk))
+    if base:
+        plan.fingerprint = f"{base}.{_persons_fingerprint(plan)}"
+    if check_students:
+        _check_erad_numbers(plan)
+    if plan.fingerprint and plan.fingerprint == checked:
+        plan.validated = False  # nothing the rules read has changed: their answer stands
+    else:
+        _check_awards(plan, locked_years(university_id=university.pk))
     errors.sort(key=lambda e: (e.row, e.column))
     _count(plan)
     if progress:
@@ -260,9 +315,16 @@ def plan_rows(
 
 
 def _plan_student(
-    plan: ImportPlan, existing: dict[str, Student], row: int, values: dict[str, Any], unreadable: set[str]
+    plan: ImportPlan,
+    existing: dict[str, Student],
+    row: int,
+    values: dict[str, Any],
+    unreadable: set[str],
+    *,
+    check: bool = True,
 ) -> bool:
-    """Plan the row's student (checked by `student_check`); False when the row names none."""
+    """Plan the row's student (checked by `student_check` unless `check` is False: the same
+    rows were checked against the same records before); False when the row names none."""
     errors = plan.result.errors
     missing = {key for key in REQUIRED_STUDENT if key not in unreadable and values.get(key) in (None, "")}
     errors.extend(RowError(row, LABEL_OF[key], str(REQUIRED), key, "required") for key in sorted(missing))
@@ -281,7 +343,7 @@ def _plan_student(
             errors.append(RowError(row, LABEL_OF["student_number"], message, "student_number", "conflicting_student"))
         return True
     changed = instance is None or any(getattr(instance, k) != v for k, v in student_values.items())
-    if changed:  # as student_update: a student left as it is is not checked again
+    if changed and check:  # as student_update: a student left as it is is not checked again
         student = unsaved(Student, {"student_number": number, **student_values})  # the university is not checked
         try:
             student_check(student, exclude=unreadable | missing)
@@ -418,6 +480,93 @@ def _check_awards(plan: ImportPlan, locked: LockedYears) -> None:
                 errors.extend(found)
             if key is not None:
                 answers[key] = [(e.column, e.message, e.field, e.code) for e in found]
+
+
+# --- What a check read: its fingerprint --------------------------------------------------------
+#
+# The check of a file is a function of the file, the code, the language of its messages and the
+# rows it reads: the programs and their rules, the university's students and awards (with their
+# events, which bump their award's version), its locked years, and the other records of the
+# persons the file names (the same e-Rad number elsewhere) with their awards. Every write to a
+# student or an award goes through students.services or an upload, which raise its `version`
+# (the admin is read-only), ids are never reused, and a deletion drops the id: the ids and
+# versions of those rows, with the small tables whole, name what the check saw.
+
+CHECK_MODULES = (
+    "programs/rules.py",
+    "programs/models.py",
+    "students/models.py",
+    "students/selectors.py",
+    "students/services.py",
+    "students/imports/parse.py",
+    "students/imports/plan.py",
+)
+
+
+@cache
+def _code_digest() -> str:
+    """The check's own code: a release between the preview and the apply checks again."""
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for name in CHECK_MODULES:
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _digest(*parts: Any) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode())
+        digest.update(b"\x1f")
+    return digest.hexdigest()[:32]
+
+
+def _all_values(model: type[Model]) -> list[tuple[Any, ...]]:
+    return list(model.objects.order_by("pk").values_list(*(f.attname for f in model._meta.concrete_fields)))
+
+
+def _base_fingerprint(
+    university: University, source: str, students: Iterable[tuple[int, int]], awards: Iterable[tuple[int, int]]
+) -> str:
+    """`students`, `awards`: the university's, as (id, version)."""
+    return _digest(
+        _code_digest(),
+        translation.get_language(),
+        source,
+        university.pk,
+        _all_values(Program),
+        _all_values(StipendRule),
+        sorted(YearLock.objects.filter(university=university).values_list("program_id", "fiscal_year")),
+        sorted(students),
+        sorted(awards),
+    )
+
+
+def plan_is_current(plan: ImportPlan) -> bool:
+    """Inside the apply's transaction: whether what the plan's check read is still as it was,
+    read again with the university's students and awards locked (FOR NO KEY UPDATE, as an edit
+    locks its row) until the transaction ends, so that what was compared is what is written over.
+    A plan without a fingerprint (the API's rows) is never taken as current."""
+    if not plan.fingerprint:
+        return False
+    university = plan.university
+    students = Student.objects.filter(university=university).order_by("pk").select_for_update(no_key=True)
+    awards = Award.objects.filter(university=university).order_by("pk").select_for_update(no_key=True)
+    base = _base_fingerprint(
+        university, plan.source, list(students.values_list("pk", "version")), list(awards.values_list("pk", "version"))
+    )
+    return f"{base}.{_persons_fingerprint(plan)}" == plan.fingerprint
+
+
+def _persons_fingerprint(plan: ImportPlan) -> str:
+    """The records (any university) of the e-Rad numbers the file leaves on its students, and
+    their awards: the exclusive programs are checked against them."""
+    erads = sorted({item.values.get("erad_number") for item in plan.students.values()} - {None, ""})
+    if not erads:
+        return _digest()
+    records = Student.objects.filter(erad_number__in=erads).order_by("pk").values_list("pk", "version")
+    awards = Award.objects.filter(student__erad_number__in=erads).order_by("pk").values_list("pk", "version")
+    return _digest(list(records), list(awards))
 
 
 def _check_erad_numbers(plan: ImportPlan) -> None:
