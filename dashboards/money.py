@@ -74,7 +74,7 @@ def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
         [_money_row(names.get(code, code), figures) for code, figures in sorted(by_program.items())],
     )
     if university_id is None:
-        page.tables["budget"] = _budget_table(fiscal_year, by_program)
+        page.tables["budget"] = _budget_table(fiscal_year, by_program, names)
         founders = dict(Founder.choices)
         by_founder = money.money_by(fiscal_year, "founder")
         page.tables["founder"] = Table(
@@ -101,7 +101,13 @@ def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
     return page
 
 
-def _budget_table(fiscal_year: int, by_program: dict[object, money.Money]) -> Table:
+def _budget_label(line: money.BudgetLine, names: dict[str, str]) -> str:
+    """A budget named by its programs in the page's language (JSPS DC: 特別研究員 DC1 / 特別研究員 DC2);
+    its label (the seeder's key, EMERGENT_RA) only when it funds no program."""
+    return " / ".join(names.get(code, code) for code in line.program_codes) or line.label
+
+
+def _budget_table(fiscal_year: int, by_program: dict[object, money.Money], names: dict[str, str]) -> Table:
     rows = []
     for line in money.budget_lines(fiscal_year):
         paid = sum(by_program[c].paid for c in line.program_codes if c in by_program)
@@ -109,7 +115,7 @@ def _budget_table(fiscal_year: int, by_program: dict[object, money.Money]) -> Ta
         budget = (line.annual or 0) + line.supplementary
         rows.append(
             [
-                line.label,
+                _budget_label(line, names),
                 line.annual if line.annual is not None else "—",
                 line.supplementary,
                 due.due,

@@ -192,7 +192,7 @@ def test_the_differences_are_paged_oldest_first_and_counted_in_all(client, dc_aw
     # total of all the differences on every page
     assert ("2025-04" in first, "2025-05" in first, "2025-06" in first) == (True, True, False)
     assert ("2025-04" in second, "2025-06" in second) == (False, True)
-    assert first.count("<tr><td>20") == 2
+    assert first.count('<tr><td class="nowrap">20') == 2  # rows of the differences table, by their month
     assert 'href="?page=2#differences"' in first
     summary = re.compile(r"<p>(\d+) 件 · 差額の合計（支給額−支給すべき額） (-¥[\d,]+)</p>")
     count, total = summary.search(first).groups()

@@ -15,6 +15,7 @@ from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
+
 def visible_text(html: str) -> str:
     """The page's text as read: without scripts, styles, tags and attributes."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
@@ -27,7 +28,9 @@ def paid_twice(dc_award, staff_a):
     (paid after the end) and one person paid twice."""
     payments.payments_record(
         university_id=dc_award.university_id,
-        rows=[payments.PaymentInput(dc_award.pk, date(2025, m, 1), 200_000, 0, date(2025, m, 20)) for m in range(4, 11)],
+        rows=[
+            payments.PaymentInput(dc_award.pk, date(2025, m, 1), 200_000, 0, date(2025, m, 20)) for m in range(4, 11)
+        ],
         acting_user=staff_a,
     )
     services.award_event_create(award=dc_award, kind="termination", start_date=date(2025, 9, 30), acting_user=staff_a)
@@ -80,7 +83,11 @@ def test_officer_pages_name_the_program(client, paid_twice, dc_award, university
     dc1 = Program.objects.get(code="JSPS_DC1")
     officer = user_with_role("dc_officer", "program_officer", programs=Program.objects.filter(code="JSPS_DC1"))
     report = Report.objects.create(
-        university=university_a, program=dc1, fiscal_year=2025, state=Report.State.SUBMITTED, submitted_at=timezone.now()
+        university=university_a,
+        program=dc1,
+        fiscal_year=2025,
+        state=Report.State.SUBMITTED,
+        submitted_at=timezone.now(),
     )
     client.force_login(officer)
     client.cookies["django_language"] = language
@@ -94,3 +101,26 @@ def test_officer_pages_name_the_program(client, paid_twice, dc_award, university
         response = client.get(url)
         assert response.status_code == 200, url
         assert_named(response.content.decode(), language)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_money_pages_budget_rows_name_their_programs(client, reference, ministry_viewer, language):
+    """The budget table's rows read the programs' names in the page's language, not the seed's
+    keys (EMERGENT_RA, FELLOWSHIP, JSPS DC), which stay the budgets' labels in the database."""
+    from payments.models import Budget
+    from payments.reference import load_budgets
+
+    load_budgets()
+    client.force_login(ministry_viewer)
+    client.cookies["django_language"] = language
+    for fiscal_year, codes in (
+        (2023, ("SPRING", "BOOST", "EMERGENT_RA", "FELLOWSHIP")),
+        (2025, ("JSPS_DC1", "JSPS_DC2", "JSPS_PD", "JSPS_RPD", "JSPS_CPD")),
+    ):
+        page = client.get(f"/dashboards/money/?fiscal_year={fiscal_year}").content.decode()
+        table = page[page.index('id="table-budget"') :]
+        table = table[: table.index("</section>")]
+        assert_named(table, language, codes=codes)
+        for key in ("JSPS DC", "JSPS PD", "EMERGENT_RA", "FELLOWSHIP"):
+            assert f"<td>{key}</td>" not in table, key
+    assert Budget.objects.filter(label="EMERGENT_RA").exists()  # the seeder's key is kept
