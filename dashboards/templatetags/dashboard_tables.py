@@ -9,11 +9,15 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 
+def _is_figure(cell) -> bool:
+    return isinstance(cell, int) and not isinstance(cell, bool)
+
+
 def _cell(row, position: int, cell, link_prefix: str, query: str) -> str:
     if link_prefix and position == 1:  # the name, linked by the row's id (its first, hidden cell)
         href = escape(f"{link_prefix}{row[0]}/" + (f"?{query}" if query else ""))
         return f'<td><a href="{href}">{escape(cell)}</a></td>'
-    if isinstance(cell, int) and not isinstance(cell, bool):
+    if _is_figure(cell):
         # Grouped by thousands with a comma, as `intcomma` does in both of the site's languages.
         return f'<td class="num">{cell:,}</td>'
     return f"<td>{escape(cell)}</td>"
@@ -27,3 +31,17 @@ def table_body(table, hide_first=False, link_prefix="", query=""):
         for row in table.rows
     )
     return mark_safe("\n".join(rows))  # every value is escaped above
+
+
+@register.simple_tag
+def table_head(table, hide_first=False):
+    """The header row; a column of figures (some of its cells are; years not counted yet are
+    empty) gets its header aligned as its figures are, on the right."""
+    figure_columns = {i for row in table.rows for i, cell in enumerate(row) if _is_figure(cell)}
+    cells = []
+    for i, header in enumerate(table.headers):
+        if hide_first and i == 0:
+            continue
+        align = ' class="num"' if i in figure_columns else ""
+        cells.append(f'<th scope="col"{align}>{escape(header)}</th>')
+    return mark_safe("".join(cells))  # every header is escaped above

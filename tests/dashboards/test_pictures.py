@@ -114,3 +114,12 @@ def test_university_page_has_no_published_breakdown(ministry_client, population)
     response = ministry_client.get(f"/dashboards/universities/{population['a'].pk}/", {"fiscal_year": FY})
     assert "published_programs" not in response.context["tables"]
     assert 'id="published-chart"' not in response.content.decode()
+
+
+def test_figure_columns_have_their_headers_aligned_with_their_figures(ministry_client):
+    # given: the national page's trend table (years as text, counted figures, later years' empty cells)
+    body = ministry_client.get("/dashboards/", {"fiscal_year": FY}).content.decode()
+    # then: a column of figures has a right-aligned header, as its cells are; a text column does not
+    assert '<th scope="col" class="num">本システムの集計</th>' in body
+    assert '<th scope="col" class="num">採用済みの支援のみ（今後の年度）</th>' in body
+    assert '<th scope="col">年度</th>' in body
