@@ -32,6 +32,19 @@ def import_apply(*, plan: ImportPlan, acting_user: Any) -> ImportResult:
     awards_of: dict[str, list[AwardPlan]] = defaultdict(list)
     for item in plan.awards:
         awards_of[item.student_number].append(item)
+    # Numbers that leave a record are freed first: the file may give one to another record, new or
+    # in an earlier chunk, and e-Rad numbers are unique per university. The records' own writes
+    # below set their final numbers (and their history); nothing between is committed.
+    leaving = [
+        item.instance.pk
+        for item in plan.students.values()
+        if item.instance is not None
+        and item.changed
+        and item.instance.erad_number
+        and item.instance.erad_number != item.values.get("erad_number")
+    ]
+    if leaving:
+        Student.objects.filter(pk__in=leaving).update(erad_number="")
     numbers = list(plan.students)
     for offset in range(0, len(numbers), APPLY_CHUNK):
         _apply_chunk(plan, numbers[offset : offset + APPLY_CHUNK], awards_of, user)

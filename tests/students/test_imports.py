@@ -228,3 +228,21 @@ def test_the_entry_route_column_reads_labels_in_either_language_and_keeps_what_a
     # the download carries it, and reads back unchanged
     plan = check(university_a, imports.write_csv(imports.export_rows(university_a)), "export.csv")
     assert (plan.result.students_unchanged, plan.result.students_updated) == (4, 0)
+
+
+def test_a_researcher_number_moved_to_a_new_record_in_one_file(reference, university_a, staff_a):
+    # given: 2025D002 holds the e-Rad number 12345678
+    imports.import_apply(plan=check(university_a, csv_bytes(GOOD_ROWS)), acting_user=staff_a)
+    # when: one file gives 2025D002 another number and a new record 2025D009 the old one (a record
+    # entered under the wrong student number is corrected)
+    moved = [
+        "2025D002,87654321,佐藤,太郎,science,2025/04/01,3,enrolled,,はい,いいえ,,,,,,",
+        "2025D009,12345678,佐藤,太郎,science,2025/04/01,3,enrolled,,はい,いいえ,,,,,,",
+    ]
+    plan = check(university_a, csv_bytes(moved))
+    assert plan.result.errors == []
+    # then: the file applies as it was checked (the number is free once its old holder has moved),
+    # rather than failing on the per-university uniqueness of e-Rad numbers
+    imports.import_apply(plan=plan, acting_user=staff_a)
+    numbers = dict(Student.objects.values_list("student_number", "erad_number"))
+    assert (numbers["2025D002"], numbers["2025D009"]) == ("87654321", "12345678")
