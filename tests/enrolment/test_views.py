@@ -89,6 +89,8 @@ def test_coverage_counts_over_reported_enrolled(client, population, ministry_vie
     tables = response.context["tables"]
     # then: 4 / 25 = 16.0%, 13.9 points below 30%, 5.9 above 10.1%
     assert tables["coverage"].rows == [["令和7年度", 4, 25, "16.0%", -14.0, 5.9]]
+    # the counts' headers are aligned (right) as the counts are
+    assert '<th scope="col" class="num">' in response.content.decode()
     by_university = {row[1]: row[2:5] for row in tables["coverage_universities"].rows}
     assert by_university == {"甲大学": [3, 15, "20.0%"], "乙大学": [2, 10, "20.0%"]}
     by_field = {row[0]: row[1:4] for row in tables["coverage_fields"].rows}
