@@ -58,7 +58,9 @@ def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
         _("返還済み"),
         _("研究費（報告額・差額に含めない）"),
     ]
+    # In the programs' order, as every page lists them (Program.Meta.ordering).
     names = {code: localized_name(ja, en) for code, ja, en in Program.objects.values_list("code", "name_ja", "name_en")}
+    order = {code: position for position, code in enumerate(names)}
     by_program = money.money_by(fiscal_year, "program", university_id=university_id)
     total = money.Money()
     for figures in by_program.values():
@@ -71,7 +73,10 @@ def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
         "program",
         _("事業別"),
         headers,
-        [_money_row(names.get(code, code), figures) for code, figures in sorted(by_program.items())],
+        [
+            _money_row(names.get(code, code), figures)
+            for code, figures in sorted(by_program.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+        ],
     )
     if university_id is None:
         page.tables["budget"] = _budget_table(fiscal_year, by_program, names)
