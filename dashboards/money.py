@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from dashboards.tables import Table
 from payments import selectors as money
+from phdsupport import release
 from programs.labels import localized_name
 from programs.models import Program
 from students.facts import facts_version
@@ -39,8 +40,8 @@ def _money_row(label: str, figures: money.Money) -> list[Any]:
 
 
 def money_page(fiscal_year: int, *, university_id: int | None = None) -> MoneyPage:
-    """Every table of the page, cached by what it depends on (the facts, the ledger, the claims)."""
-    key = f"money:{facts_version()}:{money.money_version()}:{get_language()}:{fiscal_year}:{university_id}"
+    """Every table of the page, cached by what it depends on (the release, the facts, the ledger, the claims)."""
+    key = f"money:{release.code_version()}:{facts_version()}:{money.money_version()}:{get_language()}:{fiscal_year}:{university_id}"
     page = cache.get(key)
     if page is None:
         page = _build(fiscal_year, university_id)
