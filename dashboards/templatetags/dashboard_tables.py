@@ -2,24 +2,41 @@
 rows, and deciding per cell in the template language (number or text, link or not) cost about
 a second each time the figures were computed afresh."""
 
+import re
+
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
 
+# A figure written as text: a count, a share, points, a score or yen (1,234 · 16.0% · -14.0 · 1.23 · ¥1,800,000 · -¥150,000).
+FIGURE_TEXT = re.compile(r"[-−+]?¥?\d[\d,]*(\.\d+)?%?")
 
-def _is_figure(cell) -> bool:
-    return isinstance(cell, int) and not isinstance(cell, bool)
+
+@register.filter
+def is_figure(cell) -> bool:
+    """A number, or text that reads as one: set right-aligned and never broken (td.num)."""
+    if isinstance(cell, bool):
+        return False
+    if isinstance(cell, int | float):
+        return True
+    return isinstance(cell, str) and FIGURE_TEXT.fullmatch(cell) is not None
+
+
+@register.filter
+def figure(cell) -> str:
+    """A figure as shown: numbers grouped by thousands with a comma (as `intcomma` does in both
+    of the site's languages), text as it was written."""
+    return f"{cell:,}" if isinstance(cell, int | float) else str(cell)
 
 
 def _cell(row, position: int, cell, link_prefix: str, query: str) -> str:
     if link_prefix and position == 1:  # the name, linked by the row's id (its first, hidden cell)
         href = escape(f"{link_prefix}{row[0]}/" + (f"?{query}" if query else ""))
         return f'<td><a href="{href}">{escape(cell)}</a></td>'
-    if _is_figure(cell):
-        # Grouped by thousands with a comma, as `intcomma` does in both of the site's languages.
-        return f'<td class="num">{cell:,}</td>'
+    if is_figure(cell):
+        return f'<td class="num">{escape(figure(cell))}</td>'
     return f"<td>{escape(cell)}</td>"
 
 
@@ -37,7 +54,7 @@ def table_body(table, hide_first=False, link_prefix="", query=""):
 def table_head(table, hide_first=False):
     """The header row; a column of figures (some of its cells are; years not counted yet are
     empty) gets its header aligned as its figures are, on the right."""
-    figure_columns = {i for row in table.rows for i, cell in enumerate(row) if _is_figure(cell)}
+    figure_columns = {i for row in table.rows for i, cell in enumerate(row) if is_figure(cell)}
     cells = []
     for i, header in enumerate(table.headers):
         if hide_first and i == 0:
