@@ -11,11 +11,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from enrolment import rules, selectors
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
-from programs.labels import fiscal_year_label
+from programs.labels import lazy_fiscal_year_label
 from students.imports import LIST_SEPARATOR, ColumnLabels, ImportResult, RowError, UploadRejected, read_table
 from students.models import Field, University, YearLock
 
@@ -78,7 +79,7 @@ def locked_years(university_id: int) -> set[int]:
 
 
 def locked_message(fiscal_year: int) -> str:
-    return str(YEAR_LOCKED).format(fy=fiscal_year_label(fiscal_year))
+    return format_lazy(YEAR_LOCKED, fy=lazy_fiscal_year_label(fiscal_year))
 
 
 def _check(university_id: int, values: dict[str, Any]) -> None:
@@ -90,7 +91,7 @@ def _check(university_id: int, values: dict[str, Any]) -> None:
         raise _errors([rules.Problem("fiscal_year", "year_locked", locked_message(values["fiscal_year"]))])
     others = _stored_cohorts(university_id, values["field"])
     others.pop(values["fiscal_year"], None)
-    problems = rules.check_cohorts(values["fiscal_year"], _cohort(values), others, fiscal_year_label)
+    problems = rules.check_cohorts(values["fiscal_year"], _cohort(values), others, lazy_fiscal_year_label)
     if problems:
         raise _errors(problems)
 
@@ -113,8 +114,10 @@ def statistic_create(*, university: University, acting_user: Any, **values: Any)
             rules.Problem(
                 "field",
                 "exists",
-                str(ALREADY_REPORTED).format(
-                    fy=fiscal_year_label(values["fiscal_year"]), field=Field(values["field"]).label
+                format_lazy(
+                    ALREADY_REPORTED,
+                    fy=lazy_fiscal_year_label(values["fiscal_year"]),
+                    field=Field(values["field"]).label,
                 ),
             )
         ]
@@ -214,7 +217,7 @@ def parse_count(value: Any) -> int | None:
     try:
         return int(text)
     except ValueError as error:
-        raise ValueError(str(NOT_A_WHOLE_NUMBER)) from error
+        raise ValueError(NOT_A_WHOLE_NUMBER) from error
 
 
 ERAS = (("令和", 2018), ("R", 2018), ("平成", 1988), ("H", 1988))
@@ -272,7 +275,7 @@ def statistics_upload_check(
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in REQUIRED_COLUMNS if k not in keys]
     if missing:
-        raise UploadRejected(str(MISSING_COLUMNS).format(columns=str(LIST_SEPARATOR).join(missing)))
+        raise UploadRejected(format_lazy(MISSING_COLUMNS, columns=str(LIST_SEPARATOR).join(missing)))
     existing = {(s.fiscal_year, s.field): s for s in EnrolmentStatistic.objects.filter(university=university)}
     locked = locked_years(university.pk)
     plan = StatisticPlan(university, ImportResult(rows=table.count))
@@ -292,7 +295,7 @@ def statistics_upload_check(
             try:
                 values[key] = PARSERS[key](cell)
             except ValueError as error:
-                row_errors.append(RowError(index, LABEL_OF[key], str(error), key))
+                row_errors.append(RowError(index, LABEL_OF[key], error.args[0], key))
         failed = {e.field for e in row_errors}
         for name in rules.SUB_COUNTS:
             if values.get(name) is None and name not in failed:
@@ -304,7 +307,7 @@ def statistics_upload_check(
             pair = (values["fiscal_year"], values["field"])
             if pair in seen:
                 row_errors.append(
-                    RowError(index, LABEL_OF["field"], str(DUPLICATE_ROW).format(row=seen[pair]), "field")
+                    RowError(index, LABEL_OF["field"], format_lazy(DUPLICATE_ROW, row=seen[pair]), "field")
                 )
             elif values["fiscal_year"] in locked:
                 row_errors.append(
@@ -350,7 +353,7 @@ def _check_cohorts_of_upload(
         years.setdefault(values["field"], {})[values["fiscal_year"]] = _cohort(values)
     for index, values in parsed:
         others = {y: c for y, c in years[values["field"]].items() if y != values["fiscal_year"]}
-        for problem in rules.check_cohorts(values["fiscal_year"], _cohort(values), others, fiscal_year_label):
+        for problem in rules.check_cohorts(values["fiscal_year"], _cohort(values), others, lazy_fiscal_year_label):
             errors.append(RowError(index, LABEL_OF[problem.field], problem.message, problem.field))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from payments import services
@@ -167,14 +168,14 @@ def payments_upload_check(
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in REQUIRED if k not in keys]
     if missing:
-        raise UploadRejected(str(MISSING_COLUMNS).format(columns="、".join(missing)))
+        raise UploadRejected(format_lazy(MISSING_COLUMNS, columns="、".join(missing)))
     plan = PaymentPlan(university, filename, ImportResult(rows=table.count))
     errors = plan.result.errors
     awards = _awards_by_student_program(university.pk)
     parsers = {**PARSERS, "month": _month_reader()}
     positions: list[int] = []  # the file row of each parsed row
     reasonless: list[int] = []  # the parsed rows giving no reason
-    correction = str(CORRECTED_BY_FILE).format(filename=filename[:200])
+    correction = str(CORRECTED_BY_FILE).format(filename=filename[:200])  # written to the ledger as its reason
     for row_number, raw in enumerate(table.rows(), start=2):
         if row_number - 1 > table.count:
             break
@@ -186,7 +187,7 @@ def payments_upload_check(
             try:
                 values[key] = parsers[key](cell)
             except ValueError as error:
-                errors.append(RowError(row_number, LABEL_OF[key], str(error), key))
+                errors.append(RowError(row_number, LABEL_OF[key], error.args[0], key))
                 bad = True
         if bad:
             continue
@@ -197,7 +198,7 @@ def payments_upload_check(
                 values.get("award_start"),
             )
         except ValueError as error:
-            errors.append(RowError(row_number, LABEL_OF["program"], str(error), "program", "no_award"))
+            errors.append(RowError(row_number, LABEL_OF["program"], error.args[0], "program", "no_award"))
             continue
         if not values.get("reason"):
             reasonless.append(len(plan.rows))

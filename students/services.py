@@ -15,12 +15,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from phdsupport import hooks
 from phdsupport.history import recorded_as
 from programs import rules
-from programs.labels import fiscal_year_label
+from programs.labels import lazy_fiscal_year_label
 from programs.models import Program
 from programs.selectors import stipend_rule_in_force
 from students.facts import facts_lock_persons, facts_refresh
@@ -88,7 +89,7 @@ LOCKED = _("{fy}の {program} の実績報告は受理済みのため変更で�
 
 
 def locked_message(fiscal_year: int, program_code: str) -> str:
-    return str(LOCKED).format(fy=fiscal_year_label(fiscal_year), program=program_code)
+    return format_lazy(LOCKED, fy=lazy_fiscal_year_label(fiscal_year), program=program_code)
 
 
 LockedYears = Mapping[tuple[int, int], str]  # (program id, fiscal year) → program code
@@ -313,7 +314,7 @@ def award_check(
 
     for name in AMOUNT_FIELDS:
         if name not in exclude and not _amount_is_valid(getattr(award, name)):
-            add(name, ValidationError(AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}"), code="amount_range"))
+            add(name, ValidationError(format_lazy(AMOUNT_OUT_OF_RANGE, max=f"{MAX_ANNUAL_YEN:,}"), code="amount_range"))
     try:
         # The amounts' own rule is narrower than their fields' bounds: those are not run again.
         award.clean_fields(exclude={*AWARD_CHECK_EXCLUDE, *AMOUNT_FIELDS, *exclude})
@@ -417,7 +418,7 @@ def award_create(
 ) -> Award:
     defaults = award_defaults(program=program, start_date=start_date)
     if annual_living_cost is None and not defaults:
-        message = rules.NO_RULE_AMOUNT.format(day=start_date.isoformat(), program=program.code)
+        message = format_lazy(rules.NO_RULE_AMOUNT, day=start_date.isoformat(), program=program.code)
         raise ValidationError({"annual_living_cost": [ValidationError(message, code="no_rule")]})
     award = Award(
         student=student,
@@ -483,7 +484,7 @@ def _with_special_allowance(award: Award, day: date) -> int:
     effective date)"); refused where the rule in force has none."""
     rule = stipend_rule_in_force(program=award.program, day=day)
     if rule is None or not rule.annual_special_allowance:
-        message = NO_SPECIAL_ALLOWANCE.format(day=day.isoformat(), program=award.program.code)
+        message = format_lazy(NO_SPECIAL_ALLOWANCE, day=day.isoformat(), program=award.program.code)
         raise ValidationError({"start_date": [ValidationError(message, code="no_special_allowance")]})
     changes = award.events.filter(
         kind=AwardEvent.Kind.AMOUNT_CHANGE, start_date__lte=day, annual_living_cost__isnull=False
@@ -496,7 +497,9 @@ def _outside(award: Award, day: date) -> ValidationError:
     return ValidationError(
         {
             "start_date": [
-                ValidationError(EVENT_DATE_OUTSIDE.format(start=award.start_date, end=award.end_date), code="outside")
+                ValidationError(
+                    format_lazy(EVENT_DATE_OUTSIDE, start=award.start_date, end=award.end_date), code="outside"
+                )
             ]
         }
     )
@@ -580,7 +583,7 @@ def award_event_create(
             raise ValidationError({"end_date": [ValidationError(END_REQUIRED, code="required")]})
         if end_date <= award.end_date:
             raise ValidationError(
-                {"end_date": [ValidationError(EXTENSION_NOT_LATER.format(end=award.end_date), code="not_later")]}
+                {"end_date": [ValidationError(format_lazy(EXTENSION_NOT_LATER, end=award.end_date), code="not_later")]}
             )
         # The award as it will be runs every check an edit to the same end runs (its term
         # with the suspensions inside it, exclusive programs); the event's years were checked above.
@@ -597,7 +600,7 @@ def award_event_create(
         if annual_living_cost is None:
             raise ValidationError({"annual_living_cost": [ValidationError(AMOUNT_REQUIRED, code="required")]})
         if not _amount_is_valid(annual_living_cost):
-            message = AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}")
+            message = format_lazy(AMOUNT_OUT_OF_RANGE, max=f"{MAX_ANNUAL_YEN:,}")
             raise ValidationError({"annual_living_cost": [ValidationError(message, code="amount_range")]})
     else:  # termination or completion: the award ends on the event's date
         if not award.start_date <= start_date <= award.end_date:

@@ -22,9 +22,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from phdsupport.validation import field_errors
+from phdsupport.validation import field_errors, messages_text
 from programs import rules
 from programs.models import Program, StipendRule
 from students.imports.parse import (
@@ -178,13 +179,13 @@ def import_check(
     headers = table.headers
     keys: list[str | None] = [HEADER_TO_KEY.get(header) for header in headers]
     unknown = [
-        RowError(1, h, str(UNKNOWN_HEADER.format(column=h)), code="unknown_column")
+        RowError(1, h, format_lazy(UNKNOWN_HEADER, column=h), code="unknown_column")
         for h, k in zip(headers, keys, strict=True)
         if k is None and h
     ]
     missing = [LABEL_OF[k] for k in ["student_number", "field", "entry_date"] if k not in keys]
     if missing:
-        raise UploadRejected(MISSING_HEADERS.format(columns=str(LIST_SEPARATOR).join(missing)))
+        raise UploadRejected(format_lazy(MISSING_HEADERS, columns=str(LIST_SEPARATOR).join(missing)))
     plan = plan_rows(
         university=university,
         keys=keys,
@@ -206,8 +207,7 @@ def row_errors(row: int, error: ValidationError, *, default: str, labels: dict[s
     for name, errors in error.update_error_dict({}).items():
         key = name if name in labels else ""
         for item in errors:
-            message = " ".join(str(m) for m in item.messages)
-            found.append(RowError(row, labels[key or default], message, key, item.code or "invalid"))
+            found.append(RowError(row, labels[key or default], messages_text(item), key, item.code or "invalid"))
     return found
 
 
@@ -274,7 +274,7 @@ def plan_rows(
                 values[key] = parse(cell)
             except ValueError as error:
                 code = getattr(error, "code", "invalid")
-                errors.append(RowError(row_number, LABEL_OF[key], str(error.args[0]), key, code))
+                errors.append(RowError(row_number, LABEL_OF[key], error.args[0], key, code))
                 unreadable.add(key)
         number = values.get("student_number")
         given = values.keys() | unreadable
@@ -287,7 +287,7 @@ def plan_rows(
                         RowError(
                             row_number,
                             LABEL_OF["student_number"],
-                            str(UNKNOWN_STUDENT),
+                            UNKNOWN_STUDENT,
                             "student_number",
                             "unknown_student",
                         )
@@ -327,7 +327,7 @@ def _plan_student(
     rows were checked against the same records before); False when the row names none."""
     errors = plan.result.errors
     missing = {key for key in REQUIRED_STUDENT if key not in unreadable and values.get(key) in (None, "")}
-    errors.extend(RowError(row, LABEL_OF[key], str(REQUIRED), key, "required") for key in sorted(missing))
+    errors.extend(RowError(row, LABEL_OF[key], REQUIRED, key, "required") for key in sorted(missing))
     number = values.get("student_number")
     if not number:
         return False
@@ -339,7 +339,7 @@ def _plan_student(
     known = plan.students.get(number)
     if known is not None:
         if known.values != student_values:
-            message = str(CONFLICTING_STUDENT.format(row=known.row))
+            message = format_lazy(CONFLICTING_STUDENT, row=known.row)
             errors.append(RowError(row, LABEL_OF["student_number"], message, "student_number", "conflicting_student"))
         return True
     changed = instance is None or any(getattr(instance, k) != v for k, v in student_values.items())
@@ -371,7 +371,7 @@ def _plan_award(
     needed = ("program", "start_date", "end_date")
     if not all(award_values[k] for k in needed):
         if not any(k in unreadable for k in needed):
-            errors.append(RowError(row, LABEL_OF["program"], str(AWARD_INCOMPLETE), "program", "required"))
+            errors.append(RowError(row, LABEL_OF["program"], AWARD_INCOMPLETE, "program", "required"))
         return
     date_errors = field_errors(Award, award_values, ("start_date", "end_date"))  # plausible dates
     if date_errors:
@@ -379,13 +379,13 @@ def _plan_award(
         return
     program = programs.get(award_values["program"])
     if program is None:
-        message = str(UNKNOWN_PROGRAM.format(value=award_values["program"]))
+        message = format_lazy(UNKNOWN_PROGRAM, value=award_values["program"])
         errors.append(RowError(row, LABEL_OF["program"], message, "program", "invalid_choice"))
         return
     number = values["student_number"]
     key = (number, program.code, award_values["start_date"])
     if key in award_rows:
-        message = str(DUPLICATE_AWARD.format(row=award_rows[key]))
+        message = format_lazy(DUPLICATE_AWARD, row=award_rows[key])
         errors.append(RowError(row, LABEL_OF["start_date"], message, "start_date", "duplicate_award"))
         return
     award_rows[key] = row
@@ -398,7 +398,9 @@ def _plan_award(
         if "annual_living_cost" not in unreadable:
             # DOMAIN.md (Amounts in force): before the program's first rule version the
             # university must enter the amount (as award_create refuses it).
-            message = str(rules.NO_RULE_AMOUNT.format(day=award_values["start_date"].isoformat(), program=program.code))
+            message = format_lazy(
+                rules.NO_RULE_AMOUNT, day=award_values["start_date"].isoformat(), program=program.code
+            )
             errors.append(RowError(row, LABEL_OF["annual_living_cost"], message, "annual_living_cost", "no_rule"))
         return
     for amount_key, fallback in zip(
@@ -586,7 +588,7 @@ def _check_erad_numbers(plan: ImportPlan) -> None:
         erad = item.values.get("erad_number") or ""
         others = [n for n in holders.get(erad, []) if n != number]
         if erad and others:
-            message = str(DUPLICATE_ERAD.format(where=others[0]))
+            message = format_lazy(DUPLICATE_ERAD, where=others[0])
             plan.result.errors.append(
                 RowError(item.row, LABEL_OF["erad_number"], message, "erad_number", "duplicate_erad")
             )
