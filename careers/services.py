@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from careers.models import CareerOutcome
 from careers.selectors import EMPLOYED, YEARS_AFTER, Destination, Point, due_date
 from phdsupport.validation import field_errors
+from programs.labels import lazy_join
 from students.imports import (
     LIST_SEPARATOR,
     MISSING_HEADERS,
@@ -180,7 +181,7 @@ def career_upload_check(*, university: University, content: bytes, filename: str
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in ("student_number", "survey_point", "destination") if k not in keys]
     if missing:
-        raise UploadRejected(format_lazy(MISSING_HEADERS, columns=str(LIST_SEPARATOR).join(missing)))
+        raise UploadRejected(format_lazy(MISSING_HEADERS, columns=lazy_join(LIST_SEPARATOR, missing)))
     students = {s.student_number: s for s in Student.objects.filter(university=university)}
     existing = {(c.student_id, c.survey_point): c for c in CareerOutcome.objects.filter(university=university)}
     plan = CareerPlan(ImportResult(rows=table.count), today)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrolment import rules, selectors
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
-from programs.labels import lazy_fiscal_year_label
+from programs.labels import lazy_fiscal_year_label, lazy_join
 from students.imports import LIST_SEPARATOR, ColumnLabels, ImportResult, RowError, UploadRejected, read_table
 from students.models import Field, University, YearLock
 
@@ -275,7 +275,7 @@ def statistics_upload_check(
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in REQUIRED_COLUMNS if k not in keys]
     if missing:
-        raise UploadRejected(format_lazy(MISSING_COLUMNS, columns=str(LIST_SEPARATOR).join(missing)))
+        raise UploadRejected(format_lazy(MISSING_COLUMNS, columns=lazy_join(LIST_SEPARATOR, missing)))
     existing = {(s.fiscal_year, s.field): s for s in EnrolmentStatistic.objects.filter(university=university)}
     locked = locked_years(university.pk)
     plan = StatisticPlan(university, ImportResult(rows=table.count))

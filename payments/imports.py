@@ -23,8 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from payments import services
 from payments.models import PaymentEntry
 from programs import rules
+from programs.labels import lazy_join
 from students.imports import BAD_DATE, ImportResult, RowError, UploadRejected, read_table, row_errors
-from students.imports.parse import ColumnLabels, _date, _int, _text
+from students.imports.parse import LIST_SEPARATOR, ColumnLabels, _date, _int, _text
 from students.models import Award, University
 from students.services import locked_years
 
@@ -168,7 +169,7 @@ def payments_upload_check(
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in REQUIRED if k not in keys]
     if missing:
-        raise UploadRejected(format_lazy(MISSING_COLUMNS, columns="、".join(missing)))
+        raise UploadRejected(format_lazy(MISSING_COLUMNS, columns=lazy_join(LIST_SEPARATOR, missing)))
     plan = PaymentPlan(university, filename, ImportResult(rows=table.count))
     errors = plan.result.errors
     awards = _awards_by_student_program(university.pk)

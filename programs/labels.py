@@ -18,6 +18,13 @@ def fiscal_year_label(fiscal_year: int) -> str:
     return rules.fiscal_year_label_ja(fiscal_year)
 
 
+def _joined(separator: Any, items: Any) -> str:
+    return str(separator).join(str(item) for item in items)
+
+
+# Items (lazy text such as column names) joined when the text is read, in the language active then.
+lazy_join = lazy(_joined, str)
+
 # The label read when it is shown, not when it is made: for messages kept and read later, such as
 # an upload's row errors (each reader sees them in their own language).
 lazy_fiscal_year_label = lazy(fiscal_year_label, str)

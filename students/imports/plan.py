@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from phdsupport.validation import field_errors, messages_text
 from programs import rules
+from programs.labels import lazy_join
 from programs.models import Program, StipendRule
 from students.imports.parse import (
     AWARD_KEYS,
@@ -185,7 +186,7 @@ def import_check(
     ]
     missing = [LABEL_OF[k] for k in ["student_number", "field", "entry_date"] if k not in keys]
     if missing:
-        raise UploadRejected(format_lazy(MISSING_HEADERS, columns=str(LIST_SEPARATOR).join(missing)))
+        raise UploadRejected(format_lazy(MISSING_HEADERS, columns=lazy_join(LIST_SEPARATOR, missing)))
     plan = plan_rows(
         university=university,
         keys=keys,
