@@ -240,7 +240,7 @@ def career_upload_check(*, university: University, content: bytes, filename: str
             plan.unchanged += 1
         else:
             plan.updates.append((index, current, values))
-    errors.sort(key=lambda e: (e.row, e.column))
+    errors.sort(key=lambda e: (e.row, str(e.column)))
     plan.result.students_created = len(plan.creates)  # shown as "created" on the upload page
     plan.result.students_updated = len(plan.updates)
     plan.result.students_unchanged = plan.unchanged
@@ -263,7 +263,7 @@ def career_upload_apply(*, plan: CareerPlan, acting_user: Any) -> ImportResult:
         except ValidationError as error:
             plan.result.errors += row_errors(row, error, labels=LABEL_OF, default="student_number")
     if plan.result.errors:
-        plan.result.errors.sort(key=lambda e: (e.row, e.column))
+        plan.result.errors.sort(key=lambda e: (e.row, str(e.column)))
         return plan.result
     for _row, record in records:
         if record.pk:

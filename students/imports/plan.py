@@ -308,7 +308,7 @@ def plan_rows(
         plan.validated = False  # nothing the rules read has changed: their answer stands
     else:
         _check_awards(plan, locked_years(university_id=university.pk))
-    errors.sort(key=lambda e: (e.row, e.column))
+    errors.sort(key=lambda e: (e.row, str(e.column)))
     _count(plan)
     if progress:
         progress(total, total)
