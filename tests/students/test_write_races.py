@@ -44,7 +44,10 @@ def exclusive_awards(erad):
 
 
 def refused(errors, code):
-    return len(errors) == 1 and isinstance(errors[0], ValidationError) and code in str(errors[0].error_dict)
+    """The one error is the services' refusal with `code`."""
+    if len(errors) != 1 or not isinstance(errors[0], ValidationError):
+        return False
+    return code in {e.code for messages in errors[0].error_dict.values() for e in messages}
 
 
 def pause_students_apply(monkeypatch, after):
@@ -232,3 +235,143 @@ def test_an_award_edited_beside_a_delete_of_its_student_both_finish(reference, m
 
     assert run_threads(edit, delete) == []
     assert not Student.objects.filter(pk=student.pk).exists()
+
+
+def test_a_year_is_locked_only_after_the_award_writes_that_found_it_open(reference, monkeypatch):
+    # An edit has found FY2025 of SPRING open at the university (no accepted report) and waits
+    # before writing; an officer accepts the FY2025 report meanwhile (year_lock). Before: the lock
+    # committed at once and the edit then changed an award in the accepted year. Now the lock
+    # waits for the writes that found the year open: once it is in place, the edit is in.
+    user = user_with_role("writer", "administrator")
+    student = StudentFactory(entry_date=date(2025, 4, 1))
+    spring = Program.objects.get(code="SPRING")
+    award = services.award_create(
+        student=student,
+        program=spring,
+        start_date=date(2025, 4, 1),
+        end_date=date(2027, 3, 31),
+        annual_living_cost=1_800_000,
+        acting_user=user,
+    )
+    pausing = threading.local()
+    has_read, locked = threading.Event(), threading.Event()
+    locked_years = services.locked_years
+    seen = {}
+
+    def paused(**kwargs):
+        years = locked_years(**kwargs)
+        if getattr(pausing, "on", False):
+            has_read.set()
+            locked.wait(timeout=PAUSE)
+        return years
+
+    monkeypatch.setattr(services, "locked_years", paused)
+
+    def edit():
+        pausing.on = True
+        services.award_update(award=Award.objects.get(pk=award.pk), annual_living_cost=2_040_000, acting_user=user)
+
+    def lock():
+        assert has_read.wait(timeout=60)
+        try:
+            services.year_lock(university_id=student.university_id, program_id=spring.pk, fiscal_year=2025)
+            seen["amount when locked"] = Award.objects.get(pk=award.pk).annual_living_cost
+        finally:
+            locked.set()
+
+    assert run_threads(edit, lock) == []
+    assert seen == {"amount when locked": 2_040_000}
+
+
+def test_two_years_of_enrolment_statistics_written_at_once_are_checked_against_each_other(monkeypatch):
+    # FY2022's entrants (10) and FY2024's on-time completions (18, the cohort entering in FY2022)
+    # are entered at the same moment by two staff. Before: each checked the cohort rule against
+    # the other year as it was (absent) and both were written, 18 completions from 10 entrants.
+    from enrolment import services as enrolment_services
+    from enrolment.models import EnrolmentStatistic
+    from tests.enrolment.factories import values
+
+    university = UniversityFactory()
+    staff = user_with_role("staff", "university_staff", university=university)
+    pausing = threading.local()
+    has_read, second_done = threading.Event(), threading.Event()
+    stored_cohorts = enrolment_services._stored_cohorts
+
+    def paused(*args):
+        cohorts = stored_cohorts(*args)
+        if getattr(pausing, "on", False):
+            has_read.set()
+            second_done.wait(timeout=PAUSE)
+        return cohorts
+
+    monkeypatch.setattr(enrolment_services, "_stored_cohorts", paused)
+    entrants = values(
+        fiscal_year=2022, entrants=10, entrants_from_masters=5, entrants_working_adults=1, entrants_international=1
+    )
+
+    def first():
+        pausing.on = True
+        enrolment_services.statistic_create(university=university, acting_user=staff, **entrants)
+
+    def second():
+        assert has_read.wait(timeout=60)
+        try:
+            enrolment_services.statistic_create(university=university, acting_user=staff, **values(fiscal_year=2024))
+        finally:
+            second_done.set()
+
+    errors = run_threads(first, second)
+    assert list(EnrolmentStatistic.objects.values_list("fiscal_year", flat=True)) == [2022]
+    assert refused(errors, "above_cohort"), errors
+
+
+def test_an_exclusive_award_created_beside_a_bulk_api_call_for_the_same_person_is_refused(reference, monkeypatch):
+    # University A's system sends the person's record there with SPRING through the bulk API while
+    # university B awards the person's record at B DC1. Before: the bulk call checked its rows with
+    # nothing locked and wrote them afterwards; B's create, between the two, was not seen.
+    from rest_framework.test import APIClient
+
+    from students import imports
+    from students.api.keys import api_key_create
+
+    first, second = one_person_at_two_universities()
+    a = first.university
+    first.delete()
+    secret = api_key_create(name="A write", scope="write", university=a, acting_user=None)[1]
+    user = user_with_role("writer", "administrator")
+    checked, created = threading.Event(), threading.Event()
+    import_apply = imports.import_apply
+
+    def paused(**kwargs):
+        checked.set()
+        created.wait(timeout=PAUSE)
+        return import_apply(**kwargs)
+
+    monkeypatch.setattr(imports, "import_apply", paused)
+    answers = []
+
+    def bulk():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        student = {"student_number": "API001", "erad_number": ERAD, "field": "science", "entry_date": "2025-04-01"}
+        award = {"student_number": "API001", "program": "SPRING", "start_date": "2025-04-01", "end_date": "2028-03-31"}
+        answers.append(client.post("/api/v1/bulk/", {"students": [student], "awards": [award]}, format="json"))
+
+    def create():
+        assert checked.wait(timeout=60)
+        try:
+            services.award_create(
+                student=second,
+                program=Program.objects.get(code="JSPS_DC1"),
+                start_date=date(2025, 4, 1),
+                end_date=date(2028, 3, 31),
+                annual_living_cost=2_400_000,
+                acting_user=user,
+            )
+        finally:
+            created.set()
+
+    errors = run_threads(bulk, create)
+    assert [answer.status_code for answer in answers] == [200]
+    assert exclusive_awards(ERAD) == [(a.pk, "SPRING")]
+    assert refused(errors, "exclusive_overlap"), errors
