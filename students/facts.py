@@ -8,7 +8,9 @@ Concurrency: every refresh takes a transaction-scoped advisory lock per person (
 PostgreSQL; a no-op on SQLite) before it reads, and writes by upsert, deleting only rows that no longer
 exist. A rebuild is a sequence of such refreshes in short batches, each its own transaction,
 so a write beside a rebuild waits at most one batch and never fails on a duplicate row, and
-whichever of the two takes a person's lock last reads the other's committed rows.
+whichever of the two takes a person's lock last reads the other's committed rows. A write takes
+its persons' locks first, before any row (facts_lock_persons; the order of every lock a write
+takes is in students/services.py, "Lock order").
 """
 
 from __future__ import annotations

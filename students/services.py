@@ -710,6 +710,11 @@ def award_event_withdraw(*, event: AwardEvent, acting_user: Any) -> None:
         award.status = Award.Status.ACTIVE
     event._history_user = acting_user
     event.delete()
+    if ends_award or event.kind == AwardEvent.Kind.SUSPENSION:
+        # The award as it will be, as an extension to the same end is checked: an end undone runs
+        # it again to its earlier end (exclusive programs: "whichever way the overlap arises"),
+        # and a suspension undone no longer extends its term. Its years were checked above.
+        _award_validate(award, locked={})
     award.version += 1
     award._history_user = acting_user
     award.save(update_fields=["end_date", "status", "version", "updated_at"])
