@@ -375,3 +375,55 @@ def test_an_exclusive_award_created_beside_a_bulk_api_call_for_the_same_person_i
     assert [answer.status_code for answer in answers] == [200]
     assert exclusive_awards(ERAD) == [(a.pk, "SPRING")]
     assert refused(errors, "exclusive_overlap"), errors
+
+
+def test_a_record_joining_a_person_beside_an_exclusive_award_of_that_person_one_is_refused(reference, monkeypatch):
+    # A record at university A holds DC1; staff give it the e-Rad number of a person whose record at
+    # B is being awarded SPRING over the same months at that moment. Before: the join checked the
+    # person's awards (none yet) and the award checked the person's records (not joined yet): both
+    # were written and the person held DC1 and SPRING in the same months.
+    joining, other = one_person_at_two_universities()
+    joining.erad_number = ""
+    joining.save()
+    user = user_with_role("writer", "administrator")
+    services.award_create(
+        student=joining,
+        program=Program.objects.get(code="JSPS_DC1"),
+        start_date=date(2025, 4, 1),
+        end_date=date(2028, 3, 31),
+        annual_living_cost=2_400_000,
+        acting_user=user,
+    )
+    pausing = threading.local()
+    has_read, created = threading.Event(), threading.Event()
+    check_joined_person = services._check_joined_person
+
+    def paused(student):
+        check_joined_person(student)
+        if getattr(pausing, "on", False):
+            has_read.set()
+            created.wait(timeout=PAUSE)
+
+    monkeypatch.setattr(services, "_check_joined_person", paused)
+
+    def join():
+        pausing.on = True
+        services.student_update(student=Student.objects.get(pk=joining.pk), erad_number=ERAD, acting_user=user)
+
+    def create():
+        assert has_read.wait(timeout=60)
+        try:
+            services.award_create(
+                student=other,
+                program=Program.objects.get(code="SPRING"),
+                start_date=date(2025, 4, 1),
+                end_date=date(2028, 3, 31),
+                annual_living_cost=1_800_000,
+                acting_user=user,
+            )
+        finally:
+            created.set()
+
+    errors = run_threads(join, create)
+    assert sorted(code for _university, code in exclusive_awards(ERAD)) == ["JSPS_DC1"]
+    assert refused(errors, "exclusive_overlap"), errors
