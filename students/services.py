@@ -89,7 +89,15 @@ def _amount_is_valid(value: Any) -> bool:
 # is checked under lock 1: a second write on the person waits there, then reads what the first
 # committed (READ COMMITTED: each statement sees every commit before it). A rebuild batch takes
 # only 1, then writes fact rows whose foreign keys take FOR KEY SHARE on the students, which
-# FOR NO KEY UPDATE does not block.
+# FOR NO KEY UPDATE does not block. The other apps' writes fit the same order: the payments lock
+# their awards' rows (2, in id order), then read the year locks (3); the enrolment statistics
+# lock their university's row (2: one statistics writer per university), then 3; an enrolment
+# year lock, like a report's, takes 3 exclusive.
+# Out of order still, both rare: a person whose e-Rad number changed while its locks were taken
+# gets the new number's lock in a second call (students.facts._lock_persons), and an upload
+# checked again inside its transaction that finds a record new since its persons were locked
+# locks that record's person in its facts refresh, after the rows. Either can at worst deadlock
+# (PostgreSQL aborts one write, nothing is written wrong).
 
 
 def lock_persons(*, student_ids: Iterable[int], erad_numbers: Iterable[str | None] = ()) -> None:
