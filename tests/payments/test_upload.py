@@ -207,3 +207,19 @@ def test_a_payroll_uploads_errors_read_in_the_readers_language(
     check = lambda: payments_upload_check(university=university_a, content=content, filename="payroll.csv")  # noqa: E731
     assert shown_errors(page) == checked_in(reader, check)
     assert checked_in(reader, check) != checked_in(uploader, check)
+
+
+def test_a_year_locked_between_the_check_and_the_apply_refuses_the_file(dc_award, staff_a, university_a):
+    # The file was checked with FY2025 open; the officer accepts the FY2025 report before it is
+    # written. Before: the apply compared only the ledger's entries and wrote into the accepted year.
+    from django.core.exceptions import ValidationError
+
+    from payments.imports import payments_upload_apply, payments_upload_check
+
+    content = csv_file(year_rows(dc_award.student.student_number))
+    plan = payments_upload_check(university=university_a, content=content, filename="payroll.csv")
+    assert plan.result.ok
+    services.year_lock(university_id=university_a.pk, program_id=dc_award.program_id, fiscal_year=2025)
+    with pytest.raises(ValidationError):
+        payments_upload_apply(plan=plan, acting_user=staff_a)
+    assert not PaymentEntry.objects.exists()
