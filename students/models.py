@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -168,6 +170,46 @@ class Student(models.Model):
 AWARD_ENDED = _("支援期間終了")
 
 
+class RecordedLate(models.Func):
+    """Whether a record was recorded more than one month after it happened, in SQL, as
+    `dashboards.quality.recorded_late` says it in Python (calendar months, the recording time
+    read in the current time zone): the stored `recorded_late` of awards and changes.
+
+    On PostgreSQL: the recording time against the first late moment, the day plus one month
+    (PostgreSQL clamps to the month's end, as relativedelta does) plus one day, at local
+    midnight. Elsewhere, plain integers: recorded late ⇔ the local day of recording is after the
+    day one month on. That day falls in the next month, and its day of month is the same day
+    clamped to the month's length (31 January → 28 February); a recording in that month is after
+    it exactly when its day of month is greater than the original day. So, with months counted
+    as year × 12 + month: more than one month apart, or one month apart and a later day of month.
+    """
+
+    arity = 2  # the day it happened, the time it was recorded
+    output_field = models.BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        happened, recorded = self.source_expressions
+
+        def months(day):
+            return ExtractYear(day) * 12 + ExtractMonth(day)
+
+        apart = months(recorded) - months(happened)
+        late = models.Q(GreaterThan(apart, 1)) | models.Q(
+            Exact(apart, 1), GreaterThan(ExtractDay(recorded), ExtractDay(happened))
+        )
+        return compiler.compile(models.ExpressionWrapper(late, self.output_field).resolve_expression(compiler.query))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        happened, happened_params = compiler.compile(self.source_expressions[0])
+        recorded, recorded_params = compiler.compile(self.source_expressions[1])
+        first_late = f"(({happened} + interval '1 month' + interval '1 day')::timestamp AT TIME ZONE %s)"
+        return f"({recorded} >= {first_late})", [
+            *recorded_params,
+            *happened_params,
+            timezone.get_current_timezone_name(),
+        ]
+
+
 class Award(models.Model):
     """One student's award under one program, from start to end (events change the end)."""
 
@@ -194,8 +236,13 @@ class Award(models.Model):
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
+    # Counts against the university's timeliness (dashboards.quality): kept by the database from
+    # the two dates on every insert and update, whichever way the row is written.
+    recorded_late = models.GeneratedField(
+        expression=RecordedLate("start_date", "created_at"), output_field=models.BooleanField(), db_persist=True
+    )
 
-    history = audited_history(excluded_fields=["updated_at", "university"])
+    history = audited_history(excluded_fields=["updated_at", "university", "recorded_late"])
     objects = AwardQuerySet.as_manager()
 
     class Meta:
@@ -217,6 +264,12 @@ class Award(models.Model):
         indexes = [
             models.Index(fields=["program", "start_date", "end_date"], name="award_program_period"),
             models.Index(fields=["university", "id"], name="award_university_id"),
+            # The timeliness ranking and fix list: a university's late awards, oldest first.
+            models.Index(
+                fields=["university", "start_date", "id"],
+                condition=models.Q(recorded_late=True),
+                name="award_late_university",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -270,8 +323,12 @@ class AwardEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("登録者")
     )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    # As the award's: kept by the database from the two dates (dashboards.quality).
+    recorded_late = models.GeneratedField(
+        expression=RecordedLate("start_date", "created_at"), output_field=models.BooleanField(), db_persist=True
+    )
 
-    history = audited_history()
+    history = audited_history(excluded_fields=["recorded_late"])
     objects = AwardEventQuerySet.as_manager()
 
     class Meta:
