@@ -101,15 +101,12 @@ def quality_ranking(*, today: date, university_id: int | None = None) -> list[Qu
     events = AwardEvent.objects.order_by()
     if university_id is not None:
         awards = awards.filter(university_id=university_id)
-        events = events.filter(award__university_id=university_id)
-    for kind, rows_of_kind, university in (
-        ("late_awards", awards, "university_id"),
-        ("late_changes", events, "award__university_id"),
-    ):
+        events = events.filter(university_id=university_id)
+    for kind, rows_of_kind in (("late_awards", awards), ("late_changes", events)):
         grouped = (
-            rows_of_kind.values(university)
+            rows_of_kind.values("university_id")
             .annotate(checked=Count("pk"), late=Count("pk", filter=Q(recorded_late=True)))
-            .values_list(university, "checked", "late")
+            .values_list("university_id", "checked", "late")
         )
         for uid, checked, late in grouped:
             row(uid).checked[kind] += checked
@@ -159,7 +156,7 @@ def late_ids(university_id: int) -> tuple[list[int], list[int]]:
             list(rows.filter(recorded_late=True).order_by("start_date", "pk").values_list("pk", flat=True))
             for rows in (
                 Award.objects.filter(university_id=university_id),
-                AwardEvent.objects.filter(award__university_id=university_id),
+                AwardEvent.objects.filter(university_id=university_id),
             )
         )
         cache.set(key, found, timeout=24 * 3600)

@@ -158,6 +158,15 @@ class Student(models.Model):
                 violation_error_message=_("この研究者番号の学生はこの大学に既に登録されています。"),
             ),
         ]
+        indexes = [
+            # Completers and withdrawals (careers due, the timeliness ranking): counted per
+            # university and completion date from the index alone.
+            models.Index(
+                fields=["university", "completion_date", "id"],
+                condition=models.Q(status__in=["completed", "withdrawn"], completion_date__isnull=False),
+                name="student_finished",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.university} {self.student_number}"
@@ -311,6 +320,11 @@ class AwardEvent(models.Model):
         AMOUNT_CHANGE = "amount_change", _("支給額の変更")
 
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="events", verbose_name=_("支援"))
+    # The award's university, copied when the change is recorded (as Award.university): the
+    # timeliness ranking counts every university's changes without reading the awards.
+    university = models.ForeignKey(
+        University, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False, verbose_name=_("大学")
+    )
     kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
     start_date = models.DateField(_("開始日・発生日"), validators=DATE_VALIDATORS)
     end_date = models.DateField(_("終了日"), null=True, blank=True, validators=DATE_VALIDATORS)
@@ -328,16 +342,29 @@ class AwardEvent(models.Model):
         expression=RecordedLate("start_date", "created_at"), output_field=models.BooleanField(), db_persist=True
     )
 
-    history = audited_history(excluded_fields=["recorded_late"])
+    history = audited_history(excluded_fields=["university", "recorded_late"])
     objects = AwardEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["award", "start_date", "pk"]
         verbose_name = _("支援の異動")
         verbose_name_plural = _("支援の異動")
+        indexes = [
+            # The fix list: a university's late changes, oldest first.
+            models.Index(
+                fields=["university", "start_date", "id"],
+                condition=models.Q(recorded_late=True),
+                name="event_late_university",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.start_date}"
+
+    def save(self, *args, **kwargs):
+        if self.university_id is None:
+            self.university_id = self.award.university_id
+        super().save(*args, **kwargs)
 
 
 class Membership(models.Model):
@@ -481,7 +508,11 @@ class StudentYearAwards(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["student", "fiscal_year", "program"], name="award_count_one_per_program")
         ]
-        indexes = [models.Index(fields=["fiscal_year", "university"], name="award_count_year_university")]
+        indexes = [
+            models.Index(fields=["fiscal_year", "university"], name="award_count_year_university"),
+            # Who must report (a university with an award of the program in the year), from the index alone.
+            models.Index(fields=["fiscal_year", "program", "university"], name="award_count_year_program"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.student_id} FY{self.fiscal_year} {self.program}: {self.awards}"
