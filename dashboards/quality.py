@@ -137,12 +137,18 @@ def national_ranking(*, today: date) -> list[QualityRow]:
 
 def standing(*, university_id: int, today: date) -> dict[str, Any] | None:
     """A university's own row of the national ranking, with its place among the universities
-    that have problems (None when it has no records to check)."""
-    ranked = [r for r in national_ranking(today=today) if r.total]
+    that have problems (None when it has no records to check). Kept as long as the ranking, per
+    university: a page reads its own row, not the ranking of every university."""
+    key = f"quality-standing:{today}:{get_language()}:{university_id}"
+    return cache.get_or_set(key, lambda: _standing(university_id, national_ranking(today=today)), RANKING_CACHE_SECONDS)
+
+
+def _standing(university_id: int, ranking: list[QualityRow]) -> dict[str, Any] | None:
+    ranked = [r for r in ranking if r.total]
     for place, row in enumerate(ranked, start=1):
         if row.university_id == university_id:
             return {"row": row, "place": place, "of": len(ranked)}
-    own = next((r for r in national_ranking(today=today) if r.university_id == university_id), None)
+    own = next((r for r in ranking if r.university_id == university_id), None)
     return {"row": own, "place": None, "of": len(ranked)} if own else None
 
 
@@ -189,11 +195,16 @@ def fix_list(
         kind: Paginator(rows, per_page).get_page(pages.get(FIX_PAGES[kind]))
         for kind, rows in (("late_awards", late_awards), ("late_changes", late_changes), ("missing_careers", missing))
     }
+    # What the lists show, no more: a page of 50 of each, every column of three tables otherwise.
+    shown = ("student__student_number", "program__name_ja", "program__name_en", "start_date", "created_at")
     listed["late_awards"].object_list = _in_order(
-        Award.objects.select_related("student", "program"), listed["late_awards"].object_list
+        Award.objects.select_related("student", "program").only(*shown), listed["late_awards"].object_list
     )
     listed["late_changes"].object_list = _in_order(
-        AwardEvent.objects.select_related("award__student", "award__program"), listed["late_changes"].object_list
+        AwardEvent.objects.select_related("award__student", "award__program").only(
+            "award_id", "kind", "start_date", "created_at", *(f"award__{name}" for name in shown[:3])
+        ),
+        listed["late_changes"].object_list,
     )
     listed["missing_careers"].object_list = careers.with_students(listed["missing_careers"].object_list)
     return {
