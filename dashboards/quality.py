@@ -128,8 +128,8 @@ RANKING_CACHE_SECONDS = 600
 
 
 def national_ranking(*, today: date) -> list[QualityRow]:
-    """quality_ranking for every university, computed at most every ten minutes: it reads every
-    award, change and completer in the country (1.5 s at national scale)."""
+    """quality_ranking for every university, computed at most every ten minutes: it counts every
+    award, change and completer in the country (the lateness stored, the rest from indexes)."""
     # The rows carry university names in the page's language, so the key names the language.
     key = f"quality-ranking:{today}:{get_language()}"
     return cache.get_or_set(key, lambda: quality_ranking(today=today), RANKING_CACHE_SECONDS)
