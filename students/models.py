@@ -158,15 +158,6 @@ class Student(models.Model):
                 violation_error_message=_("この研究者番号の学生はこの大学に既に登録されています。"),
             ),
         ]
-        indexes = [
-            # Completers and withdrawals (careers due, the timeliness ranking): counted per
-            # university and completion date from the index alone.
-            models.Index(
-                fields=["university", "completion_date", "id"],
-                condition=models.Q(status__in=["completed", "withdrawn"], completion_date__isnull=False),
-                name="student_finished",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.university} {self.student_number}"
