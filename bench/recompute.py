@@ -260,6 +260,7 @@ def clone_university(size: int, seed: int = 1) -> University:
             [
                 AwardEvent(
                     award=copy,
+                    university=university,
                     kind=event.kind,
                     start_date=event.start_date,
                     end_date=event.end_date,

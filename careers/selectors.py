@@ -124,12 +124,20 @@ def due_points(*, university_id: int, today: date) -> list[DuePoint]:
         .order_by()
         .values_list("pk", "student_number", "completion_date")
     )
-    due = [
-        DuePoint(pk, number, point, when, is_overdue(finished_on, point, today))
-        for pk, number, finished_on in finished
-        for point in YEARS_AFTER
-        if (when := due_date(finished_on, point)) <= today and (pk, point) not in recorded
-    ]
+    # Completers share a few completion dates: each date's points reached, worked out once.
+    reached: dict[date, list[tuple[str, date, bool]]] = {}
+    due = []
+    for pk, number, finished_on in finished:
+        points = reached.get(finished_on)
+        if points is None:
+            points = reached[finished_on] = [
+                (point, when, is_overdue(finished_on, point, today))
+                for point in YEARS_AFTER
+                if (when := due_date(finished_on, point)) <= today
+            ]
+        due.extend(
+            DuePoint(pk, number, point, when, late) for point, when, late in points if (pk, point) not in recorded
+        )
     due.sort(key=lambda d: (d.due_date, d.student_number))
     return due
 
@@ -137,7 +145,10 @@ def due_points(*, university_id: int, today: date) -> list[DuePoint]:
 def with_students(points: Iterable[DuePoint]) -> list[DueRecord]:
     """The `DueRecord`s of some due points (a page of them), their students read in one query."""
     points = list(points)
-    students = Student.objects.in_bulk({p.student_id for p in points})
+    # What the lists show of a student, no more.
+    students = Student.objects.only("pk", "student_number", "family_name", "given_name", "completion_date").in_bulk(
+        {p.student_id for p in points}
+    )
     return [DueRecord(students[p.student_id], p.survey_point, p.due_date, p.overdue) for p in points]
 
 

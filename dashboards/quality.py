@@ -20,9 +20,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import NotSupportedError, connection
-from django.db.models import BooleanField, Count, DateTimeField, ExpressionWrapper, F, Func, Q, QuerySet
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -43,61 +41,9 @@ MIN_RECORDS_TO_RANK = 20
 
 
 def recorded_late(happened_on: date, recorded_at: Any) -> bool:
+    """The rule. Awards and changes store it as `recorded_late`, kept by the database from their
+    two dates (students.models.RecordedLate says it in SQL): the ranking and the fix list read that."""
     return recorded_at >= _late_from(happened_on)
-
-
-class _FirstLateMoment(Func):
-    """PostgreSQL: the first moment that counts as recorded late for a day, in SQL as
-    `_late_from` says it in Python: the day plus one month (PostgreSQL clamps to the month's
-    end, as relativedelta does) plus one day, at local midnight. One time zone conversion per
-    row, where the portable form below extracts six numerics (five times slower nationally)."""
-
-    output_field = DateTimeField()
-
-    def __init__(self, happened: str, zone: str):
-        super().__init__(F(happened))
-        self.zone = zone
-
-    def as_sql(self, compiler, connection, **extra):  # pragma: no cover - PostgreSQL only
-        raise NotSupportedError("_FirstLateMoment is PostgreSQL's form of with_lateness")
-
-    def as_postgresql(self, compiler, connection, **extra):
-        happened, params = compiler.compile(self.source_expressions[0])
-        return f"(({happened} + interval '1 month' + interval '1 day')::timestamp AT TIME ZONE %s)", [
-            *params,
-            self.zone,
-        ]
-
-
-def with_lateness(rows: QuerySet, *, happened: str, recorded: str) -> QuerySet:
-    """`rows` annotated so that `LATE` selects those recorded more than one month after they
-    happened, in the database (`recorded_late`, row by row, for a page of rows).
-
-    On PostgreSQL: the recording time against the first late moment (`_FirstLateMoment`). Elsewhere,
-    plain integers: recorded late ⇔ the local day of recording is after the day one month on. That
-    day falls in the next month, and its day of month is the same day clamped to the month's
-    length (31 January → 28 February); a recording in that month is after it exactly when its day
-    of month is greater than the original day. So, with months counted as year × 12 + month: more
-    than one month apart, or one month apart and a later day of month. The recording time is read
-    in the current time zone, as `recorded_late` does.
-    """
-    if connection.vendor == "postgresql":
-        first_late = _FirstLateMoment(happened, timezone.get_current_timezone_name())
-        return rows.annotate(is_late=ExpressionWrapper(Q(**{f"{recorded}__gte": first_late}), BooleanField()))
-    return rows.annotate(
-        late_months_apart=(ExtractYear(recorded) * 12 + ExtractMonth(recorded))
-        - (ExtractYear(happened) * 12 + ExtractMonth(happened)),
-        late_recorded_day=ExtractDay(recorded),
-        late_happened_day=ExtractDay(happened),
-    ).annotate(
-        is_late=ExpressionWrapper(
-            Q(late_months_apart__gt=1) | Q(late_months_apart=1, late_recorded_day__gt=F("late_happened_day")),
-            BooleanField(),
-        )
-    )
-
-
-LATE = Q(is_late=True)
 
 
 @lru_cache(maxsize=8192)
@@ -156,16 +102,12 @@ def quality_ranking(*, today: date, university_id: int | None = None) -> list[Qu
     events = AwardEvent.objects.order_by()
     if university_id is not None:
         awards = awards.filter(university_id=university_id)
-        events = events.filter(award__university_id=university_id)
-    for kind, rows_of_kind, university in (
-        ("late_awards", awards, "university_id"),
-        ("late_changes", events, "award__university_id"),
-    ):
+        events = events.filter(university_id=university_id)
+    for kind, rows_of_kind in (("late_awards", awards), ("late_changes", events)):
         grouped = (
-            with_lateness(rows_of_kind, happened="start_date", recorded="created_at")
-            .values(university)
-            .annotate(checked=Count("pk"), late=Count("pk", filter=LATE))
-            .values_list(university, "checked", "late")
+            rows_of_kind.values("university_id")
+            .annotate(checked=Count("pk"), late=Count("pk", filter=Q(recorded_late=True)))
+            .values_list("university_id", "checked", "late")
         )
         for uid, checked, late in grouped:
             row(uid).checked[kind] += checked
@@ -187,8 +129,8 @@ RANKING_CACHE_SECONDS = 600
 
 
 def national_ranking(*, today: date) -> list[QualityRow]:
-    """quality_ranking for every university, computed at most every ten minutes: it reads every
-    award, change and completer in the country (1.5 s at national scale)."""
+    """quality_ranking for every university, computed at most every ten minutes: it counts every
+    award, change and completer in the country (the lateness stored, the rest from indexes)."""
     # The rows carry university names in the page's language, so the key names the language.
     key = f"quality-ranking:{release.code_version()}:{today}:{get_language()}"
     return cache.get_or_set(key, lambda: quality_ranking(today=today), RANKING_CACHE_SECONDS)
@@ -196,12 +138,18 @@ def national_ranking(*, today: date) -> list[QualityRow]:
 
 def standing(*, university_id: int, today: date) -> dict[str, Any] | None:
     """A university's own row of the national ranking, with its place among the universities
-    that have problems (None when it has no records to check)."""
-    ranked = [r for r in national_ranking(today=today) if r.total]
+    that have problems (None when it has no records to check). Kept as long as the ranking, per
+    university: a page reads its own row, not the ranking of every university."""
+    key = f"quality-standing:{today}:{get_language()}:{university_id}"
+    return cache.get_or_set(key, lambda: _standing(university_id, national_ranking(today=today)), RANKING_CACHE_SECONDS)
+
+
+def _standing(university_id: int, ranking: list[QualityRow]) -> dict[str, Any] | None:
+    ranked = [r for r in ranking if r.total]
     for place, row in enumerate(ranked, start=1):
         if row.university_id == university_id:
             return {"row": row, "place": place, "of": len(ranked)}
-    own = next((r for r in national_ranking(today=today) if r.university_id == university_id), None)
+    own = next((r for r in ranking if r.university_id == university_id), None)
     return {"row": own, "place": None, "of": len(ranked)} if own else None
 
 
@@ -211,15 +159,12 @@ def late_ids(university_id: int) -> tuple[list[int], list[int]]:
     key = f"quality-late:{release.code_version()}:{facts_version()}:{university_id}"
     found = cache.get(key)
     if found is None:
-        awards = with_lateness(
-            Award.objects.filter(university_id=university_id), happened="start_date", recorded="created_at"
-        )
-        changes = with_lateness(
-            AwardEvent.objects.filter(award__university_id=university_id), happened="start_date", recorded="created_at"
-        )
         found = tuple(
-            list(rows.filter(LATE).order_by("start_date", "pk").values_list("pk", flat=True))
-            for rows in (awards, changes)
+            list(rows.filter(recorded_late=True).order_by("start_date", "pk").values_list("pk", flat=True))
+            for rows in (
+                Award.objects.filter(university_id=university_id),
+                AwardEvent.objects.filter(university_id=university_id),
+            )
         )
         cache.set(key, found, timeout=24 * 3600)
     return found
@@ -251,11 +196,16 @@ def fix_list(
         kind: Paginator(rows, per_page).get_page(pages.get(FIX_PAGES[kind]))
         for kind, rows in (("late_awards", late_awards), ("late_changes", late_changes), ("missing_careers", missing))
     }
+    # What the lists show, no more: a page of 50 of each, every column of three tables otherwise.
+    shown = ("student__student_number", "program__name_ja", "program__name_en", "start_date", "created_at")
     listed["late_awards"].object_list = _in_order(
-        Award.objects.select_related("student", "program"), listed["late_awards"].object_list
+        Award.objects.select_related("student", "program").only(*shown), listed["late_awards"].object_list
     )
     listed["late_changes"].object_list = _in_order(
-        AwardEvent.objects.select_related("award__student", "award__program"), listed["late_changes"].object_list
+        AwardEvent.objects.select_related("award__student", "award__program").only(
+            "award_id", "kind", "start_date", "created_at", *(f"award__{name}" for name in shown[:3])
+        ),
+        listed["late_changes"].object_list,
     )
     listed["missing_careers"].object_list = careers.with_students(listed["missing_careers"].object_list)
     return {

@@ -66,7 +66,8 @@ def _copy_records(
 ) -> tuple[list[int], list[tuple[Any, ...]], list[models.Field]]:
     """COPY new records into the model's table with ids from its sequence (PostgreSQL).
     Returns their ids, the rows as written (id first, then `fields`) and those fields."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    # A generated column is the database's to write (students' `recorded_late`).
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
     # Per field: (attname, the value a row without it takes, whether the time of the call
     # replaces whatever the row says, as auto_now and auto_now_add do on save).
     getters = [

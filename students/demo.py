@@ -517,7 +517,15 @@ def _demo_rows(
     Award.objects.bulk_create(awards, batch_size=2000)
     AwardEvent.objects.bulk_create(
         [
-            AwardEvent(award=award, kind=kind, start_date=start, end_date=end, reason=reason, previous_end_date=prev)
+            AwardEvent(
+                award=award,
+                university_id=award.university_id,
+                kind=kind,
+                start_date=start,
+                end_date=end,
+                reason=reason,
+                previous_end_date=prev,
+            )
             for award, events in zip(awards, award_events, strict=True)
             for kind, start, end, reason, prev in events
         ],

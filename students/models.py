@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -168,6 +170,46 @@ class Student(models.Model):
 AWARD_ENDED = _("支援期間終了")
 
 
+class RecordedLate(models.Func):
+    """Whether a record was recorded more than one month after it happened, in SQL, as
+    `dashboards.quality.recorded_late` says it in Python (calendar months, the recording time
+    read in the current time zone): the stored `recorded_late` of awards and changes.
+
+    On PostgreSQL: the recording time against the first late moment, the day plus one month
+    (PostgreSQL clamps to the month's end, as relativedelta does) plus one day, at local
+    midnight. Elsewhere, plain integers: recorded late ⇔ the local day of recording is after the
+    day one month on. That day falls in the next month, and its day of month is the same day
+    clamped to the month's length (31 January → 28 February); a recording in that month is after
+    it exactly when its day of month is greater than the original day. So, with months counted
+    as year × 12 + month: more than one month apart, or one month apart and a later day of month.
+    """
+
+    arity = 2  # the day it happened, the time it was recorded
+    output_field = models.BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        happened, recorded = self.source_expressions
+
+        def months(day):
+            return ExtractYear(day) * 12 + ExtractMonth(day)
+
+        apart = months(recorded) - months(happened)
+        late = models.Q(GreaterThan(apart, 1)) | models.Q(
+            Exact(apart, 1), GreaterThan(ExtractDay(recorded), ExtractDay(happened))
+        )
+        return compiler.compile(models.ExpressionWrapper(late, self.output_field).resolve_expression(compiler.query))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        happened, happened_params = compiler.compile(self.source_expressions[0])
+        recorded, recorded_params = compiler.compile(self.source_expressions[1])
+        first_late = f"(({happened} + interval '1 month' + interval '1 day')::timestamp AT TIME ZONE %s)"
+        return f"({recorded} >= {first_late})", [
+            *recorded_params,
+            *happened_params,
+            timezone.get_current_timezone_name(),
+        ]
+
+
 class Award(models.Model):
     """One student's award under one program, from start to end (events change the end)."""
 
@@ -194,8 +236,13 @@ class Award(models.Model):
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
+    # Counts against the university's timeliness (dashboards.quality): kept by the database from
+    # the two dates on every insert and update, whichever way the row is written.
+    recorded_late = models.GeneratedField(
+        expression=RecordedLate("start_date", "created_at"), output_field=models.BooleanField(), db_persist=True
+    )
 
-    history = audited_history(excluded_fields=["updated_at", "university"])
+    history = audited_history(excluded_fields=["updated_at", "university", "recorded_late"])
     objects = AwardQuerySet.as_manager()
 
     class Meta:
@@ -217,6 +264,12 @@ class Award(models.Model):
         indexes = [
             models.Index(fields=["program", "start_date", "end_date"], name="award_program_period"),
             models.Index(fields=["university", "id"], name="award_university_id"),
+            # The timeliness ranking and fix list: a university's late awards, oldest first.
+            models.Index(
+                fields=["university", "start_date", "id"],
+                condition=models.Q(recorded_late=True),
+                name="award_late_university",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -258,6 +311,11 @@ class AwardEvent(models.Model):
         AMOUNT_CHANGE = "amount_change", _("支給額の変更")
 
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="events", verbose_name=_("支援"))
+    # The award's university, copied when the change is recorded (as Award.university): the
+    # timeliness ranking counts every university's changes without reading the awards.
+    university = models.ForeignKey(
+        University, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False, verbose_name=_("大学")
+    )
     kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
     start_date = models.DateField(_("開始日・発生日"), validators=DATE_VALIDATORS)
     end_date = models.DateField(_("終了日"), null=True, blank=True, validators=DATE_VALIDATORS)
@@ -270,17 +328,34 @@ class AwardEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("登録者")
     )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    # As the award's: kept by the database from the two dates (dashboards.quality).
+    recorded_late = models.GeneratedField(
+        expression=RecordedLate("start_date", "created_at"), output_field=models.BooleanField(), db_persist=True
+    )
 
-    history = audited_history()
+    history = audited_history(excluded_fields=["university", "recorded_late"])
     objects = AwardEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["award", "start_date", "pk"]
         verbose_name = _("支援の異動")
         verbose_name_plural = _("支援の異動")
+        indexes = [
+            # The fix list: a university's late changes, oldest first.
+            models.Index(
+                fields=["university", "start_date", "id"],
+                condition=models.Q(recorded_late=True),
+                name="event_late_university",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.start_date}"
+
+    def save(self, *args, **kwargs):
+        if self.university_id is None:
+            self.university_id = self.award.university_id
+        super().save(*args, **kwargs)
 
 
 class Membership(models.Model):
@@ -424,7 +499,11 @@ class StudentYearAwards(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["student", "fiscal_year", "program"], name="award_count_one_per_program")
         ]
-        indexes = [models.Index(fields=["fiscal_year", "university"], name="award_count_year_university")]
+        indexes = [
+            models.Index(fields=["fiscal_year", "university"], name="award_count_year_university"),
+            # Who must report (a university with an award of the program in the year), from the index alone.
+            models.Index(fields=["fiscal_year", "program", "university"], name="award_count_year_program"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.student_id} FY{self.fiscal_year} {self.program}: {self.awards}"

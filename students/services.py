@@ -595,6 +595,7 @@ def award_event_create(
         annual_living_cost = _with_special_allowance(award, start_date)
     event = AwardEvent(
         award=award,
+        university_id=award.university_id,
         kind=kind,
         start_date=start_date,
         end_date=end_date,

@@ -212,11 +212,14 @@ def test_career_reminders_once_a_month_while_records_are_due(reference, universi
     ],
 )
 def test_lateness_in_the_database_agrees_with_recorded_late(reference, university_a, happened, recorded, late):
-    """The ranking and the fix list select late records in SQL; they must agree with the rule."""
-    award = AwardFactory(student=StudentFactory(university=university_a), start_date=happened)
+    """The ranking and the fix list read the lateness the database stores for each award and
+    change (`recorded_late`, kept from the two dates); it must agree with the rule."""
+    award = AwardFactory(student=StudentFactory(university=university_a), start_date=happened, end_date=happened)
+    event = AwardEvent.objects.create(award=award, kind="completion", start_date=happened)
     Award.objects.filter(pk=award.pk).update(created_at=recorded)
+    AwardEvent.objects.filter(pk=event.pk).update(created_at=recorded)
     assert quality.recorded_late(happened, recorded) is late
-    selected = quality.with_lateness(Award.objects.all(), happened="start_date", recorded="created_at").filter(
-        quality.LATE
+    assert list(Award.objects.filter(recorded_late=True).values_list("pk", flat=True)) == ([award.pk] if late else [])
+    assert list(AwardEvent.objects.filter(recorded_late=True).values_list("pk", flat=True)) == (
+        [event.pk] if late else []
     )
-    assert list(selected.values_list("pk", flat=True)) == ([award.pk] if late else [])

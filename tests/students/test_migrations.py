@@ -51,3 +51,52 @@ def test_moving_reports_and_careers_keeps_every_row():
     ContentType = new.get_model("contenttypes", "ContentType")
     assert ContentType.objects.filter(app_label="reports", model="report").exists()
     assert not ContentType.objects.filter(app_label="students", model="report").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stored_lateness_and_the_changes_university_are_filled_for_existing_rows():
+    """students 0026: awards and changes recorded before it get `recorded_late` (the rule, from
+    their two dates) and each change its award's university."""
+    from datetime import UTC, datetime
+
+    from dashboards.quality import recorded_late
+
+    before = [("students", "0025_upload_check_fingerprint")]
+    old = migrate(before, before)
+    University = old.get_model("students", "University")
+    Program = old.get_model("programs", "Program")
+    Student = old.get_model("students", "Student")
+    Award = old.get_model("students", "Award")
+    AwardEvent = old.get_model("students", "AwardEvent")
+    university = University.objects.create(name_ja="移行大学", founder="national")
+    program = Program.objects.create(code="MIGRATE", name_ja="移行", agency="JST", audience="doctoral", term_years=3)
+    student = Student.objects.create(
+        university=university, student_number="M1", field="science", entry_date=date(2024, 4, 1)
+    )
+    recorded = {
+        date(2025, 4, 10): datetime(2025, 5, 10, 14, 59, tzinfo=UTC),  # 23:59 on 10 May in Japan: in time
+        date(2025, 4, 11): datetime(2025, 5, 11, 15, 0, tzinfo=UTC),  # 00:00 on 12 May in Japan: late
+    }
+    for start, at in recorded.items():
+        award = Award.objects.create(
+            student=student,
+            university=university,
+            program=program,
+            start_date=start,
+            end_date=date(2027, 3, 31),
+            annual_living_cost=1_800_000,
+        )
+        event = AwardEvent.objects.create(award=award, kind="suspension", start_date=start)
+        Award.objects.filter(pk=award.pk).update(created_at=at)
+        AwardEvent.objects.filter(pk=event.pk).update(created_at=at)
+
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    new = migrate(latest, latest)
+
+    expected = {start: recorded_late(start, at) for start, at in recorded.items()}
+    assert expected == {date(2025, 4, 10): False, date(2025, 4, 11): True}
+    for model in ("Award", "AwardEvent"):
+        rows = new.get_model("students", model).objects.values_list("start_date", "recorded_late")
+        assert dict(rows) == expected, model
+    events = new.get_model("students", "AwardEvent").objects.values_list("university_id", flat=True)
+    assert list(events) == [university.pk, university.pk]
