@@ -589,9 +589,7 @@ def _refresh_locked(
         # can have no rows (no other transaction sees them): theirs are not looked for.
         before[table] = _stored(table, ids - created)
         _sync(table, rows, before[table])
-    _record_count_changes(
-        [row[1:] for row in before[FACTS]], facts, [row[1:] for row in before[AWARD_COUNTS]], awards
-    )
+    _record_count_changes([row[1:] for row in before[FACTS]], facts, [row[1:] for row in before[AWARD_COUNTS]], awards)
     # Bumped even when no row changed: the pages also show figures read beside the facts.
     _bump_version()
     return len(facts)
