@@ -275,22 +275,22 @@ def university_table(scope: Scope) -> list[UniversityRow]:
     counted = {key: n for key, n in counted.items() if n}
     awards = {key: n for key, n in awards.items() if n}
     ids = {uid for uid, _fy in counted} | set(awards)
-    rows = []
-    for university in University.objects.filter(pk__in=ids).only(
-        "pk", "name_ja", "name_en", "founder", "national_group"
-    ):
-        rows.append(
-            UniversityRow(
-                university_id=university.pk,
-                name_ja=university.name_ja,
-                name_en=university.name_en,
-                founder=university.founder,
-                national_group=university.national_group,
-                counted=counted.get((university.pk, scope.fiscal_year), 0),
-                previous=counted.get((university.pk, scope.fiscal_year - 1), 0),
-                awards=awards.get(university.pk, 0),
-            )
+    # Every university read, those with figures kept: a few hundred rows, and no list of ids sent.
+    universities = University.objects.order_by().values_list("pk", "name_ja", "name_en", "founder", "national_group")
+    rows = [
+        UniversityRow(
+            university_id=pk,
+            name_ja=name_ja,
+            name_en=name_en,
+            founder=founder,
+            national_group=national_group,
+            counted=counted.get((pk, scope.fiscal_year), 0),
+            previous=counted.get((pk, scope.fiscal_year - 1), 0),
+            awards=awards.get(pk, 0),
         )
+        for pk, name_ja, name_en, founder, national_group in universities
+        if pk in ids
+    ]
     return sorted(rows, key=lambda r: (-r.counted, r.name_ja))
 
 
