@@ -253,16 +253,16 @@ def university_table(scope: Scope) -> list[UniversityRow]:
     years = [scope.fiscal_year, scope.fiscal_year - 1]
     kept = (
         UniversityYearCount.objects.filter(fiscal_year__in=years if scope.floor is None else years[:1])
-        .values("university_id", "fiscal_year")
+        .values_list("university_id", "fiscal_year")
         .annotate(counted=Sum("counted"), awards=Sum("awards"))
         .order_by()
     )
     counted: dict[tuple[int, int], int] = {}
     awards: dict[int, int] = {}
-    for row in kept:
-        counted[row["university_id"], row["fiscal_year"]] = row["counted"]
-        if row["fiscal_year"] == scope.fiscal_year:
-            awards[row["university_id"]] = row["awards"]
+    for university_id, fiscal_year, n, held in kept:
+        counted[university_id, fiscal_year] = n
+        if fiscal_year == scope.fiscal_year:
+            awards[university_id] = held
     if scope.floor is not None:
         per_year = (
             StudentYearFact.objects.filter(fiscal_year__in=years, peak_rate__gte=scope.floor)

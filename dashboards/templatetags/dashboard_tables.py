@@ -23,19 +23,18 @@ def table_body(table, hide_first=False, link_prefix="", query=""):
     suffix = f"/?{query}" if query else "/"
     lines = []
     for row in table.rows:
-        cells = ["<tr>"]
+        cells = []
         for position in range(first, len(row)):
             cell = row[position]
             if link_prefix and position == 1:  # the name, linked by the row's id (its first, hidden cell)
                 href = escape(f"{link_prefix}{row[0]}{suffix}")
                 cells.append(f'<td><a href="{href}">{escape(str(cell))}</a></td>')
-            elif _is_figure(cell):
+            elif type(cell) is int:  # a figure (_is_figure; the cells are plain values)
                 # Grouped by thousands with a comma, as `intcomma` does in both of the site's languages.
                 cells.append(f'<td class="num">{cell:,}</td>')
             else:
                 cells.append(f"<td>{escape(str(cell))}</td>")
-        cells.append("</tr>")
-        lines.append("".join(cells))
+        lines.append(f"<tr>{''.join(cells)}</tr>")
     return mark_safe("\n".join(lines))  # every value is escaped above
 
 
