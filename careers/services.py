@@ -9,11 +9,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from careers.models import CareerOutcome
 from careers.selectors import EMPLOYED, YEARS_AFTER, Destination, Point, due_date
 from phdsupport.validation import field_errors
+from programs.labels import lazy_join
 from students.imports import (
     LIST_SEPARATOR,
     MISSING_HEADERS,
@@ -50,7 +52,9 @@ def _validate(student: Student, values: dict[str, Any], today: date) -> None:
     elif values.get("survey_point") in YEARS_AFTER:
         due = due_date(student.completion_date, values["survey_point"])
         if due > today:
-            errors["survey_point"] = [ValidationError(NOT_YET_DUE.format(due=due.isoformat()), code="not_yet_due")]
+            errors["survey_point"] = [
+                ValidationError(format_lazy(NOT_YET_DUE, due=due.isoformat()), code="not_yet_due")
+            ]
     if values.get("destination") in EMPLOYED and not values.get("sector"):
         errors["sector"] = [ValidationError(SECTOR_REQUIRED, code="required")]
     country = values.get("country") or ""
@@ -177,7 +181,7 @@ def career_upload_check(*, university: University, content: bytes, filename: str
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in ("student_number", "survey_point", "destination") if k not in keys]
     if missing:
-        raise UploadRejected(MISSING_HEADERS.format(columns=str(LIST_SEPARATOR).join(missing)))
+        raise UploadRejected(format_lazy(MISSING_HEADERS, columns=lazy_join(LIST_SEPARATOR, missing)))
     students = {s.student_number: s for s in Student.objects.filter(university=university)}
     existing = {(c.student_id, c.survey_point): c for c in CareerOutcome.objects.filter(university=university)}
     plan = CareerPlan(ImportResult(rows=table.count), today)
@@ -195,14 +199,14 @@ def career_upload_check(*, university: University, content: bytes, filename: str
                 values[key] = PARSERS[key](cell)
             except ValueError as error:
                 code = getattr(error, "code", "invalid")
-                row_errors_found.append(RowError(index, LABEL_OF[key], str(error), key, code))
+                row_errors_found.append(RowError(index, LABEL_OF[key], error.args[0], key, code))
         unreadable = tuple(e.field for e in row_errors_found)
         for key in ("student_number", "survey_point", "destination"):
             if not values.get(key) and key not in unreadable:
-                row_errors_found.append(RowError(index, LABEL_OF[key], str(REQUIRED), key, "required"))
+                row_errors_found.append(RowError(index, LABEL_OF[key], REQUIRED, key, "required"))
         student = students.get(values.get("student_number") or "")
         if values.get("student_number") and student is None:
-            message = str(UNKNOWN_STUDENT)
+            message = UNKNOWN_STUDENT
             row_errors_found.append(RowError(index, LABEL_OF["student_number"], message, "student_number", "unknown"))
         if student is None or not values.get("survey_point"):
             # career_check cannot run on this row: its bounded text is checked alone (issue #12).
@@ -215,7 +219,7 @@ def career_upload_check(*, university: University, content: bytes, filename: str
             continue
         pair = (student.student_number, values["survey_point"])
         if pair in seen:
-            message = str(DUPLICATE_ROW.format(row=seen[pair]))
+            message = format_lazy(DUPLICATE_ROW, row=seen[pair])
             errors.extend(row_errors_found)
             errors.append(RowError(index, LABEL_OF["survey_point"], message, "survey_point", "duplicate"))
             continue
@@ -236,7 +240,7 @@ def career_upload_check(*, university: University, content: bytes, filename: str
             plan.unchanged += 1
         else:
             plan.updates.append((index, current, values))
-    errors.sort(key=lambda e: (e.row, e.column))
+    errors.sort(key=lambda e: (e.row, str(e.column)))
     plan.result.students_created = len(plan.creates)  # shown as "created" on the upload page
     plan.result.students_updated = len(plan.updates)
     plan.result.students_unchanged = plan.unchanged
@@ -259,7 +263,7 @@ def career_upload_apply(*, plan: CareerPlan, acting_user: Any) -> ImportResult:
         except ValidationError as error:
             plan.result.errors += row_errors(row, error, labels=LABEL_OF, default="student_number")
     if plan.result.errors:
-        plan.result.errors.sort(key=lambda e: (e.row, e.column))
+        plan.result.errors.sort(key=lambda e: (e.row, str(e.column)))
         return plan.result
     for _row, record in records:
         if record.pk:

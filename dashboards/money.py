@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from dashboards.tables import Table
 from payments import selectors as money
+from phdsupport import release
 from programs.labels import localized_name
 from programs.models import Program
 from students.facts import facts_version
@@ -39,8 +40,8 @@ def _money_row(label: str, figures: money.Money) -> list[Any]:
 
 
 def money_page(fiscal_year: int, *, university_id: int | None = None) -> MoneyPage:
-    """Every table of the page, cached by what it depends on (the facts, the ledger, the claims)."""
-    key = f"money:{facts_version()}:{money.money_version()}:{get_language()}:{fiscal_year}:{university_id}"
+    """Every table of the page, cached by what it depends on (the release, the facts, the ledger, the claims)."""
+    key = f"money:{release.code_version()}:{facts_version()}:{money.money_version()}:{get_language()}:{fiscal_year}:{university_id}"
     page = cache.get(key)
     if page is None:
         page = _build(fiscal_year, university_id)
@@ -58,7 +59,9 @@ def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
         _("返還済み"),
         _("研究費（報告額・差額に含めない）"),
     ]
+    # In the programs' order, as every page lists them (Program.Meta.ordering).
     names = {code: localized_name(ja, en) for code, ja, en in Program.objects.values_list("code", "name_ja", "name_en")}
+    order = {code: position for position, code in enumerate(names)}
     by_program = money.money_by(fiscal_year, "program", university_id=university_id)
     total = money.Money()
     for figures in by_program.values():
@@ -71,7 +74,10 @@ def _build(fiscal_year: int, university_id: int | None) -> MoneyPage:
         "program",
         _("事業別"),
         headers,
-        [_money_row(names.get(code, code), figures) for code, figures in sorted(by_program.items())],
+        [
+            _money_row(names.get(code, code), figures)
+            for code, figures in sorted(by_program.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+        ],
     )
     if university_id is None:
         page.tables["budget"] = _budget_table(fiscal_year, by_program, names)

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from careers import selectors as careers
+from phdsupport import release
 from phdsupport.validation import date_plus
 from programs import rules
 from programs.labels import localized_name
@@ -189,7 +190,7 @@ def national_ranking(*, today: date) -> list[QualityRow]:
     """quality_ranking for every university, computed at most every ten minutes: it reads every
     award, change and completer in the country (1.5 s at national scale)."""
     # The rows carry university names in the page's language, so the key names the language.
-    key = f"quality-ranking:{today}:{get_language()}"
+    key = f"quality-ranking:{release.code_version()}:{today}:{get_language()}"
     return cache.get_or_set(key, lambda: quality_ranking(today=today), RANKING_CACHE_SECONDS)
 
 
@@ -207,7 +208,7 @@ def standing(*, university_id: int, today: date) -> dict[str, Any] | None:
 def late_ids(university_id: int) -> tuple[list[int], list[int]]:
     """The university's awards and changes recorded late, oldest first, as ids: kept per version of
     the facts, which moves with every write to awards, changes or students (the only inputs)."""
-    key = f"quality-late:{facts_version()}:{university_id}"
+    key = f"quality-late:{release.code_version()}:{facts_version()}:{university_id}"
     found = cache.get(key)
     if found is None:
         awards = with_lateness(

@@ -29,7 +29,7 @@ from dashboards.tables import Table, dashboard_tables, program_name
 from enrolment import rules as enrolment_rules
 from enrolment import tables as enrolment_tables
 from enrolment.selectors import national_universities
-from phdsupport import access
+from phdsupport import access, release
 from phdsupport.access import can_publish, can_view_national
 from phdsupport.exports import neutralise
 from programs import rules
@@ -64,7 +64,7 @@ def _csv(table: Table, filename: str) -> HttpResponse:
 
 
 def _tables(scope: Scope, version: str) -> dict[str, Table]:
-    """The figures of a scope, computed once per version of the facts and language."""
+    """The figures of a scope, computed once per version (release and facts) and language."""
     key = (
         f"dashboard:{version}:{get_language()}:{_current_fy()}:{scope.fiscal_year}:{scope.floor}:{scope.university_id}"
     )
@@ -93,8 +93,9 @@ def _one_snapshot():
 
 def _render(request, scope, form, template, extra):
     # One version for the whole page: the tables and the template's cached fragments are keyed
-    # by the same token, read once, so no figure can come from an older version than another.
-    version = facts_version()
+    # by the same token, read once, so no figure can come from an older version than another;
+    # it names the release too, so a deploy never shows what the one before computed.
+    version = f"{release.code_version()}-{facts_version()}"
     tables = _tables(scope, version)
     if request.GET.get("format") == "csv":
         table = tables.get(request.GET.get("table", ""))
@@ -112,7 +113,7 @@ def _render(request, scope, form, template, extra):
             "tables": tables,
             "query": query,
             "fy_label": fiscal_year_label(scope.fiscal_year),
-            "facts_version": version,
+            "figures_version": version,
             "current_fy": _current_fy(),
             **extra,
         },

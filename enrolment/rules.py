@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 WINDOW_YEARS = 3
@@ -602,7 +603,7 @@ REQUIRED_FIELDS = ("fiscal_year", "field", *COUNT_FIELDS[:2], *COUNT_FIELDS[5:],
 class Problem:
     field: str
     code: str
-    message: str
+    message: Any  # lazy text: read in the language of whoever reads it (an upload's stored errors)
 
 
 def _is_count(value: Any) -> bool:
@@ -622,16 +623,16 @@ def check_statistic(values: Mapping[str, Any], fields: Iterable[str]) -> list[Pr
     known_fields = set(fields)
     for name in REQUIRED_FIELDS:
         if values.get(name) is None or values.get(name) == "":
-            problems.append(Problem(name, "required", str(REQUIRED)))
+            problems.append(Problem(name, "required", REQUIRED))
     year = values.get("fiscal_year")
     if year not in (None, "") and not (isinstance(year, int) and FIRST_YEAR <= year <= LAST_YEAR):
-        problems.append(Problem("fiscal_year", "invalid", str(BAD_YEAR).format(first=FIRST_YEAR, last=LAST_YEAR)))
+        problems.append(Problem("fiscal_year", "invalid", format_lazy(BAD_YEAR, first=FIRST_YEAR, last=LAST_YEAR)))
     field = values.get("field")
     if field not in (None, "") and field not in known_fields:
-        problems.append(Problem("field", "unknown_field", str(UNKNOWN_FIELD).format(value=field)))
+        problems.append(Problem("field", "unknown_field", format_lazy(UNKNOWN_FIELD, value=field)))
     term = values.get("standard_term_years")
     if term not in (None, "") and term not in STANDARD_TERMS:
-        problems.append(Problem("standard_term_years", "invalid", str(BAD_TERM)))
+        problems.append(Problem("standard_term_years", "invalid", BAD_TERM))
     counts_ok = True
     for name in COUNT_FIELDS:
         value = values.get(name)
@@ -639,21 +640,21 @@ def check_statistic(values: Mapping[str, Any], fields: Iterable[str]) -> list[Pr
             continue
         if not _is_count(value):
             counts_ok = False
-            problems.append(Problem(name, "invalid", str(NOT_A_COUNT).format(max=f"{MAX_COUNT:,}")))
+            problems.append(Problem(name, "invalid", format_lazy(NOT_A_COUNT, max=f"{MAX_COUNT:,}")))
     if not counts_ok:
         return problems
     entrants = values.get("entrants")
     if entrants is not None:
         for name in SUB_COUNTS:
             if (values.get(name) or 0) > entrants:
-                problems.append(Problem(name, "above_entrants", str(ABOVE_ENTRANTS).format(entrants=entrants)))
+                problems.append(Problem(name, "above_entrants", format_lazy(ABOVE_ENTRANTS, entrants=entrants)))
     degrees, completions = values.get("degrees_conferred"), values.get("completions_within_term")
     if degrees is not None and completions is not None and completions > degrees:
         problems.append(
             Problem(
                 "completions_within_term",
                 "above_degrees",
-                str(COMPLETIONS_ABOVE_DEGREES).format(degrees=degrees),
+                format_lazy(COMPLETIONS_ABOVE_DEGREES, degrees=degrees),
             )
         )
     enrolled = values.get("enrolled")
@@ -661,7 +662,7 @@ def check_statistic(values: Mapping[str, Any], fields: Iterable[str]) -> list[Pr
         # whoever completes in a year was enrolled on 1 May of that year
         problems.append(
             Problem(
-                "completions_within_term", "above_enrolled", str(COMPLETIONS_ABOVE_ENROLLED).format(enrolled=enrolled)
+                "completions_within_term", "above_enrolled", format_lazy(COMPLETIONS_ABOVE_ENROLLED, enrolled=enrolled)
             )
         )
     return problems
@@ -694,8 +695,10 @@ def check_cohorts(
             Problem(
                 "completions_within_term",
                 "above_cohort",
-                str(COMPLETIONS_ABOVE_COHORT).format(
-                    fy=label(cohort_year(fiscal_year, row.standard_term_years)), entrants=cohort.entrants
+                format_lazy(
+                    COMPLETIONS_ABOVE_COHORT,
+                    fy=label(cohort_year(fiscal_year, row.standard_term_years)),
+                    entrants=cohort.entrants,
                 ),
             )
         )
@@ -709,8 +712,8 @@ def check_cohorts(
                 Problem(
                     "entrants",
                     "below_completions",
-                    str(ENTRANTS_BELOW_COMPLETIONS).format(
-                        fy=label(later_year), completions=later.completions_within_term
+                    format_lazy(
+                        ENTRANTS_BELOW_COMPLETIONS, fy=label(later_year), completions=later.completions_within_term
                     ),
                 )
             )

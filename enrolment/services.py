@@ -11,13 +11,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from enrolment import rules, selectors
 from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSnapshot
-from programs.labels import fiscal_year_label
+from programs.labels import lazy_fiscal_year_label, lazy_join
 from students.imports import LIST_SEPARATOR, ColumnLabels, ImportResult, RowError, UploadRejected, read_table
 from students.models import Field, University, YearLock
+from students.services import hold_year_locks
 
 KEY_FIELDS = ("fiscal_year", "field")
 VALUE_FIELDS = (*rules.COUNT_FIELDS, "standard_term_years")
@@ -71,14 +73,23 @@ def locked_by_officer(university_id: int) -> set[int]:
     return set(EnrolmentYearLock.objects.filter(university_id=university_id).values_list("fiscal_year", flat=True))
 
 
+def _lock_statistics(university_id: int) -> None:
+    """A university's statistics are written one writer at a time (its row, FOR NO KEY UPDATE,
+    which the foreign keys of other writes' rows do not wait for): the cohort rule reads the
+    field's other years, so two writes of two years would otherwise each pass against the other's
+    figures as they were."""
+    list(University.objects.select_for_update(no_key=True).filter(pk=university_id).values_list("pk", flat=True))
+
+
 def locked_years(university_id: int) -> set[int]:
     """Years whose statistics may no longer change: locked with the annual report (accepted), or
     by an officer on the university's page (for a year without a report, or before it is accepted)."""
+    hold_year_locks(university_id)  # as read until the transaction ends (students.services: Lock order)
     return locked_by_report(university_id) | locked_by_officer(university_id)
 
 
 def locked_message(fiscal_year: int) -> str:
-    return str(YEAR_LOCKED).format(fy=fiscal_year_label(fiscal_year))
+    return format_lazy(YEAR_LOCKED, fy=lazy_fiscal_year_label(fiscal_year))
 
 
 def _check(university_id: int, values: dict[str, Any]) -> None:
@@ -90,7 +101,7 @@ def _check(university_id: int, values: dict[str, Any]) -> None:
         raise _errors([rules.Problem("fiscal_year", "year_locked", locked_message(values["fiscal_year"]))])
     others = _stored_cohorts(university_id, values["field"])
     others.pop(values["fiscal_year"], None)
-    problems = rules.check_cohorts(values["fiscal_year"], _cohort(values), others, fiscal_year_label)
+    problems = rules.check_cohorts(values["fiscal_year"], _cohort(values), others, lazy_fiscal_year_label)
     if problems:
         raise _errors(problems)
 
@@ -107,14 +118,17 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
 def statistic_create(*, university: University, acting_user: Any, **values: Any) -> EnrolmentStatistic:
     """A new row for a fiscal year and field not reported yet."""
     values = _clean({**dict.fromkeys(rules.SUB_COUNTS, 0), **values})
+    _lock_statistics(university.pk)
     _check(university.pk, values)
     already = _errors(
         [
             rules.Problem(
                 "field",
                 "exists",
-                str(ALREADY_REPORTED).format(
-                    fy=fiscal_year_label(values["fiscal_year"]), field=Field(values["field"]).label
+                format_lazy(
+                    ALREADY_REPORTED,
+                    fy=lazy_fiscal_year_label(values["fiscal_year"]),
+                    field=Field(values["field"]).label,
                 ),
             )
         ]
@@ -139,6 +153,7 @@ def statistic_update(
 ) -> EnrolmentStatistic:
     """Changed figures of a reported row; its fiscal year and field stay (they name the row).
     The same values again change nothing (no new version, no history row)."""
+    _lock_statistics(statistic.university_id)
     current = EnrolmentStatistic.objects.select_for_update().get(pk=statistic.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleUpdate({"__all__": [ValidationError(STALE_UPDATE, code="stale")]})
@@ -160,7 +175,9 @@ def statistic_update(
 
 @transaction.atomic
 def enrolment_year_lock(*, university: University, fiscal_year: int, acting_user: Any) -> EnrolmentYearLock:
-    """A university's statistics of a fiscal year become final (program officers, administrators)."""
+    """A university's statistics of a fiscal year become final (program officers, administrators),
+    once every write that found the year open has committed."""
+    hold_year_locks(university.pk, exclusive=True)
     lock = EnrolmentYearLock.objects.filter(university=university, fiscal_year=fiscal_year).first()
     if lock is not None:
         return lock
@@ -214,7 +231,7 @@ def parse_count(value: Any) -> int | None:
     try:
         return int(text)
     except ValueError as error:
-        raise ValueError(str(NOT_A_WHOLE_NUMBER)) from error
+        raise ValueError(NOT_A_WHOLE_NUMBER) from error
 
 
 ERAS = (("令和", 2018), ("R", 2018), ("平成", 1988), ("H", 1988))
@@ -252,6 +269,7 @@ class StatisticPlan:
     creates: list[dict[str, Any]] = field(default_factory=list)
     updates: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)  # (pk, version, values)
     unchanged: int = 0
+    versions: dict[int, int] = field(default_factory=dict)  # every stored row the check read: pk → version
 
 
 PROGRESS_EVERY = 500  # rows between progress reports to the upload job (and its heartbeat)
@@ -272,10 +290,11 @@ def statistics_upload_check(
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in REQUIRED_COLUMNS if k not in keys]
     if missing:
-        raise UploadRejected(str(MISSING_COLUMNS).format(columns=str(LIST_SEPARATOR).join(missing)))
+        raise UploadRejected(format_lazy(MISSING_COLUMNS, columns=lazy_join(LIST_SEPARATOR, missing)))
     existing = {(s.fiscal_year, s.field): s for s in EnrolmentStatistic.objects.filter(university=university)}
     locked = locked_years(university.pk)
     plan = StatisticPlan(university, ImportResult(rows=table.count))
+    plan.versions = {s.pk: s.version for s in existing.values()}
     errors = plan.result.errors
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen: dict[tuple[int, str], int] = {}
@@ -292,7 +311,7 @@ def statistics_upload_check(
             try:
                 values[key] = PARSERS[key](cell)
             except ValueError as error:
-                row_errors.append(RowError(index, LABEL_OF[key], str(error), key))
+                row_errors.append(RowError(index, LABEL_OF[key], error.args[0], key))
         failed = {e.field for e in row_errors}
         for name in rules.SUB_COUNTS:
             if values.get(name) is None and name not in failed:
@@ -304,7 +323,7 @@ def statistics_upload_check(
             pair = (values["fiscal_year"], values["field"])
             if pair in seen:
                 row_errors.append(
-                    RowError(index, LABEL_OF["field"], str(DUPLICATE_ROW).format(row=seen[pair]), "field")
+                    RowError(index, LABEL_OF["field"], format_lazy(DUPLICATE_ROW, row=seen[pair]), "field")
                 )
             elif values["fiscal_year"] in locked:
                 row_errors.append(
@@ -350,25 +369,28 @@ def _check_cohorts_of_upload(
         years.setdefault(values["field"], {})[values["fiscal_year"]] = _cohort(values)
     for index, values in parsed:
         others = {y: c for y, c in years[values["field"]].items() if y != values["fiscal_year"]}
-        for problem in rules.check_cohorts(values["fiscal_year"], _cohort(values), others, fiscal_year_label):
+        for problem in rules.check_cohorts(values["fiscal_year"], _cohort(values), others, lazy_fiscal_year_label):
             errors.append(RowError(index, LABEL_OF[problem.field], problem.message, problem.field))
 
 
 @transaction.atomic
 def statistics_upload_apply(*, plan: StatisticPlan, acting_user: Any) -> ImportResult:
-    """All or nothing: a plan with errors writes nothing; a row changed since the check (its
-    version moved) or a year locked since refuses the whole file."""
+    """All or nothing: a plan with errors writes nothing; a row of the university changed,
+    added or deleted since the check (the cohort rule read them all) or a year locked since
+    refuses the whole file."""
     if plan.result.errors:
         raise ValidationError(plan.result.errors[0].message)
+    _lock_statistics(plan.university.pk)
+    stored = EnrolmentStatistic.objects.filter(university=plan.university)
+    if dict(stored.values_list("pk", "version")) != plan.versions:
+        raise StaleUpdate(STALE_UPDATE)
     locked = locked_years(plan.university.pk)
     for values in [*plan.creates, *(v for _pk, _version, v in plan.updates)]:
         year = values.get("fiscal_year")
         if year in locked:
             raise ValidationError(locked_message(year))
     current = EnrolmentStatistic.objects.select_for_update().in_bulk([pk for pk, _version, _values in plan.updates])
-    for pk, version, _values in plan.updates:
-        if pk not in current or current[pk].version != version:
-            raise StaleUpdate(STALE_UPDATE)
+    for pk, _version, _values in plan.updates:
         if current[pk].fiscal_year in locked:
             raise ValidationError(locked_message(current[pk].fiscal_year))
     for values in plan.creates:
@@ -454,6 +476,7 @@ def indicator_publish(*, first_year: int, published_on: date, acting_user: Any) 
 @transaction.atomic
 def statistic_delete(*, statistic: EnrolmentStatistic, acting_user: Any) -> None:
     """A row reported by mistake (a field the university does not have); refused in a locked year."""
+    _lock_statistics(statistic.university_id)
     if statistic.fiscal_year in locked_years(statistic.university_id):
         raise _errors([rules.Problem("fiscal_year", "year_locked", locked_message(statistic.fiscal_year))])
     statistic._history_user = acting_user

@@ -17,15 +17,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from payments import services
 from payments.models import PaymentEntry
 from programs import rules
+from programs.labels import lazy_join
 from students.imports import BAD_DATE, ImportResult, RowError, UploadRejected, read_table, row_errors
-from students.imports.parse import ColumnLabels, _date, _int, _text
+from students.imports.parse import LIST_SEPARATOR, ColumnLabels, _date, _int, _text
 from students.models import Award, University
-from students.services import locked_years
+from students.services import LockedYears, locked_years
 
 COLUMNS = [
     ("student_number", "学籍番号", "Student number"),
@@ -47,6 +49,9 @@ AMBIGUOUS_AWARD = _("この学生にはこの事業の支援が複数ありま�
 REQUIRED_CELL = _("必須です。")
 BAD_MONTH = _("支給対象月は 2025-04 の形式で入力してください。")
 STALE = _("確認の後に支給実績が変更されました。もう一度アップロードしてください。")
+CHECKED_AGAINST_CHANGED = _(
+    "確認の後に支援の期間または実績報告の受理状況が変更されました。もう一度アップロードしてください。"
+)
 CORRECTED_BY_FILE = _("訂正ファイル（{filename}）による更新")
 
 
@@ -130,6 +135,9 @@ class PaymentPlan:
     rows: list[services.PaymentInput] = field(default_factory=list)
     to_write: list[int] = field(default_factory=list)
     current: dict[tuple[int, date], services.CurrentEntry] = field(default_factory=dict)
+    # What the rows were checked against besides the ledger: their awards' periods, the locked years.
+    scopes: dict[int, services.AwardScope] = field(default_factory=dict)
+    locked: LockedYears = field(default_factory=dict)
 
 
 def _awards_by_student_program(university_id: int) -> dict[tuple[str, str], list[tuple[int, date, date]]]:
@@ -167,14 +175,14 @@ def payments_upload_check(
     keys = [HEADER_TO_KEY.get(h) for h in table.headers]
     missing = [LABEL_OF[k] for k in REQUIRED if k not in keys]
     if missing:
-        raise UploadRejected(str(MISSING_COLUMNS).format(columns="、".join(missing)))
+        raise UploadRejected(format_lazy(MISSING_COLUMNS, columns=lazy_join(LIST_SEPARATOR, missing)))
     plan = PaymentPlan(university, filename, ImportResult(rows=table.count))
     errors = plan.result.errors
     awards = _awards_by_student_program(university.pk)
     parsers = {**PARSERS, "month": _month_reader()}
     positions: list[int] = []  # the file row of each parsed row
     reasonless: list[int] = []  # the parsed rows giving no reason
-    correction = str(CORRECTED_BY_FILE).format(filename=filename[:200])
+    correction = str(CORRECTED_BY_FILE).format(filename=filename[:200])  # written to the ledger as its reason
     for row_number, raw in enumerate(table.rows(), start=2):
         if row_number - 1 > table.count:
             break
@@ -186,7 +194,7 @@ def payments_upload_check(
             try:
                 values[key] = parsers[key](cell)
             except ValueError as error:
-                errors.append(RowError(row_number, LABEL_OF[key], str(error), key))
+                errors.append(RowError(row_number, LABEL_OF[key], error.args[0], key))
                 bad = True
         if bad:
             continue
@@ -197,7 +205,7 @@ def payments_upload_check(
                 values.get("award_start"),
             )
         except ValueError as error:
-            errors.append(RowError(row_number, LABEL_OF["program"], str(error), "program", "no_award"))
+            errors.append(RowError(row_number, LABEL_OF["program"], error.args[0], "program", "no_award"))
             continue
         if not values.get("reason"):
             reasonless.append(len(plan.rows))
@@ -220,13 +228,14 @@ def payments_upload_check(
         # A month already recorded is corrected by the file: say so when the file does not.
         if (plan.rows[index].award_id, plan.rows[index].month) in plan.current:
             plan.rows[index] = replace(plan.rows[index], reason=correction)
-    scopes = services.award_scopes(university_id=university.pk, award_ids=[r.award_id for r in plan.rows])
+    plan.scopes = services.award_scopes(university_id=university.pk, award_ids=[r.award_id for r in plan.rows])
+    plan.locked = locked_years(university_id=university.pk)
     try:
         plan.to_write = services.payments_plan(
             plan.rows,
-            awards=scopes,
+            awards=plan.scopes,
             current=plan.current,
-            locked=locked_years(university_id=university.pk),
+            locked=plan.locked,
             progress=(lambda done: progress(table.count // 2 + done // 2, table.count)) if progress else None,
         )
     except services.RowErrors as refused:
@@ -251,7 +260,8 @@ def _with_award_as_program(error: ValidationError) -> ValidationError:
 
 @transaction.atomic
 def payments_upload_apply(*, plan: PaymentPlan, acting_user: Any) -> ImportResult:
-    """All or nothing: a month changed since the check refuses the whole file."""
+    """All or nothing: a month, an award's period or a locked year changed since the check
+    refuses the whole file (read again with the awards locked, and the year locks held)."""
     if plan.result.errors:
         raise ValidationError(plan.result.errors[0].message)
     award_ids = sorted({plan.rows[i].award_id for i in plan.to_write})
@@ -261,6 +271,12 @@ def payments_upload_apply(*, plan: PaymentPlan, acting_user: Any) -> ImportResul
         .values_list("pk", flat=True)
         .order_by("pk")
     )
+    scopes = services.award_scopes(university_id=plan.university.pk, award_ids=award_ids)
+    if (
+        scopes != {pk: plan.scopes[pk] for pk in award_ids}
+        or locked_years(university_id=plan.university.pk) != plan.locked
+    ):
+        raise ValidationError(str(CHECKED_AGAINST_CHANGED))
     now = services.current_entries(
         university_id=plan.university.pk, award_ids=award_ids, months={plan.rows[i].month for i in plan.to_write}
     )

@@ -374,11 +374,17 @@ class BudgetLine:
 
 
 def budget_lines(fiscal_year: int) -> list[BudgetLine]:
+    """The budgets in force in the year, a line per label, in the programs' order (as every page
+    lists programs: display order, then code), then by the year each line began; a line funding
+    no program comes last."""
     lines: dict[str, dict] = {}
     budgets = Budget.objects.filter(fiscal_year__lte=fiscal_year).prefetch_related("programs").order_by("fiscal_year")
     for budget in budgets:
-        line = lines.setdefault(budget.label, {"codes": set(), "annual": None, "supplementary": 0, "sources": []})
-        line["codes"].update(p.code for p in budget.programs.all())
+        line = lines.setdefault(
+            budget.label,
+            {"programs": set(), "annual": None, "supplementary": 0, "sources": [], "first_year": budget.fiscal_year},
+        )
+        line["programs"].update((p.display_order, p.code) for p in budget.programs.all())
         if budget.kind == Budget.Kind.ANNUAL:
             line["annual"] = budget.amount  # later years replace earlier ones
             line["annual_source"] = budget.source
@@ -388,14 +394,20 @@ def budget_lines(fiscal_year: int) -> list[BudgetLine]:
     return [
         BudgetLine(
             label,
-            tuple(sorted(line["codes"])),
+            tuple(code for _order, code in sorted(line["programs"])),
             line["annual"],
             line["supplementary"],
             (*([line["annual_source"]] if line.get("annual_source") else []), *line["sources"]),
         )
-        for label, line in sorted(lines.items())
+        for label, line in sorted(lines.items(), key=_budget_line_order)
         if line["annual"] is not None or line["supplementary"]
     ]
+
+
+def _budget_line_order(item: tuple[str, dict]) -> tuple[Any, ...]:
+    label, line = item
+    first_program = min(line["programs"], default=None)
+    return (first_program is None, first_program or (0, ""), line["first_year"], label)
 
 
 def money_version() -> str:

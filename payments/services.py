@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from payments.models import ClaimSettlement, PaymentEntry
@@ -108,7 +109,7 @@ def payment_check(
         add("award", NO_SUCH_AWARD, "no_award")
     for name in ("living_cost", "research_cost"):
         if not _amount_ok(getattr(row, name)):
-            add(name, AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}"), "amount_range")
+            add(name, format_lazy(AMOUNT_OUT_OF_RANGE, max=f"{MAX_ANNUAL_YEN:,}"), "amount_range")
     for name in ("month", "pay_date"):
         value = getattr(row, name)
         if not isinstance(value, date):
@@ -127,7 +128,7 @@ def payment_check(
         <= month
         <= rules.month_index(award.end) + MONTHS_AFTER_END
     ):
-        add("month", MONTH_OUTSIDE.format(start=award.start, end=award.end), "month_outside")
+        add("month", format_lazy(MONTH_OUTSIDE, start=award.start, end=award.end), "month_outside")
         raise ValidationError(errors)
     if current is not None and (current.living_cost, current.research_cost, current.pay_date) == (
         row.living_cost,
@@ -196,7 +197,7 @@ def payments_plan(
     for position, row in enumerate(rows):
         key = (row.award_id, first_of_month(row.month) if isinstance(row.month, date) else row.month)
         if key in seen:
-            message = _("同じ支援・同じ月が{row}行目にもあります。").format(row=seen[key] + 1)
+            message = format_lazy(_("同じ支援・同じ月が{row}行目にもあります。"), row=seen[key] + 1)
             errors[position] = ValidationError({"month": [ValidationError(message, code="duplicate_month")]})
             continue
         seen[key] = position
@@ -377,7 +378,7 @@ def claim_settle(
         errors["__all__"] = [ValidationError(CLAIM_NOT_OPEN, code="claim_not_open")]
     elif amount > claim.open_amount:
         errors["amount"] = [
-            ValidationError(SETTLEMENT_TOO_LARGE.format(open=f"{claim.open_amount:,}"), code="too_large")
+            ValidationError(format_lazy(SETTLEMENT_TOO_LARGE, open=f"{claim.open_amount:,}"), code="too_large")
         ]
     if errors:
         raise ValidationError(errors)

@@ -161,7 +161,16 @@ TERM_MESSAGE = lazy(lambda: str(TERM_OUT_OF_RANGE) % {"low": MIN_TERM_YEARS, "hi
 TERM_VALIDATORS = [validate_term_years]
 
 
-def field_errors(model: type, values: dict[str, Any], names: Iterable[str] | None = None) -> list[tuple[str, str]]:
+def _messages_text(error: ValidationError) -> str:
+    return " ".join(str(m) for m in error.messages)
+
+
+# An error's messages as one text, read when it is shown: kept (an upload's row errors), it reads
+# in the language of whoever reads it, as its messages are lazy translations.
+messages_text = lazy(_messages_text, str)
+
+
+def field_errors(model: type, values: dict[str, Any], names: Iterable[str] | None = None) -> list[tuple[str, Any]]:
     """(field name, message) for each value its model field refuses: type, length, choices and
     the validators above, without touching the database. For callers that validate many rows
     in memory (the upload planner) and so do not call `full_clean` per row."""
@@ -176,7 +185,7 @@ def field_errors(model: type, values: dict[str, Any], names: Iterable[str] | Non
         try:
             model_field.clean(value, None)
         except ValidationError as error:
-            errors.append((name, " ".join(str(m) for m in error.messages)))
+            errors.append((name, messages_text(error)))
     return errors
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 Month = int
@@ -575,7 +576,7 @@ def check_suspensions_inside(start: date, end: date, suspensions: Iterable[Suspe
     for suspension in suspensions:
         if not start <= suspension.start <= end:
             raise RuleViolation(
-                SUSPENSION_OUTSIDE_AWARD.format(start=start.isoformat(), end=end.isoformat()),
+                format_lazy(SUSPENSION_OUTSIDE_AWARD, start=start.isoformat(), end=end.isoformat()),
                 field="start_date",
                 code="suspension_outside",
             )
@@ -589,9 +590,9 @@ def check_term(*, start: date, end: date, term_years: int | None, suspended_mont
         return
     limit = latest_end(start, term_years, suspended_months)
     if end > limit:
-        extra = _("＋休止{months}か月").format(months=suspended_months) if suspended_months else ""
+        extra = format_lazy(_("＋休止{months}か月"), months=suspended_months) if suspended_months else ""
         raise RuleViolation(
-            TERM_EXCEEDED.format(term=term_years, extra=extra, max_end=limit.isoformat()),
+            format_lazy(TERM_EXCEEDED, term=term_years, extra=extra, max_end=limit.isoformat()),
             field="end_date",
             code="term_exceeded",
         )
@@ -626,7 +627,7 @@ def check_exclusive(candidate: AwardTerms, others: Iterable[AwardTerms]) -> None
     if conflict:
         other, month = conflict
         raise RuleViolation(
-            EXCLUSIVE_OVERLAP.format(other=other.program, month=month_start(month).strftime("%Y-%m")),
+            format_lazy(EXCLUSIVE_OVERLAP, other=other.program, month=month_start(month).strftime("%Y-%m")),
             field="program",
             code="exclusive_overlap",
         )
@@ -634,7 +635,9 @@ def check_exclusive(candidate: AwardTerms, others: Iterable[AwardTerms]) -> None
 
 def check_audience(*, program: str, audience: str, student_is_enrolled: bool) -> None:
     if audience == POSTDOCTORAL and student_is_enrolled:
-        raise RuleViolation(POSTDOC_FOR_STUDENT.format(program=program), field="program", code="postdoc_for_student")
+        raise RuleViolation(
+            format_lazy(POSTDOC_FOR_STUDENT, program=program), field="program", code="postdoc_for_student"
+        )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ Concurrency: every refresh takes a transaction-scoped advisory lock per person (
 PostgreSQL; a no-op on SQLite) before it reads, and writes by upsert, deleting only rows that no longer
 exist. A rebuild is a sequence of such refreshes in short batches, each its own transaction,
 so a write beside a rebuild waits at most one batch and never fails on a duplicate row, and
-whichever of the two takes a person's lock last reads the other's committed rows.
+whichever of the two takes a person's lock last reads the other's committed rows. A write takes
+its persons' locks first, before any row (facts_lock_persons; the order of every lock a write
+takes is in students/services.py, "Lock order").
 """
 
 from __future__ import annotations
@@ -92,16 +94,20 @@ def with_person_peers(student_ids: Iterable[int]) -> set[int]:
     return _persons(set(student_ids))[0]
 
 
-def _persons(ids: set[int]) -> tuple[set[int], set[str]]:
-    """(the students with every record of their persons, the lock keys of those persons)."""
+def _persons(
+    ids: set[int], erad_numbers: Set[str] = frozenset(), created: Set[int] = frozenset()
+) -> tuple[set[int], set[str]]:
+    """(the students with every record of their persons, the lock keys of those persons).
+    `erad_numbers`: persons named by number too (a record about to take it); `created`: records
+    this transaction inserted, which no other transaction can see: not keyed by their id."""
     rows = list(Student.objects.filter(pk__in=ids).values_list("pk", "erad_number"))
-    erads = {erad for _pk, erad in rows if erad}
+    erads = {erad for _pk, erad in rows if erad} | set(erad_numbers)
     if erads:
         rows += list(Student.objects.filter(erad_number__in=erads).values_list("pk", "erad_number"))
     everyone = ids | {pk for pk, _erad in rows}
     # A record is locked under its id and its e-Rad number, so a write that moves it from one
     # person to another waits for both.
-    keys = {f"s:{pk}" for pk in everyone} | {f"e:{erad}" for erad in erads}
+    keys = {f"s:{pk}" for pk in everyone - created} | {f"e:{erad}" for erad in erads}
     return everyone, keys
 
 
@@ -552,22 +558,26 @@ def _upsert_staged(table: DerivedTable, rows: list[tuple], columns: str, upsert:
         cursor.execute(f"DROP TABLE {stage}")
 
 
-def _lock_persons(ids: set[int]) -> set[int]:
-    """Inside a transaction: lock the persons of `ids`; returns every record of those persons."""
-    ids, keys = _persons(ids)
+def _lock_persons(ids: set[int], erad_numbers: Set[str] = frozenset(), created: Set[int] = frozenset()) -> set[int]:
+    """Inside a transaction: lock the persons of `ids` (and of `erad_numbers`); returns every
+    record of those persons. `created`: as _persons."""
+    ids, keys = _persons(ids, erad_numbers, created)
     _lock(keys)
     while True:  # an e-Rad number may have changed before the lock was ours
-        again, more = _persons(ids)
+        again, more = _persons(ids, erad_numbers, created)
         if again <= ids and more <= keys:
             return ids
         _lock(more - keys)
         ids, keys = ids | again, keys | more
 
 
-def facts_lock_persons(*, student_ids: Iterable[int]) -> None:
-    """Take the per-person locks a refresh of these students will take, now: a write that must
-    lock a student's row should hold its person first (the locks last until the transaction ends)."""
-    _lock_persons(set(student_ids))
+def facts_lock_persons(*, student_ids: Iterable[int], erad_numbers: Iterable[str] = ()) -> None:
+    """Take the per-person locks of these students (and of the persons holding these e-Rad
+    numbers) now, the first locks of a write (students/services.py, "Lock order"): a refresh of
+    them later in the transaction takes nothing more. A no-op off PostgreSQL (one writer)."""
+    if connection.vendor != "postgresql":
+        return
+    _lock_persons(set(student_ids), frozenset(erad_numbers) - {""})
 
 
 def _refresh_locked(
@@ -579,7 +589,7 @@ def _refresh_locked(
     """Inside a transaction: lock the persons of `ids`, read, compute and upsert their rows, and
     record what that changed in the counts. Returns the number of fact rows (student-years)
     computed. `created`, `removed`: as facts_refresh."""
-    ids = _lock_persons(ids)
+    ids = _lock_persons(ids, created=created)
     records, terms = fetch_records(ids - removed), award_terms(ids - removed)
     facts, overlaps, bands = compute_facts(records, terms, floors)
     awards = award_counts(records, terms)

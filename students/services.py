@@ -14,13 +14,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from phdsupport import hooks
 from phdsupport.history import recorded_as
 from programs import rules
-from programs.labels import fiscal_year_label
+from programs.labels import lazy_fiscal_year_label
 from programs.models import Program
 from programs.selectors import stipend_rule_in_force
 from students.facts import facts_lock_persons, facts_refresh
@@ -70,9 +71,45 @@ def _amount_is_valid(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= MAX_ANNUAL_YEN
 
 
+# --- Lock order ----------------------------------------------------------------------------
+#
+# Every write to students and awards (these services, an upload's apply, the bulk API) takes its
+# locks in one order, so that no two writes, nor a write and a facts rebuild batch, ever wait for
+# each other in a circle and PostgreSQL never has to abort one (issue #14):
+#   1. the persons, first and in one call (`lock_persons`: students.facts' advisory locks by
+#      bucket, taken in bucket order): every person whose records a rule of the write reads or
+#      whose facts it refreshes, the e-Rad number a record is about to take included;
+#   2. then rows: the one student or award the write changes (FOR NO KEY UPDATE, `locked_for_update`;
+#      FOR UPDATE where it deletes), or an upload's university's students, then its awards, in id
+#      order (students.imports.plan: plan_is_current);
+#   3. the university's year locks (`hold_year_locks`), shared, when the write reads them: a
+#      report's acceptance adding one takes them exclusive (after its report's row), so it waits
+#      for every write that found the year open and every later write finds it locked;
+#   4. the facts refresh at the end finds its persons held already and takes nothing new.
+# A rule that spans records (exclusive programs over every record of a person, any university)
+# is checked under lock 1: a second write on the person waits there, then reads what the first
+# committed (READ COMMITTED: each statement sees every commit before it). A rebuild batch takes
+# only 1, then writes fact rows whose foreign keys take FOR KEY SHARE on the students, which
+# FOR NO KEY UPDATE does not block. The other apps' writes fit the same order: the payments lock
+# their awards' rows (2, in id order), then read the year locks (3); the enrolment statistics
+# lock their university's row (2: one statistics writer per university), then 3; an enrolment
+# year lock, like a report's, takes 3 exclusive.
+# Out of order still, both rare: a person whose e-Rad number changed while its locks were taken
+# gets the new number's lock in a second call (students.facts._lock_persons), and an upload
+# checked again inside its transaction that finds a record new since its persons were locked
+# locks that record's person in its facts refresh, after the rows. Either can at worst deadlock
+# (PostgreSQL aborts one write, nothing is written wrong).
+
+
+def lock_persons(*, student_ids: Iterable[int], erad_numbers: Iterable[str | None] = ()) -> None:
+    """Lock 1 of the lock order: the persons of these records and of these e-Rad numbers, until
+    the transaction ends (a no-op off PostgreSQL, which has one writer)."""
+    facts_lock_persons(student_ids=student_ids, erad_numbers=[e for e in erad_numbers if e and isinstance(e, str)])
+
+
 def locked_for_update(model: type, pk: int, expected_version: int | None) -> Any:
-    """The row locked until the transaction ends; a stale update when its version has moved on
-    (another user saved it since the form or the API read it)."""
+    """The row locked until the transaction ends (lock 2 of the lock order); a stale update when
+    its version has moved on (another user saved it since the form or the API read it)."""
     # FOR NO KEY UPDATE: a facts refresh writing rows that refer to this one (its FK check takes
     # FOR KEY SHARE) is not blocked by it, so a rebuild batch holding the person's lock never
     # waits for a write that waits for that lock (issue #11: no write fails on a deadlock).
@@ -88,15 +125,28 @@ LOCKED = _("{fy}の {program} の実績報告は受理済みのため変更で�
 
 
 def locked_message(fiscal_year: int, program_code: str) -> str:
-    return str(LOCKED).format(fy=fiscal_year_label(fiscal_year), program=program_code)
+    return format_lazy(LOCKED, fy=lazy_fiscal_year_label(fiscal_year), program=program_code)
 
 
 LockedYears = Mapping[tuple[int, int], str]  # (program id, fiscal year) → program code
+YEAR_LOCK_CLASS = 12  # the two-number advisory keys (YEAR_LOCK_CLASS, university id); students.facts uses 11
+
+
+def hold_year_locks(university_id: int, *, exclusive: bool = False) -> None:
+    """Lock 3 of the lock order, until the transaction ends: a university's year locks, shared
+    by the writes that read them, exclusive for adding one. A no-op off PostgreSQL (one writer)."""
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [YEAR_LOCK_CLASS, university_id])
 
 
 def locked_years(*, university_id: int, program_ids: Iterable[int] | None = None) -> dict[tuple[int, int], str]:
     """A university's years that may no longer change (accepted reports), read once: an upload
-    checks thousands of rows against them, a form one award."""
+    checks thousands of rows against them, a form one award. Inside a transaction they stay as
+    read until it ends (hold_year_locks: a year is locked after the writes that found it open)."""
+    hold_year_locks(university_id)
     locks = YearLock.objects.filter(university_id=university_id)
     if program_ids is not None:
         locks = locks.filter(program_id__in=set(program_ids))
@@ -140,8 +190,11 @@ def check_unlocked(
         raise ValidationError({"__all__": [error]})
 
 
+@transaction.atomic
 def year_lock(*, university_id: int, program_id: int, fiscal_year: int) -> None:
-    """Lock a year of a program's awards at a university (an accepted annual report)."""
+    """Lock a year of a program's awards at a university (an accepted annual report), once every
+    write that found it open has committed."""
+    hold_year_locks(university_id, exclusive=True)
     YearLock.objects.get_or_create(university_id=university_id, program_id=program_id, fiscal_year=fiscal_year)
 
 
@@ -190,6 +243,9 @@ def _student_validate(student: Student) -> None:
 @transaction.atomic
 def student_create(*, university: University, acting_user: Any, **data: Any) -> Student:
     student = Student(university=university, **{k: v for k, v in data.items() if k in STUDENT_FIELDS})
+    # The person of the number: a create of the same number at the university waits, then is
+    # refused by the uniqueness check instead of failing on the constraint.
+    lock_persons(student_ids=[], erad_numbers=[student.erad_number])
     _student_validate(student)
     student._history_user = acting_user
     student.save()
@@ -203,6 +259,8 @@ def student_create(*, university: University, acting_user: Any, **data: Any) -> 
 def student_update(
     *, student: Student, acting_user: Any, expected_version: int | None = None, **changes: Any
 ) -> Student:
+    # The record's person and the person of a new e-Rad number: joining them is checked below.
+    lock_persons(student_ids=[student.pk], erad_numbers=[changes.get("erad_number")])
     current = locked_for_update(Student, student.pk, expected_version)
     changed = [name for name in STUDENT_FIELDS if name in changes and getattr(current, name) != changes[name]]
     if not changed:
@@ -253,10 +311,9 @@ def student_delete(*, student: Student, acting_user: Any) -> None:
     Refused when it would remove an award in a year whose report is accepted (the same lock as
     deleting the award itself), or an award another app keeps rows of (a paid month).
     """
-    # The person first, then the row: a rebuild batch that holds the person's lock and writes
-    # facts referring to this student would otherwise wait for this row while this transaction
-    # waits for the lock (a deadlock).
-    facts_lock_persons(student_ids=[student.pk])
+    # The person first, then the rows (Lock order): FOR UPDATE blocks a rebuild batch's fact rows
+    # referring to this student, and that batch holds the person.
+    lock_persons(student_ids=[student.pk])
     student = Student.objects.select_for_update().get(pk=student.pk)
     # Locked before the check: a payment being recorded for one of them waits, then finds it gone.
     awards = list(student.awards.select_for_update().order_by("pk"))
@@ -313,7 +370,7 @@ def award_check(
 
     for name in AMOUNT_FIELDS:
         if name not in exclude and not _amount_is_valid(getattr(award, name)):
-            add(name, ValidationError(AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}"), code="amount_range"))
+            add(name, ValidationError(format_lazy(AMOUNT_OUT_OF_RANGE, max=f"{MAX_ANNUAL_YEN:,}"), code="amount_range"))
     try:
         # The amounts' own rule is narrower than their fields' bounds: those are not run again.
         award.clean_fields(exclude={*AWARD_CHECK_EXCLUDE, *AMOUNT_FIELDS, *exclude})
@@ -417,7 +474,7 @@ def award_create(
 ) -> Award:
     defaults = award_defaults(program=program, start_date=start_date)
     if annual_living_cost is None and not defaults:
-        message = rules.NO_RULE_AMOUNT.format(day=start_date.isoformat(), program=program.code)
+        message = format_lazy(rules.NO_RULE_AMOUNT, day=start_date.isoformat(), program=program.code)
         raise ValidationError({"annual_living_cost": [ValidationError(message, code="no_rule")]})
     award = Award(
         student=student,
@@ -431,6 +488,7 @@ def award_create(
         ),
         is_reserved=is_reserved,
     )
+    lock_persons(student_ids=[student.pk])  # the person's awards are checked, then one is added
     _award_validate(award)
     award._history_user = acting_user
     award.save()
@@ -440,6 +498,7 @@ def award_create(
 
 @transaction.atomic
 def award_update(*, award: Award, acting_user: Any, expected_version: int | None = None, **changes: Any) -> Award:
+    lock_persons(student_ids=[award.student_id])  # an award never changes student
     current = locked_for_update(Award, award.pk, expected_version)
     changed = [name for name in AWARD_FIELDS if name in changes and getattr(current, name) != changes[name]]
     if not changed:
@@ -460,6 +519,7 @@ def award_delete(*, award: Award, acting_user: Any) -> None:
     """Delete an award with its events; refused in a year whose report is accepted, and when
     another app keeps rows of it that must stay (a paid month: check_deletable)."""
     student_id = award.student_id
+    lock_persons(student_ids=[student_id])
     # Locked before the check: a payment being recorded for it waits, then finds it gone.
     Award.objects.select_for_update().filter(pk=award.pk).first()
     check_deletable(award_ids=[award.pk])
@@ -483,7 +543,7 @@ def _with_special_allowance(award: Award, day: date) -> int:
     effective date)"); refused where the rule in force has none."""
     rule = stipend_rule_in_force(program=award.program, day=day)
     if rule is None or not rule.annual_special_allowance:
-        message = NO_SPECIAL_ALLOWANCE.format(day=day.isoformat(), program=award.program.code)
+        message = format_lazy(NO_SPECIAL_ALLOWANCE, day=day.isoformat(), program=award.program.code)
         raise ValidationError({"start_date": [ValidationError(message, code="no_special_allowance")]})
     changes = award.events.filter(
         kind=AwardEvent.Kind.AMOUNT_CHANGE, start_date__lte=day, annual_living_cost__isnull=False
@@ -496,7 +556,9 @@ def _outside(award: Award, day: date) -> ValidationError:
     return ValidationError(
         {
             "start_date": [
-                ValidationError(EVENT_DATE_OUTSIDE.format(start=award.start_date, end=award.end_date), code="outside")
+                ValidationError(
+                    format_lazy(EVENT_DATE_OUTSIDE, start=award.start_date, end=award.end_date), code="outside"
+                )
             ]
         }
     )
@@ -519,6 +581,7 @@ def award_event_create(
     Events never erase what was paid (DOMAIN.md: Suspension and recovery): the award's end
     moves, and the event keeps the end it had before.
     """
+    lock_persons(student_ids=[award.student_id])  # an extension is checked against the person's awards
     # Only the award's row, and not against key references (see locked_for_update): locking its
     # program and student too made two writes on one person deadlock beside a rebuild.
     award = (
@@ -580,7 +643,7 @@ def award_event_create(
             raise ValidationError({"end_date": [ValidationError(END_REQUIRED, code="required")]})
         if end_date <= award.end_date:
             raise ValidationError(
-                {"end_date": [ValidationError(EXTENSION_NOT_LATER.format(end=award.end_date), code="not_later")]}
+                {"end_date": [ValidationError(format_lazy(EXTENSION_NOT_LATER, end=award.end_date), code="not_later")]}
             )
         # The award as it will be runs every check an edit to the same end runs (its term
         # with the suspensions inside it, exclusive programs); the event's years were checked above.
@@ -597,7 +660,7 @@ def award_event_create(
         if annual_living_cost is None:
             raise ValidationError({"annual_living_cost": [ValidationError(AMOUNT_REQUIRED, code="required")]})
         if not _amount_is_valid(annual_living_cost):
-            message = AMOUNT_OUT_OF_RANGE.format(max=f"{MAX_ANNUAL_YEN:,}")
+            message = format_lazy(AMOUNT_OUT_OF_RANGE, max=f"{MAX_ANNUAL_YEN:,}")
             raise ValidationError({"annual_living_cost": [ValidationError(message, code="amount_range")]})
     else:  # termination or completion: the award ends on the event's date
         if not award.start_date <= start_date <= award.end_date:
@@ -635,6 +698,7 @@ def award_event_withdraw(*, event: AwardEvent, acting_user: Any) -> None:
     derived from the events as they stand) follows. An early end can be withdrawn only while it
     is the award's latest event, so the end it restores is the one before it.
     """
+    lock_persons(student_ids=Award.objects.filter(pk=event.award_id).values_list("student_id", flat=True))
     award = Award.objects.select_for_update().get(pk=event.award_id)
     event = AwardEvent.objects.get(pk=event.pk)
     if event.kind not in WITHDRAW_KINDS:
@@ -657,6 +721,11 @@ def award_event_withdraw(*, event: AwardEvent, acting_user: Any) -> None:
         award.status = Award.Status.ACTIVE
     event._history_user = acting_user
     event.delete()
+    if ends_award or event.kind == AwardEvent.Kind.SUSPENSION:
+        # The award as it will be, as an extension to the same end is checked: an end undone runs
+        # it again to its earlier end (exclusive programs: "whichever way the overlap arises"),
+        # and a suspension undone no longer extends its term. Its years were checked above.
+        _award_validate(award, locked={})
     award.version += 1
     award._history_user = acting_user
     award.save(update_fields=["end_date", "status", "version", "updated_at"])

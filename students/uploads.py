@@ -27,6 +27,8 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from phdsupport.validation import messages_text
+from programs.labels import in_each_language
 from students.imports import (
     ImportResult,
     UploadRejected,
@@ -250,6 +252,12 @@ def _finish(job: UploadJob, **fields: Any) -> bool:
     return bool(_held(job).update(heartbeat_at=timezone.now(), processed_rows=F("total_rows"), **fields))
 
 
+def _refused_whole(error: UploadRejected) -> dict[str, Any]:
+    """A file refused as a whole: its reason as the uploader read it (`message`), and in every
+    language (`result`), so each reader's page says it in theirs."""
+    return {"message": " ".join(error.messages), "result": {"message": in_each_language([messages_text(error)])[0]}}
+
+
 def _fail(job: UploadJob, error: Exception) -> None:
     _held(job).update(state=UploadJob.State.FAILED, retry_state=job.state, message=f"{type(error).__name__}: {error}")
 
@@ -296,7 +304,7 @@ def upload_check(*, job_id: int) -> UploadJob:
                 university=job.university, content=_content(job), filename=job.filename, progress=_progress(job)
             )
         except UploadRejected as error:
-            _finish(job, state=UploadJob.State.REJECTED, message=" ".join(error.messages))
+            _finish(job, state=UploadJob.State.REJECTED, **_refused_whole(error))
         except Exception as error:  # the page must not wait forever on a job that died
             _fail(job, error)
             raise
@@ -361,7 +369,7 @@ def upload_apply(*, job_id: int, acting_user: Any) -> UploadJob:
         except _Superseded:
             logger.warning("upload job %s: attempt %s lost the job; rolled back", job.pk, job.attempt)
         except UploadRejected as error:
-            _finish(job, state=UploadJob.State.REJECTED, message=" ".join(error.messages))
+            _finish(job, state=UploadJob.State.REJECTED, **_refused_whole(error))
         except Exception as error:  # nothing was written (one transaction); say so on the page
             _fail(job, error)
             raise

@@ -2,7 +2,7 @@
 
 from django import template
 
-from programs.labels import fiscal_year_label, yen_label
+from programs.labels import fiscal_year_label, in_page_language, yen_label
 
 register = template.Library()
 
@@ -17,3 +17,9 @@ def fy(fiscal_year: int) -> str:
 def yen(amount) -> str:
     """{{ -150000|yen }}: -¥150,000 (an ASCII hyphen, so a copied amount stays a number); None: —."""
     return yen_label(amount)
+
+
+@register.filter
+def in_language(stored) -> str:
+    """{{ error.message|in_language }}: text stored in each language (an upload's row errors) in the page's."""
+    return in_page_language(stored)

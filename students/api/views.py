@@ -351,16 +351,33 @@ class BulkApi(APIView):
             students, awards = data.validated_data["students"], data.validated_data["awards"]
             keys = [key for key, *_ in imports.COLUMNS]
             rows, origins = _bulk_rows(keys, students, awards)
-            plan = imports.plan_rows(university=university_of(request), keys=keys, raw_rows=rows, total=len(rows))
-            if not plan.result.ok:
-                # The items have the published shape; the planner's rules refuse them (422, as the
-                # services' refusals: phdsupport.api.errors).
-                return Response(
-                    _bulk_problem(plan.result.errors, origins),
-                    status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-                    content_type="application/problem+json",
-                )
-            result = imports.import_apply(plan=plan, acting_user=acting_user(request))
+            # Checked, then written as an upload is (students.uploads._check_and_apply): in the
+            # writing transaction, with the persons and the university's rows locked, what the
+            # check read is read again, and the rows are checked again there if it moved.
+            source = hashlib.sha256(json.dumps(rows, default=str).encode()).hexdigest()
+            plan = imports.plan_rows(
+                university=university_of(request), keys=keys, raw_rows=rows, total=len(rows), source=source
+            )
+            with transaction.atomic():
+                if plan.result.ok and not imports.plan_is_current(plan):
+                    plan = imports.plan_rows(
+                        university=university_of(request),
+                        keys=keys,
+                        raw_rows=rows,
+                        total=len(rows),
+                        checked=plan.fingerprint,
+                        lock=True,
+                        source=source,
+                    )
+                if not plan.result.ok:
+                    # The items have the published shape; the planner's rules refuse them (422, as
+                    # the services' refusals: phdsupport.api.errors).
+                    return Response(
+                        _bulk_problem(plan.result.errors, origins),
+                        status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                        content_type="application/problem+json",
+                    )
+                result = imports.import_apply(plan=plan, acting_user=acting_user(request))
             return Response({k: v for k, v in result.as_dict().items() if k not in ("errors", "rows")})
 
         return idempotent(request, handler)

@@ -20,10 +20,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from phdsupport.validation import MAX_TERM_YEARS, MIN_TERM_YEARS, printable
+from phdsupport.validation import MAX_TERM_YEARS, MIN_TERM_YEARS
+from programs.labels import in_each_language
 from students.models import Field, Student
 
 # key, Japanese header, English header
@@ -54,12 +57,19 @@ STUDENT_KEYS = [key for key, *_ in COLUMNS if key not in AWARD_KEYS]
 HEADER_TO_KEY = {name: key for key, ja, en in COLUMNS for name in (ja, en, key)}
 
 
+def _header_in_page_language(ja: str, en: str) -> str:
+    return en if get_language() == "en" else ja
+
+
+_column_name = lazy(_header_in_page_language, str)
+
+
 class ColumnLabels(dict):
-    """A column's name in messages, in the active language: its Japanese or its English header."""
+    """A column's name in messages, in the language active when it is read (lazy, so an upload's
+    stored errors name their columns in each reader's language): its Japanese or its English header."""
 
     def __getitem__(self, key: str) -> str:
-        ja, en = super().__getitem__(key)
-        return en if get_language() == "en" else ja
+        return _column_name(*super().__getitem__(key))
 
     def get(self, key: str, default: Any = None) -> Any:
         try:
@@ -94,7 +104,9 @@ BAD_CHOICE = _("選択肢にない値です: {value}")
 @dataclass(frozen=True)
 class RowError:
     row: int  # 1-based row number as the user sees it (header = row 1)
-    column: str  # the column's header in the active language
+    # The column's header and the message: lazy text, read in whatever language is active when
+    # it is read (a header the file has and a program's code stay as they are).
+    column: str
     message: str
     field: str = ""  # the column's key (API field name)
     code: str = "invalid"  # the error code, the same as the services' ValidationError gives
@@ -116,10 +128,15 @@ class ImportResult:
         return not self.errors
 
     def as_dict(self) -> dict[str, Any]:
+        """As stored on the upload job: each error's column and message in every language of the
+        site ({"ja": …, "en": …}), so whoever reads the job reads them in their own language
+        (programs.labels.in_page_language), whatever language the file was checked in."""
         data = {k: v for k, v in self.__dict__.items() if k != "errors"}
-        # Messages quote cells and headers; a NUL or lone surrogate in one cannot be stored as JSON.
+        columns = in_each_language([e.column for e in self.errors])
+        messages = in_each_language([e.message for e in self.errors])
         data["errors"] = [
-            {k: printable(v) if isinstance(v, str) else v for k, v in e.__dict__.items()} for e in self.errors
+            {"row": e.row, "column": column, "message": message, "field": e.field, "code": e.code}
+            for e, column, message in zip(self.errors, columns, messages, strict=True)
         ]
         return data
 
@@ -177,7 +194,7 @@ def upload_limits() -> dict[str, int]:
 def check_upload_size(content: bytes) -> None:
     """The one cap checked before anything is read (also by the web process when a worker reads)."""
     if len(content) > settings.UPLOAD_MAX_BYTES:
-        raise UploadRejected(FILE_TOO_LARGE.format(limit=settings.UPLOAD_MAX_BYTES // 2**20))
+        raise UploadRejected(format_lazy(FILE_TOO_LARGE, limit=settings.UPLOAD_MAX_BYTES // 2**20))
 
 
 @dataclass(frozen=True)
@@ -223,14 +240,14 @@ def _capped(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
     max_chars = settings.UPLOAD_MAX_CELL_CHARS
     for number, row in enumerate(rows, start=1):  # row 1 is the header
         if number - 1 > max_rows:
-            raise UploadRejected(TOO_MANY_ROWS.format(limit=f"{max_rows:,}"))
+            raise UploadRejected(format_lazy(TOO_MANY_ROWS, limit=f"{max_rows:,}"))
         cells = list(row)
         while cells and cells[-1] in (None, ""):
             cells.pop()
         if len(cells) > max_columns:
-            raise UploadRejected(TOO_MANY_CELLS.format(row=number, limit=max_columns))
+            raise UploadRejected(format_lazy(TOO_MANY_CELLS, row=number, limit=max_columns))
         if any(isinstance(cell, str) and len(cell) > max_chars for cell in cells):
-            raise UploadRejected(CELL_TOO_LONG.format(row=number, limit=max_chars))
+            raise UploadRejected(format_lazy(CELL_TOO_LONG, row=number, limit=max_chars))
         yield cells
 
 
@@ -246,7 +263,7 @@ def _csv_rows(content: bytes, encoding: str) -> Iterator[list[str]]:
         while line := text.readline(row_budget + 1):
             state["read"] += len(line)
             if state["read"] > row_budget:
-                raise UploadRejected(ROW_TOO_LONG.format(row=state["row"], columns=max_columns, chars=max_chars))
+                raise UploadRejected(format_lazy(ROW_TOO_LONG, row=state["row"], columns=max_columns, chars=max_chars))
             yield line
 
     def rows() -> Iterator[list[str]]:
@@ -264,11 +281,11 @@ def _check_xlsx_parts(content: bytes) -> None:
     end = content.rfind(b"PK\x05\x06", max(0, len(content) - 65_557))
     entries = int.from_bytes(content[end + 10 : end + 12], "little") if end >= 0 else 0
     if entries > XLSX_MAX_PARTS:
-        raise UploadRejected(XLSX_TOO_MANY_PARTS.format(limit=XLSX_MAX_PARTS))
+        raise UploadRejected(format_lazy(XLSX_TOO_MANY_PARTS, limit=XLSX_MAX_PARTS))
     archive = zipfile.ZipFile(io.BytesIO(content))
     parts = archive.infolist()
     if len(parts) > XLSX_MAX_PARTS:
-        raise UploadRejected(XLSX_TOO_MANY_PARTS.format(limit=XLSX_MAX_PARTS))
+        raise UploadRejected(format_lazy(XLSX_TOO_MANY_PARTS, limit=XLSX_MAX_PARTS))
     for part in parts:
         if part.filename == SHARED_STRINGS_PART:
             limit = settings.UPLOAD_MAX_XLSX_SHARED_STRINGS_BYTES
@@ -277,9 +294,9 @@ def _check_xlsx_parts(content: bytes) -> None:
         else:
             limit = settings.UPLOAD_MAX_XLSX_PART_BYTES
         if part.file_size > limit:
-            raise UploadRejected(XLSX_PART_TOO_LARGE.format(part=part.filename[:100], limit=limit // 2**20))
+            raise UploadRejected(format_lazy(XLSX_PART_TOO_LARGE, part=part.filename[:100], limit=limit // 2**20))
     if sum(part.file_size for part in parts) > settings.UPLOAD_MAX_UNCOMPRESSED_BYTES:
-        raise UploadRejected(FILE_TOO_LARGE.format(limit=settings.UPLOAD_MAX_UNCOMPRESSED_BYTES // 2**20))
+        raise UploadRejected(format_lazy(FILE_TOO_LARGE, limit=settings.UPLOAD_MAX_UNCOMPRESSED_BYTES // 2**20))
     shared = next((part for part in parts if part.filename == SHARED_STRINGS_PART), None)
     if shared is not None:
         _count_shared_strings(archive, shared)
@@ -295,7 +312,7 @@ def _count_shared_strings(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> No
             # A tag lying wholly in the carried-over tail was counted with the previous chunk.
             count += sum(1 for match in SHARED_STRING_TAG.finditer(data) if match.end() > len(tail))
             if count > limit:
-                raise UploadRejected(XLSX_TOO_MANY_STRINGS.format(limit=f"{limit:,}"))
+                raise UploadRejected(format_lazy(XLSX_TOO_MANY_STRINGS, limit=f"{limit:,}"))
             tail = data[-32:]
 
 
@@ -436,7 +453,7 @@ def _choice(choices: Iterable[tuple[str, Any]]) -> Callable[[Any], str | None]:
         known = words()
         value = known.get(text) or known.get(unicodedata.normalize("NFKC", text).casefold())
         if value is None:
-            raise CellError(BAD_CHOICE.format(value=text), code="invalid_choice")
+            raise CellError(format_lazy(BAD_CHOICE, value=text), code="invalid_choice")
         return value
 
     return parse
@@ -491,12 +508,17 @@ def column_guide(program_codes: Iterable[tuple[str, str]]) -> list[ColumnGuide]:
         "given_name": ("", _("文字列")),
         "field": (_("必須"), choices(Field.choices)),
         "entry_date": (_("必須"), dates),
-        "standard_term_years": ("", str(TERM_GUIDE).format(low=MIN_TERM_YEARS, high=MAX_TERM_YEARS)),
+        "standard_term_years": ("", format_lazy(TERM_GUIDE, low=MIN_TERM_YEARS, high=MAX_TERM_YEARS)),
         "status": ("", str(_("{choices}。空欄は在籍")).format(choices=choices(Student.Status.choices))),
         "completion_date": ("", dates),
         "is_international": ("", yes_no),
         "is_working_adult": ("", yes_no),
-        "entry_route": ("", str(_("{choices}。空欄は未登録（既にある値は変えません）")).format(choices=choices(Student.EntryRoute.choices))),
+        "entry_route": (
+            "",
+            str(_("{choices}。空欄は未登録（既にある値は変えません）")).format(
+                choices=choices(Student.EntryRoute.choices)
+            ),
+        ),
         "program": (award, str(LIST_SEPARATOR).join(f"{code} ({name})" for code, name in program_codes)),
         "start_date": (award, dates),
         "end_date": (award, dates),

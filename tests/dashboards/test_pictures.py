@@ -123,3 +123,25 @@ def test_figure_columns_have_their_headers_aligned_with_their_figures(ministry_c
     assert '<th scope="col" class="num">本システムの集計</th>' in body
     assert '<th scope="col" class="num">採用済みの支援のみ（今後の年度）</th>' in body
     assert '<th scope="col">年度</th>' in body
+
+
+@pytest.mark.parametrize(
+    ("cell", "figure"),
+    [
+        (1234, True),
+        (-14.0, True),
+        ("16.0%", True),
+        ("-14.0", True),
+        ("1.23", True),
+        ("¥1,800,000", True),
+        ("-¥150,000", True),
+        ("—", False),
+        ("令和7年度", False),
+        ("3 / 10", False),
+        (True, False),
+    ],
+)
+def test_figures_written_as_text_are_figures(cell, figure):
+    from dashboards.templatetags.dashboard_tables import is_figure
+
+    assert is_figure(cell) is figure

@@ -130,3 +130,26 @@ def test_our_export_uploads_back_unchanged(university_a, staff_a):
 def test_fiscal_years_in_either_era(cell, year):
     """The cohorts of an R2–R4 window reach back to 平成28年度, as a university's records name them."""
     assert services.parse_fiscal_year(cell) == year
+
+
+def test_a_row_of_the_field_written_between_the_check_and_the_apply_refuses_the_file(university_a, staff_a):
+    # The file's FY2024 row (18 on-time completions) passes its check: FY2022, the cohort they come
+    # from, is not reported. Before the apply, a form enters FY2022 with 10 entrants (no stored
+    # FY2024 to refuse it). Before: the apply compared only the rows it updates and wrote 18
+    # completions from 10 entrants; every row the check read is compared now.
+    from django.core.exceptions import ValidationError
+
+    from tests.enrolment.factories import values
+
+    plan = services.statistics_upload_check(university=university_a, content=csv_file(GOOD_ROWS[2]), filename="s.csv")
+    assert plan.result.ok
+    services.statistic_create(
+        university=university_a,
+        acting_user=staff_a,
+        **values(
+            fiscal_year=2022, entrants=10, entrants_from_masters=5, entrants_working_adults=1, entrants_international=1
+        ),
+    )
+    with pytest.raises(ValidationError):
+        services.statistics_upload_apply(plan=plan, acting_user=staff_a)
+    assert list(EnrolmentStatistic.objects.values_list("fiscal_year", flat=True)) == [2022]

@@ -91,6 +91,12 @@ def test_coverage_counts_over_reported_enrolled(client, population, ministry_vie
     assert tables["coverage"].rows == [["令和7年度", 4, 25, "16.0%", -14.0, 5.9]]
     # the counts' headers are aligned (right) as the counts are
     assert '<th scope="col" class="num">' in response.content.decode()
+    # so are the shares and points: right-aligned figures under right-aligned headers
+    coverage = response.content.decode().split('id="table-coverage"', 1)[1].split("</section>", 1)[0]
+    for cell in ("4", "25", "16.0%", "-14.0", "5.9"):
+        assert f'<td class="num">{cell}</td>' in coverage, cell
+    for header in ("カバー率", "目標30%との差（ポイント）", "平成30年度基準10.1%との差（ポイント）"):
+        assert f'<th scope="col" class="num">{header}</th>' in coverage, header
     by_university = {row[1]: row[2:5] for row in tables["coverage_universities"].rows}
     assert by_university == {"甲大学": [3, 15, "20.0%"], "乙大学": [2, 10, "20.0%"]}
     by_field = {row[0]: row[1:4] for row in tables["coverage_fields"].rows}

@@ -59,6 +59,6 @@ def test_a_bad_row_rejects_the_statistics_file_on_the_worker(celery_worker_on_re
     )
     job = wait_for(job, {"checked", "rejected", "failed"})
     assert job.state == "rejected"
-    assert [(e["row"], e["column"]) for e in job.result["errors"]] == [(18, "入学者数")]
-    assert "0以上100,000以下の整数で入力してください。" in job.result["errors"][0]["message"]
+    assert [(e["row"], e["column"]["ja"]) for e in job.result["errors"]] == [(18, "入学者数")]
+    assert "0以上100,000以下の整数で入力してください。" in job.result["errors"][0]["message"]["ja"]
     assert not EnrolmentStatistic.objects.exists()

@@ -128,3 +128,22 @@ def test_the_money_page_names_the_fiscal_year_in_the_page_language(
     options = page[page.index('<select id="fy"') : page.index("</select>")]
     assert f'<option value="2025" selected>{label}</option>' in options
     assert other not in options
+
+
+def test_the_money_pages_rows_follow_the_programs_order(paid_twice, ministry_viewer):
+    """Budgets and programs read in the order every page lists the programs (SPRING, BOOST, the
+    fellowship, JSPS DC1 … CPD, Emergent RA), not by the seed's keys or the codes' spelling."""
+    from dashboards.money import money_page
+
+    load_budgets()
+    assert [line.label for line in selectors.budget_lines(2023)] == ["SPRING", "BOOST", "FELLOWSHIP", "EMERGENT_RA"]
+    assert [line.label for line in selectors.budget_lines(2025)] == [
+        "SPRING",
+        "FELLOWSHIP",
+        "JSPS DC",
+        "JSPS PD",
+        "JSPS RPD",
+        "JSPS CPD",
+    ]
+    programs = [row[0] for row in money_page(2025).tables["program"].rows]
+    assert programs == [Program.objects.get(code=c).name_ja for c in ("SPRING", "JSPS_DC1")]

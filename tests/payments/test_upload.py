@@ -178,3 +178,48 @@ def test_a_large_upload_written_in_bulk_is_idempotent_and_corrects_in_place(
     assert [(e.living_cost, e.is_current) for e in august] == [(200000, False), (150000, True)]
     assert "payroll-v2.csv" in august.last().reason
     assert entries.filter(is_current=True).count() == 9
+
+
+@pytest.mark.parametrize(("uploader", "reader"), [("ja", "en"), ("en", "ja")])
+def test_a_payroll_uploads_errors_read_in_the_readers_language(
+    client, dc_award, staff_a, university_a, uploader, reader
+):
+    """Issue #13: the row errors of an upload checked in one language read in the other on a
+    colleague's page, as a check in that language says them."""
+    from django.utils import translation
+
+    from payments.imports import payments_upload_check
+    from tests.students.test_upload_language import checked_in, shown_errors
+
+    services.year_lock(university_id=university_a.pk, program_id=dc_award.program_id, fiscal_year=2025)
+    number = dc_award.student.student_number
+    rows = year_rows(number)
+    rows[1][3] = "abc"  # not a number
+    rows[2][0] = "NOBODY"  # no such student
+    rows[3][2] = "2032-04"  # far from the award
+    content = csv_file(rows)
+    with translation.override(uploader):
+        job = upload(university_a, staff_a, content)
+    assert (job.state, job.language) == ("rejected", uploader)
+    client.force_login(staff_a)
+    client.cookies["django_language"] = reader
+    page = client.get(f"/students/uploads/{job.pk}/").content.decode()
+    check = lambda: payments_upload_check(university=university_a, content=content, filename="payroll.csv")  # noqa: E731
+    assert shown_errors(page) == checked_in(reader, check)
+    assert checked_in(reader, check) != checked_in(uploader, check)
+
+
+def test_a_year_locked_between_the_check_and_the_apply_refuses_the_file(dc_award, staff_a, university_a):
+    # The file was checked with FY2025 open; the officer accepts the FY2025 report before it is
+    # written. Before: the apply compared only the ledger's entries and wrote into the accepted year.
+    from django.core.exceptions import ValidationError
+
+    from payments.imports import payments_upload_apply, payments_upload_check
+
+    content = csv_file(year_rows(dc_award.student.student_number))
+    plan = payments_upload_check(university=university_a, content=content, filename="payroll.csv")
+    assert plan.result.ok
+    services.year_lock(university_id=university_a.pk, program_id=dc_award.program_id, fiscal_year=2025)
+    with pytest.raises(ValidationError):
+        payments_upload_apply(plan=plan, acting_user=staff_a)
+    assert not PaymentEntry.objects.exists()

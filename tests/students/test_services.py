@@ -269,6 +269,34 @@ def test_early_termination_moves_the_end_and_keeps_the_old_one(student, staff_a)
         services.award_event_create(award=award, kind="suspension", start_date=date(2025, 1, 1), acting_user=staff_a)
 
 
+def test_an_early_end_is_not_withdrawn_over_an_exclusive_award_that_followed_it(student, staff_a):
+    # SPRING ends early (DC1 from October); withdrawing that end would run SPRING to 2027 again,
+    # beside DC1: refused as an extension to 2027 is (before, the end was restored unchecked).
+    spring = services.award_create(
+        student=student,
+        program=program("SPRING"),
+        start_date=date(2024, 4, 1),
+        end_date=date(2027, 3, 31),
+        acting_user=staff_a,
+    )
+    end = services.award_event_create(
+        award=spring, kind="termination", start_date=date(2025, 9, 30), reason="DC採用のため", acting_user=staff_a
+    )
+    services.award_create(
+        student=student,
+        program=program("JSPS_DC1"),
+        start_date=date(2025, 10, 1),
+        end_date=date(2027, 3, 31),
+        acting_user=staff_a,
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.award_event_withdraw(event=end, acting_user=staff_a)
+    assert "program" in errors_of(excinfo)
+    spring.refresh_from_db()
+    assert (spring.end_date, spring.status) == (date(2025, 9, 30), "terminated")
+    assert AwardEvent.objects.filter(pk=end.pk).exists()
+
+
 def test_termination_outside_the_award_refused(student, staff_a):
     award = services.award_create(
         student=student,
