@@ -4,6 +4,9 @@ A `Scope` is either the nation (one representative row per person, person-level 
 or one university (its own records, record-level columns: DOMAIN.md "A person"). With a
 what-if floor, "counts" becomes `peak >= floor` on the same rows, and the program breakdown
 reads the floor bands (`StudentYearBand`): one row per counted student per floor band.
+The national figures at the floor in force, and the per-university counts and gross awards,
+are read from the counts the facts refresh keeps beside the rows (`NationalYearCount`,
+`UniversityYearCount`: a count is the sum of its rows' signed changes), not counted afresh.
 """
 
 from __future__ import annotations
@@ -12,13 +15,20 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 
 from careers.selectors import completer_counts
 from enrolment import rules as enrolment_rules
 from enrolment.selectors import national_universities
 from programs.models import Program, Target
-from students.models import StudentYearAwards, StudentYearBand, StudentYearFact, StudentYearOverlap, University
+from students.models import (
+    NationalYearCount,
+    StudentYearBand,
+    StudentYearFact,
+    StudentYearOverlap,
+    University,
+    UniversityYearCount,
+)
 
 FIRST_TRACKED_FY = 2021
 OUTLOOK_YEARS = 5
@@ -59,7 +69,31 @@ def counted_facts(scope: Scope, *, all_years: bool = False) -> QuerySet[StudentY
     return facts.filter(**{f"{peak}__gte": scope.floor})
 
 
+def _kept(scope: Scope) -> bool:
+    """Whether the scope's counted students are read from the kept national counts."""
+    return scope.national and scope.floor is None
+
+
+def _grouped(scope: Scope, columns: list[str], *, years: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+    """The scope's counted students in the fiscal year (or `years`, first and last) grouped by the
+    fact `columns`, each group with its `n`: nationally at the floor in force from the kept counts,
+    where a count that went back to nought has rows and is left out, as a group with no fact row."""
+    if _kept(scope):
+        rows = NationalYearCount.objects.all()
+        n = Sum("persons")
+    else:
+        rows = counted_facts(scope, all_years=True)
+        n = Count("*")
+    if years is None:
+        rows = rows.filter(fiscal_year=scope.fiscal_year)
+    else:
+        rows = rows.filter(fiscal_year__gte=years[0], fiscal_year__lte=years[1])
+    return [row for row in rows.values(*columns).annotate(n=n).order_by() if row["n"]]
+
+
 def headcount(scope: Scope) -> int:
+    if _kept(scope):
+        return NationalYearCount.objects.filter(fiscal_year=scope.fiscal_year).aggregate(n=Sum("persons"))["n"] or 0
     return counted_facts(scope).count()
 
 
@@ -103,15 +137,14 @@ def target_for(fiscal_year: int) -> Target | None:
 
 def breakdown(scope: Scope, column: str) -> dict[Any, int]:
     """Counted students grouped by a fact column (founder, field, …); values sum to the headcount."""
-    rows = counted_facts(scope).values(column).annotate(n=Count("*")).order_by(column)
-    return {row[column]: row["n"] for row in rows}
+    return breakdowns(scope, [column])[column]
 
 
 def breakdowns(scope: Scope, columns: list[str]) -> dict[str, dict[Any, int]]:
     """`breakdown` by each of the columns, from one query grouped by all of them (the counted rows
     are read once, not once per column): each column's values sum to the headcount."""
     result: dict[str, dict[Any, int]] = {column: {} for column in columns}
-    for row in counted_facts(scope).values(*columns).annotate(n=Count("*")).order_by():
+    for row in _grouped(scope, columns):
         for column in columns:
             result[column][row[column]] = result[column].get(row[column], 0) + row["n"]
     return result
@@ -134,16 +167,10 @@ def by_program_per_year(scope: Scope, years: list[int]) -> dict[int, dict[str, i
     if scope.floor is not None:
         return _bands_per_year(scope, years)
     program = _columns(scope)[2]
-    rows = (
-        counted_facts(scope, all_years=True)
-        .filter(fiscal_year__in=years)
-        .values("fiscal_year", program)
-        .annotate(n=Count("*"))
-        .order_by("fiscal_year", program)
-    )
     result: dict[int, dict[str, int]] = {fy: {} for fy in years}
-    for row in rows:
-        result[row["fiscal_year"]][row[program]] = row["n"]
+    for row in _grouped(scope, ["fiscal_year", program], years=(min(years), max(years))):
+        if row["fiscal_year"] in result:
+            result[row["fiscal_year"]][row[program]] = row["n"]
     return result
 
 
@@ -178,16 +205,14 @@ def counted(scope: Scope, *, until: int, program_years: list[int]) -> Counted:
     (nationally the counted representatives' partial index answers it alone); at a what-if floor
     one by year and one of the floor bands for the programs."""
     years = sorted({scope.fiscal_year, *program_years})
-    facts = counted_facts(scope, all_years=True).filter(
-        fiscal_year__gte=min(FIRST_TRACKED_FY, years[0]), fiscal_year__lte=max(until, years[-1])
-    )
+    span = (min(FIRST_TRACKED_FY, years[0]), max(until, years[-1]))
     if scope.floor is not None:
-        per_year = dict(facts.values_list("fiscal_year").annotate(n=Count("*")).values_list("fiscal_year", "n"))
+        per_year = {row["fiscal_year"]: row["n"] for row in _grouped(scope, ["fiscal_year"], years=span)}
         return Counted(per_year, _bands_per_year(scope, years))
     program = _columns(scope)[2]
     per_year: dict[int, int] = {}
     per_program: dict[int, dict[str, int]] = {fy: {} for fy in years}
-    for row in facts.values("fiscal_year", program).annotate(n=Count("*")).order_by():
+    for row in _grouped(scope, ["fiscal_year", program], years=span):
         fy, n = row["fiscal_year"], row["n"]
         per_year[fy] = per_year.get(fy, 0) + n
         if fy in per_program:
@@ -197,12 +222,12 @@ def counted(scope: Scope, *, until: int, program_years: list[int]) -> Counted:
 
 def gross_awards(fiscal_year: int, university_id: int | None = None) -> dict[str, int]:
     """Awards active at some point of the fiscal year, every program (postdoctoral included),
-    from the derived counts (`StudentYearAwards`)."""
-    counts = StudentYearAwards.objects.filter(fiscal_year=fiscal_year)
+    from the kept counts (`UniversityYearCount`)."""
+    counts = UniversityYearCount.objects.filter(fiscal_year=fiscal_year)
     if university_id is not None:
         counts = counts.filter(university_id=university_id)
     rows = counts.values("program").annotate(n=Sum("awards")).order_by()
-    return {row["program"]: row["n"] for row in rows}
+    return {row["program"]: row["n"] for row in rows if row["n"]}
 
 
 @dataclass(frozen=True)
@@ -222,40 +247,50 @@ class UniversityRow:
 
 
 def university_table(scope: Scope) -> list[UniversityRow]:
-    """Counted students, awards and change from the year before, per university (own records)."""
-    counts, peak, _program = _columns(Scope(scope.fiscal_year, scope.floor, university_id=0))
-    condition = Q(**{counts: True}) if scope.floor is None else Q(**{f"{peak}__gte": scope.floor})
-    per_year = (
-        StudentYearFact.objects.filter(fiscal_year__in=[scope.fiscal_year, scope.fiscal_year - 1])
-        .filter(condition)
-        .values("university_id", "fiscal_year")
-        .annotate(n=Count("*"))
-    )
-    counted: dict[tuple[int, int], int] = {(r["university_id"], r["fiscal_year"]): r["n"] for r in per_year}
-    awards = dict(
-        StudentYearAwards.objects.filter(fiscal_year=scope.fiscal_year)
+    """Counted students, awards and change from the year before, per university (own records):
+    at the floor in force all from the kept counts (`UniversityYearCount`) in one query, at a
+    what-if floor the counted students from the fact rows."""
+    years = [scope.fiscal_year, scope.fiscal_year - 1]
+    kept = (
+        UniversityYearCount.objects.filter(fiscal_year__in=years if scope.floor is None else years[:1])
+        .values_list("university_id", "fiscal_year")
+        .annotate(counted=Sum("counted"), awards=Sum("awards"))
         .order_by()
-        .values_list("university_id")
-        .annotate(n=Sum("awards"))
-        .values_list("university_id", "n")
     )
-    ids = {uid for uid, _fy in counted} | set(awards)
-    rows = []
-    for university in University.objects.filter(pk__in=ids).only(
-        "pk", "name_ja", "name_en", "founder", "national_group"
-    ):
-        rows.append(
-            UniversityRow(
-                university_id=university.pk,
-                name_ja=university.name_ja,
-                name_en=university.name_en,
-                founder=university.founder,
-                national_group=university.national_group,
-                counted=counted.get((university.pk, scope.fiscal_year), 0),
-                previous=counted.get((university.pk, scope.fiscal_year - 1), 0),
-                awards=awards.get(university.pk, 0),
-            )
+    counted: dict[tuple[int, int], int] = {}
+    awards: dict[int, int] = {}
+    for university_id, fiscal_year, n, held in kept:
+        counted[university_id, fiscal_year] = n
+        if fiscal_year == scope.fiscal_year:
+            awards[university_id] = held
+    if scope.floor is not None:
+        per_year = (
+            StudentYearFact.objects.filter(fiscal_year__in=years, peak_rate__gte=scope.floor)
+            .values("university_id", "fiscal_year")
+            .annotate(n=Count("*"))
+            .order_by()
         )
+        counted = {(r["university_id"], r["fiscal_year"]): r["n"] for r in per_year}
+    # A count back to nought keeps its rows: such a university is left out, as with no fact row.
+    counted = {key: n for key, n in counted.items() if n}
+    awards = {key: n for key, n in awards.items() if n}
+    ids = {uid for uid, _fy in counted} | set(awards)
+    # Every university read, those with figures kept: a few hundred rows, and no list of ids sent.
+    universities = University.objects.order_by().values_list("pk", "name_ja", "name_en", "founder", "national_group")
+    rows = [
+        UniversityRow(
+            university_id=pk,
+            name_ja=name_ja,
+            name_en=name_en,
+            founder=founder,
+            national_group=national_group,
+            counted=counted.get((pk, scope.fiscal_year), 0),
+            previous=counted.get((pk, scope.fiscal_year - 1), 0),
+            awards=awards.get(pk, 0),
+        )
+        for pk, name_ja, name_en, founder, national_group in universities
+        if pk in ids
+    ]
     return sorted(rows, key=lambda r: (-r.counted, r.name_ja))
 
 
@@ -303,13 +338,8 @@ def trend(
     A page that has read the counts per year (`counted`) and the targets passes them."""
     until = until or max(last_fiscal_year(), scope.fiscal_year)
     if tracked is None:
-        tracked = dict(
-            counted_facts(scope, all_years=True)
-            .filter(fiscal_year__gte=FIRST_TRACKED_FY, fiscal_year__lte=until)
-            .values_list("fiscal_year")
-            .annotate(n=Count("*"))
-            .values_list("fiscal_year", "n")
-        )
+        rows = _grouped(scope, ["fiscal_year"], years=(FIRST_TRACKED_FY, until))
+        tracked = {row["fiscal_year"]: row["n"] for row in rows}
     targets = targets or national_targets()
     goals = {t.fiscal_year: t.headcount for t in targets.targets}
     points = []

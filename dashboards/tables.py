@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dashboards import selectors
@@ -187,6 +188,10 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
 
     if scope.national:
         university_rows = selectors.university_table(scope)
+        # Each label translated once, not once a row (800 universities).
+        founder_labels = {value: str(label) for value, label in Founder.choices}
+        group_labels = {value: str(label) for value, label in NationalGroup.choices}
+        english = get_language() == "en"
         tables["universities"] = Table(
             "universities",
             _("大学別"),
@@ -203,9 +208,9 @@ def dashboard_tables(scope: Scope, *, current_fy: int) -> dict[str, Table]:
             [
                 [
                     r.university_id,
-                    localized_name(r.name_ja, r.name_en),
-                    str(Founder(r.founder).label),
-                    str(NationalGroup(r.national_group).label) if r.national_group else "",
+                    r.name_en if english and r.name_en else r.name_ja,  # programs.labels.localized_name
+                    founder_labels[r.founder],
+                    group_labels[r.national_group] if r.national_group else "",
                     r.counted,
                     r.previous,
                     r.change,

@@ -15,7 +15,7 @@ takes is in students/services.py, "Lock order").
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, fields
 from datetime import date
@@ -29,11 +29,13 @@ from programs import rules
 from programs.models import LivingCostFloor
 from students.models import (
     FactsVersion,
+    NationalYearCount,
     Student,
     StudentYearAwards,
     StudentYearBand,
     StudentYearFact,
     StudentYearOverlap,
+    UniversityYearCount,
 )
 from students.selectors import award_terms
 
@@ -333,6 +335,114 @@ def award_counts(records: dict[int, StudentRecord], terms: dict[int, list[rules.
     return rows
 
 
+# Where the counts' inputs sit in a FACTS row and an AWARD_COUNTS row.
+_FACT = {name: i for i, name in enumerate(FACTS.columns)}
+_AWARD = {name: i for i, name in enumerate(AWARD_COUNTS.columns)}
+
+
+def _counts_of(facts: list[tuple], awards: list[tuple], sign: int, national: Counter, universities: Counter) -> None:
+    """Add (sign 1) or take away (-1) what fact and award-count rows give to the counts kept in
+    NationalYearCount (keys as its columns) and UniversityYearCount ((university, year, program,
+    "counted" or "awards"))."""
+    f = _FACT
+    for row in facts:
+        fy = row[f["fiscal_year"]]
+        if row[f["is_representative"]] and row[f["person_counts"]]:
+            national[
+                fy,
+                row[f["person_program"]],
+                row[f["founder"]],
+                row[f["national_group"]],
+                row[f["field"]],
+                row[f["is_international"]],
+                row[f["is_working_adult"]],
+            ] += sign
+        if row[f["counts"]]:
+            universities[row[f["university_id"]], fy, row[f["program"]], "counted"] += sign
+    a = _AWARD
+    for row in awards:
+        key = (row[a["university_id"]], row[a["fiscal_year"]], row[a["program"]], "awards")
+        universities[key] += sign * row[a["awards"]]
+
+
+def _record_count_changes(
+    facts_before: list[tuple], facts_after: list[tuple], awards_before: list[tuple], awards_after: list[tuple]
+) -> None:
+    """Insert the changes of the counts that the refresh of some persons made (their rows after
+    minus before, as column tuples): nothing when no count moved (most edits, a rebuild over
+    up-to-date facts). Append-only (NationalYearCount says why)."""
+    national: Counter = Counter()
+    universities: Counter = Counter()
+    _counts_of(facts_after, awards_after, 1, national, universities)
+    _counts_of(facts_before, awards_before, -1, national, universities)
+    NationalYearCount.objects.bulk_create(
+        NationalYearCount(
+            fiscal_year=fy,
+            person_program=program,
+            founder=founder,
+            national_group=group,
+            field=field,
+            is_international=international,
+            is_working_adult=working,
+            persons=n,
+        )
+        for (fy, program, founder, group, field, international, working), n in national.items()
+        if n
+    )
+    moved = {key[:3] for key, n in universities.items() if n}
+    UniversityYearCount.objects.bulk_create(
+        UniversityYearCount(
+            university_id=university_id,
+            fiscal_year=fy,
+            program=program,
+            counted=universities[university_id, fy, program, "counted"],
+            awards=universities[university_id, fy, program, "awards"],
+        )
+        for university_id, fy, program in sorted(moved)
+    )
+
+
+# The counts from the facts, one row a count: what the rebuild leaves (and migration 0026 filled).
+_NATIONAL_COUNTS = (
+    "SELECT fiscal_year, person_program, founder, national_group, field, is_international, is_working_adult,"
+    " COUNT(*) FROM students_studentyearfact WHERE is_representative AND person_counts"
+    " GROUP BY fiscal_year, person_program, founder, national_group, field, is_international, is_working_adult"
+)
+_UNIVERSITY_COUNTS = (
+    "SELECT university_id, fiscal_year, program, SUM(counted), SUM(awards) FROM ("
+    " SELECT university_id, fiscal_year, program, 1 AS counted, 0 AS awards FROM students_studentyearfact"
+    " WHERE counts"
+    " UNION ALL SELECT university_id, fiscal_year, program, 0, awards FROM students_studentyearawards"
+    ") AS c GROUP BY university_id, fiscal_year, program"
+)
+COUNTS_LOCK = 12  # the advisory key (COUNTS_LOCK, 0): one replacement of the counts at a time
+
+
+def counts_rebuild() -> None:
+    """Replace the counts' rows with the facts' counts, one row a count (the changes that
+    refreshes inserted, summed up). On PostgreSQL each table is emptied and filled in one
+    statement, so both see one snapshot: a refresh committed before it is in the facts read and
+    its change rows are deleted; one committing after keeps its change rows, which its facts are
+    not in. Two replacements at once would each keep the rows the other inserted: they take turns."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [COUNTS_LOCK])
+        for table, columns, select in (
+            (
+                NationalYearCount,
+                "fiscal_year, person_program, founder, national_group, field, is_international, is_working_adult, persons",
+                _NATIONAL_COUNTS,
+            ),
+            (UniversityYearCount, "university_id, fiscal_year, program, counted, awards", _UNIVERSITY_COUNTS),
+        ):
+            name = table._meta.db_table
+            if connection.vendor == "postgresql":
+                cursor.execute(f"WITH gone AS (DELETE FROM {name}) INSERT INTO {name} ({columns}) {select}")
+            else:  # SQLite: one writer at a time
+                cursor.execute(f"DELETE FROM {name}")
+                cursor.execute(f"INSERT INTO {name} ({columns}) {select}")
+
+
 def facts_version() -> str:
     """A token that changes whenever the facts change (the time guards against a restored database)."""
     row = FactsVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
@@ -375,18 +485,16 @@ def _stored(table: DerivedTable, ids: set[int]) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _sync(table: DerivedTable, rows: list[tuple], ids: set[int], created: Set[int] = frozenset()) -> int:
-    """Make the table's rows of the students `ids` equal to `rows`: upsert the rows that are new
-    or differ, delete the ones no longer there, leave equal rows untouched (a rebuild over
-    up-to-date facts writes nothing). Runs under the persons' locks, so what it reads stays true
-    until it writes. Returns the number of rows written or deleted.
+def _sync(table: DerivedTable, rows: list[tuple], stored: list[tuple]) -> int:
+    """Make the table's rows of some students, `stored` (as `_stored` reads them), equal to `rows`:
+    upsert the rows that are new or differ, delete the ones no longer there, leave equal rows
+    untouched (a rebuild over up-to-date facts writes nothing). Runs under the persons' locks, so
+    what was read stays true until it writes. Returns the number of rows written or deleted.
 
     When none of the students has a row stored yet (after an upload, a rebuild into emptied
     tables) the rows go straight in by COPY on PostgreSQL: under the locks no other refresh can
     write these students' rows before this transaction ends, so there is nothing to compare or
-    to conflict with. `created`: students inserted by this transaction and not refreshed in it
-    before, which can have no rows (no other transaction sees them): theirs are not looked for."""
-    stored = _stored(table, ids - created)
+    to conflict with."""
     if not stored:
         if rows:
             if bulk.copies():
@@ -472,38 +580,48 @@ def facts_lock_persons(*, student_ids: Iterable[int], erad_numbers: Iterable[str
     _lock_persons(set(student_ids), frozenset(erad_numbers) - {""})
 
 
-def _refresh_locked(ids: set[int], floors: list[rules.FloorVersion], created: Set[int] = frozenset()) -> int:
-    """Inside a transaction: lock the persons of `ids`, read, compute and upsert their rows.
-    Returns the number of fact rows (student-years) computed. `created`: as facts_refresh."""
+def _refresh_locked(
+    ids: set[int],
+    floors: list[rules.FloorVersion],
+    created: Set[int] = frozenset(),
+    removed: Set[int] = frozenset(),
+) -> int:
+    """Inside a transaction: lock the persons of `ids`, read, compute and upsert their rows, and
+    record what that changed in the counts. Returns the number of fact rows (student-years)
+    computed. `created`, `removed`: as facts_refresh."""
     ids = _lock_persons(ids, created=created)
-    records, terms = fetch_records(ids), award_terms(ids)
+    records, terms = fetch_records(ids - removed), award_terms(ids - removed)
     facts, overlaps, bands = compute_facts(records, terms, floors)
-    for table, rows in (
-        (FACTS, facts),
-        (OVERLAPS, overlaps),
-        (BANDS, bands),
-        (AWARD_COUNTS, award_counts(records, terms)),
-    ):
-        _sync(table, rows, ids, created)
+    awards = award_counts(records, terms)
+    before: dict[DerivedTable, list[tuple]] = {}
+    for table, rows in ((FACTS, facts), (OVERLAPS, overlaps), (BANDS, bands), (AWARD_COUNTS, awards)):
+        # `created`: students inserted by this transaction and not refreshed in it before, which
+        # can have no rows (no other transaction sees them): theirs are not looked for.
+        before[table] = _stored(table, ids - created)
+        _sync(table, rows, before[table])
+    _record_count_changes([row[1:] for row in before[FACTS]], facts, [row[1:] for row in before[AWARD_COUNTS]], awards)
     # Bumped even when no row changed: the pages also show figures read beside the facts.
     _bump_version()
     return len(facts)
 
 
-def facts_refresh(*, student_ids: Iterable[int], created: Iterable[int] = ()) -> int:
+def facts_refresh(*, student_ids: Iterable[int], created: Iterable[int] = (), removed: Iterable[int] = ()) -> int:
     """Recompute the facts of the given students (and their person peers); returns rows written.
 
     Callers pass every student whose person may have changed: after an e-Rad number changes,
     the record and its old partners (DOMAIN.md: "Changing or clearing a number re-counts both
     the old and the new person at once"). `created`: those of them the caller's transaction
     inserted and has not refreshed yet (an upload's new students): they have no stored rows to
-    compare with, so none are read (a tenth of an upload's apply went to looking).
+    compare with, so none are read (a tenth of an upload's apply went to looking). `removed`:
+    those about to be deleted (by the caller, in its transaction, after this): their rows go and
+    their person is counted without them, the counts following (a cascade would delete their
+    rows behind the counts' back).
     """
-    ids = set(student_ids)
+    ids = set(student_ids) | set(removed)
     if not ids:
         return 0
     with transaction.atomic():
-        return _refresh_locked(ids, floor_versions(), frozenset(created) & ids)
+        return _refresh_locked(ids, floor_versions(), frozenset(created) & ids, frozenset(removed))
 
 
 def _person_batches(batch_size: int) -> Iterator[list[int]]:
@@ -540,4 +658,5 @@ def facts_rebuild(*, batch_size: int = REBUILD_BATCH) -> int:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
             written += _refresh_locked(set(ids), floors)
+    counts_rebuild()  # the counts' change rows summed up, one row a count
     return written

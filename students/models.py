@@ -509,6 +509,58 @@ class StudentYearAwards(models.Model):
         return f"{self.student_id} FY{self.fiscal_year} {self.program}: {self.awards}"
 
 
+class NationalYearCount(models.Model):
+    """Derived: the persons counted nationally (the representative rows with `person_counts`) by
+    the fact columns fiscal year, attributed program and the breakdowns' columns: the national
+    page's figures at the floor in force, read without scanning the facts.
+
+    Kept exact by the facts refresh in the transaction that changes the fact rows: it inserts the
+    signed change of each count it moved (new rows' counts minus the stored rows'), never updates
+    a row, and a count is the sum of its rows. Two refreshes of different persons (an upload and a
+    form edit, two universities) only insert, so they never wait for each other on a shared row
+    nor deadlock, and no change is lost; counters updated in place would put every write in the
+    country in one queue on the national rows for as long as its transaction lasts (a whole
+    university's upload). The rebuild replaces the rows with the facts' counts (one row a count).
+    """
+
+    fiscal_year = models.PositiveSmallIntegerField()
+    person_program = models.CharField(max_length=32, blank=True)
+    founder = models.CharField(max_length=16)
+    national_group = models.PositiveSmallIntegerField(null=True)
+    field = models.CharField(max_length=32)
+    is_international = models.BooleanField()
+    is_working_adult = models.BooleanField()
+    persons = models.IntegerField()  # a signed change of the count
+
+    class Meta:
+        verbose_name = _("全国の人数（年度別）")
+        verbose_name_plural = _("全国の人数（年度別）")
+        indexes = [models.Index(fields=["fiscal_year"], name="national_count_year")]
+
+    def __str__(self) -> str:
+        return f"FY{self.fiscal_year} {self.person_program}: {self.persons:+}"
+
+
+class UniversityYearCount(models.Model):
+    """Derived: per university, fiscal year and program, the counted records attributed to the
+    program (`counts`, `program`: the university's own figures) and the gross awards of the
+    program (`StudentYearAwards`). Signed changes kept by the facts refresh as `NationalYearCount`."""
+
+    university = models.ForeignKey(University, on_delete=models.CASCADE, related_name="+", db_index=False)
+    fiscal_year = models.PositiveSmallIntegerField()
+    program = models.CharField(max_length=32, blank=True)
+    counted = models.IntegerField()  # signed changes of the counts
+    awards = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("大学別の人数と支援件数（年度別）")
+        verbose_name_plural = _("大学別の人数と支援件数（年度別）")
+        indexes = [models.Index(fields=["fiscal_year", "university"], name="university_count_year")]
+
+    def __str__(self) -> str:
+        return f"{self.university_id} FY{self.fiscal_year} {self.program}: {self.counted:+}, {self.awards:+}"
+
+
 class StudentYearOverlap(models.Model):
     """Derived: a pair of programs paying one student living cost in the same month of a year."""
 

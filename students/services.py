@@ -324,12 +324,12 @@ def student_delete(*, student: Student, acting_user: Any) -> None:
             program_id=award.program_id,
             periods=[(award.start_date, award.end_date)],
         )
-    peers = _erad_partners(student)
+    # Its facts go (and its person is counted again without it) before the row: the cascade
+    # would delete them without the counts kept beside them knowing.
+    facts_refresh(student_ids=_erad_partners(student), removed=[student.pk])
     student._history_user = acting_user
     with recorded_as(acting_user):  # the cascade's awards, events and careers name the user too
         student.delete()
-    if peers:
-        facts_refresh(student_ids=peers)
 
 
 # --- Awards -------------------------------------------------------------------------------

@@ -80,9 +80,11 @@ PINNED_UNIVERSITY_AFRESH = 12
 # The national page afresh (#14): session, person, second factor, facts version, then the figures:
 # the targets, programs, the last fiscal year, the counted students per year and program (one
 # query at the floor in force; a what-if floor adds the floor bands of its years), gross awards,
-# the five breakdowns in one, overlaps (two), the university table (three), persons counted at
-# several universities. 31 and 34 before (the trend, the programs per year and the targets apart).
-PINNED_NATIONAL_AFRESH = {None: 16, 2_000_000: 17}
+# the five breakdowns in one, overlaps (two), the university table (two: the kept counts per
+# university with their awards, the names; a what-if floor adds its counted fact rows), persons
+# counted at several universities. 31 and 34 before (the trend, the programs per year and the
+# targets apart); 16 before the kept counts (the university table's counts and awards apart).
+PINNED_NATIONAL_AFRESH = {None: 15, 2_000_000: 17}
 NATIONAL_PAGES = {"/dashboards/outcomes/": 10, "/dashboards/reports/": 15, "/": 6}
 
 

@@ -28,6 +28,7 @@ from students.models import (
     StudentYearOverlap,
 )
 from tests.factories import StudentFactory, UniversityFactory, user_with_role
+from tests.students.kept_counts import assert_counts_kept
 
 pytestmark = [
     pytest.mark.skipif(
@@ -153,6 +154,7 @@ def test_writes_beside_a_rebuild_all_land_and_the_result_equals_a_fresh_rebuild(
     last_field = {student_id: field for kind, student_id, field in landed if kind == "field"}
     for student_id, field in last_field.items():
         assert Student.objects.get(pk=student_id).field == field
+    assert_counts_kept()  # each rebuild summed the counts up while the writes inserted changes
     after = snapshot()
     facts_rebuild()
     assert snapshot() == after
@@ -196,6 +198,7 @@ def test_two_writes_on_one_person_both_land(reference, slow_rules):
 
     errors = run_threads(raise_amounts(award_a, 100_000), raise_amounts(award_b, 10_000), facts_rebuild)
     assert errors == []
+    assert_counts_kept()
     assert award_a.events.count() == 12
     assert award_b.events.count() == 12
     after = snapshot()
@@ -281,3 +284,56 @@ def test_a_refresh_of_a_whole_university_holds_a_bounded_number_of_locks(referen
             cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
             held = cursor.fetchone()[0]
     assert 0 < held <= facts_module.LOCK_BUCKETS
+
+
+def test_writes_at_two_universities_at_once_keep_the_counts_exact(reference, slow_rules):
+    """Two staff writing at once (their own students, at two universities: the same national
+    counts move) while the counts are summed up again and again: no write waits on another's
+    count or fails, and every count equals the fact rows counted afresh (the kept counts take
+    changes, never update a row: students.models.NationalYearCount). The writes go on until the
+    last summing up has ended, so a change lost or counted twice by it would stay (emptying and
+    refilling in two statements, a pause between them, instead of one fails here)."""
+    from students.facts import counts_rebuild
+
+    ra = Program.objects.get(code="EMERGENT_RA")
+    writers = []
+    for n in range(2):
+        university = UniversityFactory(founder=("national", "private")[n], national_group=(1, None)[n])
+        user = user_with_role(f"staff{n}", "university_staff", university=university)
+        awards = [
+            services.award_create(
+                student=StudentFactory(university=university, field="science"),
+                program=ra,
+                start_date=date(2024, 4, 1),
+                end_date=date(2026, 3, 31),
+                annual_living_cost=600_000,
+                acting_user=user,
+            )
+            for _ in range(4)
+        ]
+        writers.append((user, awards))
+    summed = threading.Event()
+
+    def write(user, awards, seed):
+        def run():
+            rng = random.Random(seed)
+            for _ in range(400):  # at most: until the summing up has ended, then a few more
+                award = rng.choice(awards)
+                cost = rng.choice([600_000, 1_900_000, 2_400_000])  # counted or not, and by how much
+                services.award_update(award=Award.objects.get(pk=award.pk), annual_living_cost=cost, acting_user=user)
+                if summed.is_set():
+                    break
+
+        return run
+
+    def sum_up():
+        try:
+            for _ in range(8):
+                counts_rebuild()
+                time.sleep(0.01)
+        finally:
+            summed.set()
+
+    errors = run_threads(*(write(user, awards, seed) for seed, (user, awards) in enumerate(writers)), sum_up)
+    assert errors == []
+    assert_counts_kept()
