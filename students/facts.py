@@ -402,7 +402,7 @@ def _record_count_changes(
     )
 
 
-# The counts from the facts, one row a count: what the rebuild leaves (and migration 0026 filled).
+# The counts from the facts, one row a count: what the rebuild leaves (and migration 0027 filled).
 _NATIONAL_COUNTS = (
     "SELECT fiscal_year, person_program, founder, national_group, field, is_international, is_working_adult,"
     " COUNT(*) FROM students_studentyearfact WHERE is_representative AND person_counts"

@@ -22,7 +22,7 @@ FILL = [
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('students', '0025_upload_check_fingerprint'),
+        ('students', '0026_recorded_late'),
     ]
 
     operations = [
