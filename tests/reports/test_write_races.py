@@ -12,8 +12,8 @@ import pytest
 from programs.models import Program
 from reports import services as report_services
 from reports.models import Report, ReportDeadline
-from tests.factories import UniversityFactory, user_with_role
-from tests.races import Race, needs_postgresql
+from tests.factories import StudentFactory, UniversityFactory, user_with_role
+from tests.races import Race, award_create, needs_postgresql
 
 pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 
@@ -41,6 +41,40 @@ def test_one_report_prepared_twice_at_once_both_get_the_same_draft(reference, mo
     assert [r.pk for r in prepared] == [report.pk] * 2
     # As one after the other: created, its figures added; the second found them current.
     assert report.history.count() == 2
+
+
+def test_a_report_prepared_while_it_is_submitted_is_not_written_over(reference, monkeypatch):
+    # The draft's figures are out of date (an award added since); staff open it, which refreshes
+    # them, while the certifier submits it. Before: the prepare, having read the draft unlocked,
+    # wrote its figures after the submission under the submission's own version, and its history
+    # row put the submitted report back to draft.
+    university = UniversityFactory()
+    staff = user_with_role("staff", "university_staff", university=university)
+    certifier = user_with_role("certifier", "university_staff", university=university)
+    certifier.membership.can_certify = True
+    certifier.membership.save()
+    spring = Program.objects.get(code="SPRING")
+    award_create(StudentFactory(university=university), "SPRING", staff)
+
+    def prepare():
+        return report_services.report_prepare(
+            university=university, program=spring, fiscal_year=2025, acting_user=staff
+        )
+
+    report = prepare()  # version 2: created, then its figures
+    award_create(StudentFactory(university=university), "SPRING", staff)
+    race = Race()
+    race.pause_after(monkeypatch, report_services, "report_figures")
+
+    errors = race.run(prepare, lambda: report_services.report_submit(report=report, acting_user=certifier))
+
+    assert errors == []
+    report.refresh_from_db()
+    assert (report.state, report.version) == (Report.State.SUBMITTED, 4)
+    assert list(report.history.order_by("history_id").values_list("version", "state"))[-2:] == [
+        (3, Report.State.DRAFT),
+        (4, Report.State.SUBMITTED),
+    ]
 
 
 def test_one_deadline_set_twice_at_once_the_later_is_kept(reference, monkeypatch):
