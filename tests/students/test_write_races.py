@@ -270,3 +270,34 @@ def test_two_students_of_one_number_created_at_once_the_second_is_refused(monkey
 
     assert refused_as_after(errors, lambda: create(second_erad)), errors
     assert list(Student.objects.values_list("student_number", "erad_number")) == [("2025D009", first_erad)]
+
+
+def test_two_students_of_one_number_posted_to_the_api_at_once_the_second_gets_a_422(monkeypatch):
+    # The same race through the API: the second request is answered as a sequential duplicate is
+    # (422 with the message on the student number), not with a 500.
+    from rest_framework.test import APIClient
+
+    from students.api.keys import api_key_create
+
+    university = UniversityFactory()
+    secret = api_key_create(name="write", scope="write", university=university, acting_user=None)[1]
+    body = {"student_number": "2025D009", "field": "engineering", "entry_date": "2025-04-01"}
+    answers = []
+
+    def post():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        answers.append(client.post("/api/v1/students/", body, format="json"))
+
+    race = Race()
+    race.pause_after(monkeypatch, services, "_student_validate")
+
+    errors = race.run(post, post)
+
+    assert errors == []
+    assert sorted(answer.status_code for answer in answers) == [201, 422]
+    assert Student.objects.filter(student_number="2025D009").count() == 1
+    post()  # one after the other
+    assert answers[-1].status_code == 422
+    refusal = next(answer for answer in answers[:2] if answer.status_code == 422)
+    assert refusal.json()["errors"] == answers[-1].json()["errors"]
