@@ -39,6 +39,7 @@ SECTOR_REQUIRED = _("就職した場合はセクターを選んでください�
 BAD_COUNTRY = _("国・地域は英字2字のコードです（例: JP, US）。")
 UNKNOWN_STUDENT = _("この学籍番号の学生は本学に登録されていません。")
 DUPLICATE_ROW = _("同じ学生・調査時点が{row}行目にもあります。")
+CHANGED_SINCE_CHECK = _("確認の後にこの進路が変更または削除されました。もう一度アップロードしてください。")
 
 CAREER_FIELDS = ("survey_point", "destination", "sector", "employer", "country")
 
@@ -270,6 +271,16 @@ def career_upload_apply(*, plan: CareerPlan, acting_user: Any) -> ImportResult:
     records = [(row, _record(student, None, values)) for row, student, values in plan.creates]
     records += [(row, _record(career.student, career, values)) for row, career, values in plan.updates]
     _hold_students(record.student_id for _row, record in records)
+    # An update writes the whole record as the check read it, with the file's values: a record
+    # edited or deleted since would be written over or brought back. Under the students' locks no
+    # career write can come between this read and the save.
+    checked = {career.pk: career.version for _row, career, _values in plan.updates}
+    now = dict(CareerOutcome.objects.filter(pk__in=checked).values_list("pk", "version"))
+    plan.result.errors += [
+        RowError(row, LABEL_OF["survey_point"], CHANGED_SINCE_CHECK, "survey_point", "stale")
+        for row, career, _values in plan.updates
+        if now.get(career.pk) != checked[career.pk]
+    ]
     for row, record in records:
         try:
             _career_validate(record, today=plan.today)
