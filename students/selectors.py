@@ -36,7 +36,10 @@ def award_terms(
         awards, events = awards.filter(university_id=university_id), events.filter(award__university_id=university_id)
     suspensions: dict[int, list[rules.Suspension]] = defaultdict(list)
     changes: dict[int, list[rules.RateVersion]] = defaultdict(list)
-    for award_id, kind, start, end, amount in events.values_list(
+    # Explicitly ordered: two amount changes effective on one day leave the one recorded later
+    # in force (the rules apply them in this order), and the model's default ordering by award
+    # would join and sort by the award's student and university for nothing.
+    for award_id, kind, start, end, amount in events.order_by("award_id", "start_date", "pk").values_list(
         "award_id", "kind", "start_date", "end_date", "annual_living_cost"
     ):
         if kind == AwardEvent.Kind.SUSPENSION:
@@ -99,10 +102,11 @@ def suspensions_of(events: Iterable[AwardEvent]) -> tuple[rules.Suspension, ...]
 
 
 def amount_changes_of(events: Iterable[AwardEvent]) -> tuple[rules.RateVersion, ...]:
-    """The award's dated amounts (AwardEvent kind amount_change), oldest first."""
+    """The award's dated amounts (AwardEvent kind amount_change), oldest first; of two on one
+    day, the one recorded later last (it is the one in force, as award_terms reads them)."""
     return tuple(
         rules.RateVersion(e.start_date, e.annual_living_cost)
-        for e in sorted(events, key=lambda e: e.start_date)
+        for e in sorted(events, key=lambda e: (e.start_date, e.pk or 0))
         if e.kind == AwardEvent.Kind.AMOUNT_CHANGE and e.annual_living_cost is not None
     )
 

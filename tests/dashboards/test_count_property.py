@@ -71,9 +71,10 @@ class BAward:
         return not any(s <= first_day(*ym) and (e is None or e >= last_day(*ym)) for s, e in self.suspensions)
 
     def annual(self, ym):
-        """The amount in force on the month's first day: base until the first dated change."""
+        """The amount in force on the month's first day: base until the first dated change; of
+        two changes on one day, the one recorded later (`changes` is in the order recorded)."""
         amount = self.base
-        for day, value in sorted(self.changes):
+        for day, value in sorted(self.changes, key=lambda change: change[0]):
             if day <= first_day(*ym):
                 amount = value
         return amount
@@ -260,7 +261,7 @@ def check(world, population):
     for student in Student.objects.order_by("pk"):
         awards = []
         for award in student.awards.select_related("program").order_by("pk"):
-            events = list(award.events.all())
+            events = list(award.events.order_by("pk"))  # as recorded
             awards.append(
                 BAward(
                     id=award.pk,

@@ -182,6 +182,25 @@ def test_an_amount_change_is_a_dated_event(reference, university_a, staff_a):
     assert fact(student, 2025).peak_rate == 2_400_000
 
 
+def test_of_two_amount_changes_on_one_day_the_one_recorded_later_is_in_force(reference, university_a, staff_a):
+    # given: a SPRING award at ¥1,500,000, raised to ¥2,400,000 from January 2025, and then a
+    # second change of the same day recorded to ¥1,800,000 (a correction)
+    student = StudentFactory(university=university_a, entry_date=date(2024, 4, 1))
+    spring = award(student, "SPRING", date(2024, 4, 1), date(2027, 3, 31), staff_a, living=1_500_000)
+    for amount in (2_400_000, 1_800_000):
+        services.award_event_create(
+            award=spring,
+            kind="amount_change",
+            start_date=date(2025, 1, 1),
+            annual_living_cost=amount,
+            acting_user=staff_a,
+        )
+    # then: the later one is in force, in the facts and on the student's page alike
+    assert fact(student, 2025).peak_rate == 1_800_000
+    years = {y.fiscal_year: y for y in student_timeline(student)[0].years}
+    assert years[2024].living_cost == 9 * 125_000 + 3 * 150_000
+
+
 def test_an_amount_change_needs_an_amount_inside_the_award(reference, university_a, staff_a):
     student = StudentFactory(university=university_a, entry_date=date(2024, 4, 1))
     spring = award(student, "SPRING", date(2024, 4, 1), date(2027, 3, 31), staff_a)
