@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -38,6 +39,7 @@ SECTOR_REQUIRED = _("就職した場合はセクターを選んでください�
 BAD_COUNTRY = _("国・地域は英字2字のコードです（例: JP, US）。")
 UNKNOWN_STUDENT = _("この学籍番号の学生は本学に登録されていません。")
 DUPLICATE_ROW = _("同じ学生・調査時点が{row}行目にもあります。")
+CHANGED_SINCE_CHECK = _("確認の後にこの進路が変更または削除されました。もう一度アップロードしてください。")
 
 CAREER_FIELDS = ("survey_point", "destination", "sector", "employer", "country")
 
@@ -94,6 +96,15 @@ def _career_validate(career: CareerOutcome, *, today: date) -> None:
     career.validate_constraints()
 
 
+def _hold_students(student_ids: Iterable[int]) -> None:
+    """One career writer per student (students/services.py, "Lock order", 2): the students' rows,
+    FOR NO KEY UPDATE in id order, until the transaction ends, taken before one record per student
+    and survey point is checked. A second write of the same point waits, then is refused as one
+    after the other is, never stopped by the unique constraint (a 500)."""
+    locked = Student.objects.select_for_update(no_key=True).filter(pk__in=set(student_ids)).order_by("pk")
+    list(locked.values_list("pk", flat=True))
+
+
 def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
     cleaned = {name: values[name] for name in CAREER_FIELDS if name in values}
     for name in ("sector", "employer", "country"):
@@ -105,6 +116,7 @@ def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def career_create(*, student: Student, acting_user: Any, today: date, **values: Any) -> CareerOutcome:
     career = CareerOutcome(student=student, **_clean_values(values))
+    _hold_students([student.pk])
     _career_validate(career, today=today)
     career._history_user = acting_user
     career.save()
@@ -115,6 +127,7 @@ def career_create(*, student: Student, acting_user: Any, today: date, **values: 
 def career_update(
     *, career: CareerOutcome, acting_user: Any, today: date, expected_version: int | None = None, **values: Any
 ) -> CareerOutcome:
+    _hold_students([career.student_id])  # before the record's row: a create of its new point waits
     current = locked_for_update(CareerOutcome, career.pk, expected_version)
     values = _clean_values({**{n: getattr(current, n) for n in CAREER_FIELDS}, **values})
     if all(getattr(current, n) == v for n, v in values.items()):
@@ -257,6 +270,17 @@ def career_upload_apply(*, plan: CareerPlan, acting_user: Any) -> ImportResult:
         raise ValidationError(plan.result.errors[0].message)
     records = [(row, _record(student, None, values)) for row, student, values in plan.creates]
     records += [(row, _record(career.student, career, values)) for row, career, values in plan.updates]
+    _hold_students(record.student_id for _row, record in records)
+    # An update writes the whole record as the check read it, with the file's values: a record
+    # edited or deleted since would be written over or brought back. Under the students' locks no
+    # career write can come between this read and the save.
+    checked = {career.pk: career.version for _row, career, _values in plan.updates}
+    now = dict(CareerOutcome.objects.filter(pk__in=checked).values_list("pk", "version"))
+    plan.result.errors += [
+        RowError(row, LABEL_OF["survey_point"], CHANGED_SINCE_CHECK, "survey_point", "stale")
+        for row, career, _values in plan.updates
+        if now.get(career.pk) != checked[career.pk]
+    ]
     for row, record in records:
         try:
             _career_validate(record, today=plan.today)

@@ -24,7 +24,7 @@ from programs.models import Program
 from reports.models import Report, ReportDeadline, ReportEvent
 from reports.selectors import report_figures
 from students.models import University
-from students.services import year_lock, year_unlock
+from students.services import hold_key_lock, year_lock, year_unlock
 
 WRONG_STATE = _("この報告は今の状態（{state}）ではこの操作ができません。")
 NOT_CERTIFIER = _("報告を提出できるのは本学の提出権限を持つ担当者だけです。")
@@ -92,9 +92,15 @@ def _locked_for_update(report: Report, expected: str) -> Report:
 
 @transaction.atomic
 def report_prepare(*, university: University, program: Program, fiscal_year: int, acting_user: Any) -> Report:
-    """The draft for a university, program and year, its figures refreshed from the data."""
+    """The draft for a university, program and year, its figures refreshed from the data.
+
+    Two prepares at once: the second waits for the first (the key's lock), then finds its report;
+    the report's row is then locked, so a submission at the same moment waits for the figures
+    written here, or these wait for it and are not written over a submitted report."""
+    hold_key_lock("report", university.pk, program.pk, fiscal_year)
     with recorded_as(_recorded(acting_user)):
         report, _created = Report.objects.get_or_create(university=university, program=program, fiscal_year=fiscal_year)
+    report = Report.objects.select_for_update(of=("self",), no_key=True).get(pk=report.pk)
     if report.state == Report.State.DRAFT:
         figures = report_figures(university=university, program=program, fiscal_year=fiscal_year)
         if figures != report.figures:  # a new version only when the data moved (ETag, updated_since)
@@ -183,6 +189,9 @@ def deadline_set(*, program: Program, fiscal_year: int, due_date: date, acting_u
         raise ValidationError(
             {"due_date": [ValidationError(DEADLINE_TOO_EARLY.format(end=fy_end.isoformat()), code="too_early")]}
         )
+    # Before looking for the row: a second set of a deadline not yet stored waits, then changes
+    # the first's row, as one after the other would, instead of inserting a second one.
+    hold_key_lock("deadline", program.pk, fiscal_year)
     deadline = ReportDeadline.objects.select_for_update().filter(
         program=program, fiscal_year=fiscal_year
     ).first() or ReportDeadline(program=program, fiscal_year=fiscal_year)

@@ -558,10 +558,14 @@ def _upsert_staged(table: DerivedTable, rows: list[tuple], columns: str, upsert:
         cursor.execute(f"DROP TABLE {stage}")
 
 
-def _lock_persons(ids: set[int], erad_numbers: Set[str] = frozenset(), created: Set[int] = frozenset()) -> set[int]:
+def _lock_persons(
+    ids: set[int], erad_numbers: Set[str] = frozenset(), created: Set[int] = frozenset(), also: Set[str] = frozenset()
+) -> set[int]:
     """Inside a transaction: lock the persons of `ids` (and of `erad_numbers`); returns every
-    record of those persons. `created`: as _persons."""
+    record of those persons. `created`: as _persons; `also`: other keys locked in the same
+    ordered call (facts_lock_persons)."""
     ids, keys = _persons(ids, erad_numbers, created)
+    keys |= also
     _lock(keys)
     while True:  # an e-Rad number may have changed before the lock was ours
         again, more = _persons(ids, erad_numbers, created)
@@ -571,13 +575,17 @@ def _lock_persons(ids: set[int], erad_numbers: Set[str] = frozenset(), created: 
         ids, keys = ids | again, keys | more
 
 
-def facts_lock_persons(*, student_ids: Iterable[int], erad_numbers: Iterable[str] = ()) -> None:
+def facts_lock_persons(
+    *, student_ids: Iterable[int], erad_numbers: Iterable[str] = (), also: Iterable[str] = ()
+) -> None:
     """Take the per-person locks of these students (and of the persons holding these e-Rad
     numbers) now, the first locks of a write (students/services.py, "Lock order"): a refresh of
-    them later in the transaction takes nothing more. A no-op off PostgreSQL (one writer)."""
+    them later in the transaction takes nothing more. `also`: other keys of the write's first
+    locks, taken in the same ordered call (students.services.lock_persons: the student numbers a
+    write is about to take). A no-op off PostgreSQL (one writer)."""
     if connection.vendor != "postgresql":
         return
-    _lock_persons(set(student_ids), frozenset(erad_numbers) - {""})
+    _lock_persons(set(student_ids), frozenset(erad_numbers) - {""}, also=frozenset(also))
 
 
 def _refresh_locked(

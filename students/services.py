@@ -78,7 +78,10 @@ def _amount_is_valid(value: Any) -> bool:
 # each other in a circle and PostgreSQL never has to abort one (issue #14):
 #   1. the persons, first and in one call (`lock_persons`: students.facts' advisory locks by
 #      bucket, taken in bucket order): every person whose records a rule of the write reads or
-#      whose facts it refreshes, the e-Rad number a record is about to take included;
+#      whose facts it refreshes, the e-Rad number a record is about to take included, and the
+#      student number (at its university) a record is about to take: a second create of the
+#      number waits there, then is refused by the uniqueness check, whether the two have no
+#      e-Rad number, the same one or different ones;
 #   2. then rows: the one student or award the write changes (FOR NO KEY UPDATE, `locked_for_update`;
 #      FOR UPDATE where it deletes), or an upload's university's students, then its awards, in id
 #      order (students.imports.plan: plan_is_current);
@@ -93,7 +96,11 @@ def _amount_is_valid(value: Any) -> bool:
 # FOR NO KEY UPDATE does not block. The other apps' writes fit the same order: the payments lock
 # their awards' rows (2, in id order), then read the year locks (3); the enrolment statistics
 # lock their university's row (2: one statistics writer per university), then 3; an enrolment
-# year lock, like a report's, takes 3 exclusive.
+# year lock, like a report's, takes 3 exclusive; the career records lock their student's row (2:
+# one career writer per student, the upload's students in id order) before checking that a
+# survey point has one record. A write that may create a row no other write can lock yet (a
+# report's draft, a deadline) takes `hold_key_lock` on the row's natural key first, holding
+# nothing else: a second write of that key waits there, then finds the first's row.
 # Out of order still, both rare: a person whose e-Rad number changed while its locks were taken
 # gets the new number's lock in a second call (students.facts._lock_persons), and an upload
 # checked again inside its transaction that finds a record new since its persons were locked
@@ -101,10 +108,20 @@ def _amount_is_valid(value: Any) -> bool:
 # (PostgreSQL aborts one write, nothing is written wrong).
 
 
-def lock_persons(*, student_ids: Iterable[int], erad_numbers: Iterable[str | None] = ()) -> None:
-    """Lock 1 of the lock order: the persons of these records and of these e-Rad numbers, until
-    the transaction ends (a no-op off PostgreSQL, which has one writer)."""
-    facts_lock_persons(student_ids=student_ids, erad_numbers=[e for e in erad_numbers if e and isinstance(e, str)])
+def lock_persons(
+    *,
+    student_ids: Iterable[int],
+    erad_numbers: Iterable[str | None] = (),
+    student_numbers: Iterable[tuple[int, Any]] = (),
+) -> None:
+    """Lock 1 of the lock order: the persons of these records and of these e-Rad numbers, and
+    these (university id, student number) pairs, until the transaction ends (a no-op off
+    PostgreSQL, which has one writer)."""
+    facts_lock_persons(
+        student_ids=student_ids,
+        erad_numbers=[e for e in erad_numbers if e and isinstance(e, str)],
+        also=[f"n:{university_id}:{number}" for university_id, number in student_numbers if isinstance(number, str)],
+    )
 
 
 def locked_for_update(model: type, pk: int, expected_version: int | None) -> Any:
@@ -140,6 +157,20 @@ def hold_year_locks(university_id: int, *, exclusive: bool = False) -> None:
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {function}(%s, %s)", [YEAR_LOCK_CLASS, university_id])
+
+
+KEY_LOCK_CLASS = 13  # the two-number advisory keys (KEY_LOCK_CLASS, hash of a natural key)
+
+
+def hold_key_lock(*key: object) -> None:
+    """Until the transaction ends: the lock of one natural key (a report's university, program
+    and year) under which a write may create the row, taken before anything else (see "Lock
+    order"), so a second write of the key waits, then finds the first's row where it would have
+    hit the unique constraint. A no-op off PostgreSQL (one writer)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [KEY_LOCK_CLASS, ":".join(map(str, key))])
 
 
 def locked_years(*, university_id: int, program_ids: Iterable[int] | None = None) -> dict[tuple[int, int], str]:
@@ -243,9 +274,11 @@ def _student_validate(student: Student) -> None:
 @transaction.atomic
 def student_create(*, university: University, acting_user: Any, **data: Any) -> Student:
     student = Student(university=university, **{k: v for k, v in data.items() if k in STUDENT_FIELDS})
-    # The person of the number: a create of the same number at the university waits, then is
-    # refused by the uniqueness check instead of failing on the constraint.
-    lock_persons(student_ids=[], erad_numbers=[student.erad_number])
+    # The person of the e-Rad number, and the student number: a create of either at the
+    # university waits, then is refused by the uniqueness check instead of failing on the constraint.
+    lock_persons(
+        student_ids=[], erad_numbers=[student.erad_number], student_numbers=[(university.pk, student.student_number)]
+    )
     _student_validate(student)
     student._history_user = acting_user
     student.save()
@@ -259,8 +292,13 @@ def student_create(*, university: University, acting_user: Any, **data: Any) -> 
 def student_update(
     *, student: Student, acting_user: Any, expected_version: int | None = None, **changes: Any
 ) -> Student:
-    # The record's person and the person of a new e-Rad number: joining them is checked below.
-    lock_persons(student_ids=[student.pk], erad_numbers=[changes.get("erad_number")])
+    # The record's person and the person of a new e-Rad number: joining them is checked below;
+    # a new student number, checked unique below.
+    lock_persons(
+        student_ids=[student.pk],
+        erad_numbers=[changes.get("erad_number")],
+        student_numbers=[(student.university_id, changes.get("student_number"))],
+    )
     current = locked_for_update(Student, student.pk, expected_version)
     changed = [name for name in STUDENT_FIELDS if name in changes and getattr(current, name) != changes[name]]
     if not changed:

@@ -560,8 +560,15 @@ def lock_plan_persons(plan: ImportPlan) -> None:
     read and all the apply's facts refresh will take (its new records are keyed by number only)."""
     numbers = list(plan.students)
     erads = [item.values.get("erad_number") for item in plan.students.values()]
-    records = Student.objects.filter(university=plan.university, student_number__in=numbers)
-    lock_persons(student_ids=records.values_list("pk", flat=True), erad_numbers=erads)
+    records = dict(
+        Student.objects.filter(university=plan.university, student_number__in=numbers).values_list(
+            "student_number", "pk"
+        )
+    )
+    # The numbers of its new records too: a form creating one of them at the same moment waits,
+    # or is waited for and then seen (the plan is no longer current).
+    new = [(plan.university.pk, number) for number in numbers if number not in records]
+    lock_persons(student_ids=records.values(), erad_numbers=erads, student_numbers=new)
 
 
 def plan_is_current(plan: ImportPlan) -> bool:

@@ -88,3 +88,28 @@ def enrol_second_factor(page) -> None:
     page.fill("#id_token", f"{totp(b32decode(secret)):06d}")
     page.click("button[type=submit].primary")
     page.wait_for_load_state()
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Wait until a JavaScript expression is true in the page.
+
+    Playwright's wait_for_function polls by eval() inside the page, which the site's
+    Content-Security-Policy (script-src 'self', no 'unsafe-eval') refuses whenever the
+    first check is not already true. page.evaluate goes through the DevTools protocol,
+    which the policy does not govern, so this polls that instead.
+    """
+    import time
+
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Error as error:  # a navigation under way replaces the page's context: look again
+            if "context was destroyed" not in str(error):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)

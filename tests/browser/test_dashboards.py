@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_until
 from tests.factories import user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -12,7 +12,7 @@ def test_national_page_renders_charts_and_drills_down(page, screenshot, populati
     sign_in(page, "browser_ministry")
     # when
     page.goto("/dashboards/?fiscal_year=2025")
-    page.wait_for_function("document.querySelector('#trend-chart').width > 0")
+    wait_until(page, "document.querySelector('#trend-chart').width > 0")
     # then: the headline figure and charts are there, drawn by Chart.js
     assert page.inner_text(".kpi-value >> nth=0") == "4"
     drawn = page.evaluate("() => ['trend-chart', 'program-chart', 'published-chart'].map(id => !!Chart.getChart(id))")
@@ -26,7 +26,7 @@ def test_national_page_renders_charts_and_drills_down(page, screenshot, populati
     # in English: names and labels follow the language switch
     page.click("form.lang button[value=en]")
     page.wait_for_load_state()
-    page.wait_for_function("document.querySelector('#trend-chart').width > 0")
+    wait_until(page, "document.querySelector('#trend-chart').width > 0")
     labels = page.evaluate("() => Chart.getChart('program-chart').data.labels.map(l => [].concat(l).join(' '))")
     assert "Support for Pioneering Research Initiated by the Next Generation (SPRING)" in labels
     screenshot("dashboard-national-en")

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.conftest import enrol_second_factor, sign_in
+from tests.browser.conftest import enrol_second_factor, sign_in, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,7 +90,7 @@ def test_a_form_works_by_keyboard_alone_with_visible_focus(page, screenshot, sta
     page.focus("#id_student_number")
     page.keyboard.press("Enter")
     page.wait_for_load_state()
-    page.wait_for_function("document.activeElement.matches('[data-error-summary]')")
+    wait_until(page, "document.activeElement.matches('[data-error-summary]')")
     screenshot("keyboard-error-summary")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.getAttribute('href')") == "#id_student_number"

@@ -1,7 +1,7 @@
 import pytest
 
 from students.models import Award, Student
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_until
 from tests.students.test_imports import GOOD_ROWS, HEADER_JA
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,7 +26,7 @@ def test_staff_add_student_and_award_then_upload(page, screenshot, staff_a, refe
     page.select_option("#id_program", "JSPS_DC1")
     page.fill("#id_start_date", "2025-04-01")
     page.fill("#id_end_date", "2028-03-31")
-    page.wait_for_function("document.querySelector('#id_annual_living_cost').value === '2400000'")
+    wait_until(page, "document.querySelector('#id_annual_living_cost').value === '2400000'")
     page.fill("#id_annual_living_cost", "1000000")
     assert page.is_visible("#floor-warning")
     page.fill("#id_annual_living_cost", "2400000")

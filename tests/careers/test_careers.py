@@ -262,3 +262,34 @@ def test_upload_and_form_refuse_a_too_long_employer_alike_and_apply_checks_again
     # then: refused on its row before anything is written
     assert [(e.row, e.column) for e in result.errors] == [(2, "学籍番号")]
     assert CareerOutcome.objects.get().destination == "unknown"
+
+
+@pytest.mark.parametrize("since_the_check", ["edited", "deleted"])
+def test_an_upload_does_not_write_over_a_record_changed_since_its_check(university_a, staff_a, since_the_check):
+    # given: a record, and a file checked against it that changes its destination only
+    student = graduate(university_a, "G1")
+    career = career_services.career_create(
+        student=student, acting_user=staff_a, today=TODAY, survey_point="completion",
+        destination="postdoc", sector="academia", employer="甲大学", country="JP",
+    )  # fmt: skip
+    plan = _upload(university_a, HEADER + "G1,completion,permanent_research,academia,,\n")
+    assert plan.result.students_updated == 1
+    # when: someone edits (or deletes) the record in the form, then the file is applied
+    if since_the_check == "edited":
+        career_services.career_update(
+            career=career, acting_user=staff_a, today=TODAY, expected_version=1, employer="乙研究所"
+        )
+    else:
+        CareerOutcome.objects.filter(pk=career.pk).delete()
+    result = career_services.career_upload_apply(plan=plan, acting_user=staff_a)
+    # then: the row is refused with the reason, and nothing of the file is written
+    assert [(e.row, e.column, e.code) for e in result.errors] == [(2, "調査時点", "stale")]
+    assert "確認の後" in str(result.errors[0].message)
+    if since_the_check == "edited":
+        assert CareerOutcome.objects.values_list("destination", "employer", "version").get() == (
+            "postdoc",
+            "乙研究所",
+            2,
+        )
+    else:
+        assert not CareerOutcome.objects.exists()  # not brought back by the file

@@ -9,30 +9,19 @@ PostgreSQL only (threads need real concurrent transactions); CI runs the suite o
 """
 
 import dataclasses
-import threading
-import time
 from datetime import date
 
 import pytest
-from django.conf import settings
-from django.core.exceptions import ValidationError
 
-from programs.models import Program
 from students import services, uploads
 from students.models import Award, Student, UploadJob
 from tests.factories import StudentFactory, UniversityFactory, user_with_role
-from tests.students.test_concurrency import run_threads
+from tests.races import Race, award_create, needs_postgresql, refused, refused_as_after
 from tests.students.test_imports import csv_bytes
 
-pytestmark = [
-    pytest.mark.skipif(
-        "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL (concurrent transactions)"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 
 ERAD = "55556666"
-PAUSE = 3  # seconds the first transaction waits for the second: long past PostgreSQL's deadlock_timeout (1 s)
 
 
 def exclusive_awards(erad):
@@ -41,13 +30,6 @@ def exclusive_awards(erad):
             "student__university_id", "program__code"
         )
     )
-
-
-def refused(errors, code):
-    """The one error is the services' refusal with `code`."""
-    if len(errors) != 1 or not isinstance(errors[0], ValidationError):
-        return False
-    return code in {e.code for messages in errors[0].error_dict.values() for e in messages}
 
 
 def pause_students_apply(monkeypatch, after):
@@ -77,41 +59,13 @@ def test_two_exclusive_awards_for_one_person_at_once_the_second_is_refused(refer
     # no overlap and both wrote (the person held SPRING and DC1 in the same months, both counted).
     first, second = one_person_at_two_universities()
     user = user_with_role("writer", "administrator")
-    pausing = threading.local()
-    has_read, second_done = threading.Event(), threading.Event()
-    person_awards = services.person_awards
+    race = Race()
+    race.pause_after(monkeypatch, services, "person_awards")
 
-    def paused(student):
-        terms = person_awards(student)
-        if getattr(pausing, "on", False):
-            has_read.set()
-            second_done.wait(timeout=PAUSE)
-        return terms
-
-    monkeypatch.setattr(services, "person_awards", paused)
-
-    def create(student, code):
-        return services.award_create(
-            student=student,
-            program=Program.objects.get(code=code),
-            start_date=date(2025, 4, 1),
-            end_date=date(2028, 3, 31),
-            annual_living_cost=1_800_000,
-            acting_user=user,
-        )
-
-    def first_create():
-        pausing.on = True
-        create(first, "SPRING")
-
-    def second_create():
-        assert has_read.wait(timeout=60)
-        try:
-            create(second, "JSPS_DC1")
-        finally:
-            second_done.set()
-
-    errors = run_threads(first_create, second_create)
+    errors = race.run(
+        lambda: award_create(first, "SPRING", user, living=1_800_000),
+        lambda: award_create(second, "JSPS_DC1", user, living=1_800_000),
+    )
     assert exclusive_awards(ERAD) == [(first.university_id, "SPRING")]
     assert refused(errors, "exclusive_overlap"), errors
 
@@ -129,32 +83,13 @@ def test_an_exclusive_award_created_beside_an_upload_of_the_same_person_is_refus
     row = f"2025D002,{ERAD},佐藤,太郎,science,2025-04-01,3,在籍,,0,0,SPRING,2025-04-01,2028-03-31,1800000,0,0"
     job = uploads.upload_create(university=a, filename="a.csv", content=csv_bytes([row]), acting_user=staff)
     assert job.state == UploadJob.State.CHECKED, job.result
-    checked, created = threading.Event(), threading.Event()
+    race = Race()
+    pause_students_apply(monkeypatch, race.pause)
 
-    def wait_for_the_create():
-        checked.set()
-        created.wait(timeout=PAUSE)
-
-    pause_students_apply(monkeypatch, wait_for_the_create)
-
-    def apply():
-        uploads.upload_apply_start(job=job, acting_user=staff)
-
-    def create():
-        assert checked.wait(timeout=60)
-        try:
-            services.award_create(
-                student=second,
-                program=Program.objects.get(code="JSPS_DC1"),
-                start_date=date(2025, 4, 1),
-                end_date=date(2028, 3, 31),
-                annual_living_cost=2_400_000,
-                acting_user=user,
-            )
-        finally:
-            created.set()
-
-    errors = run_threads(apply, create)
+    errors = race.run(
+        lambda: uploads.upload_apply_start(job=job, acting_user=staff),
+        lambda: award_create(second, "JSPS_DC1", user),
+    )
     job.refresh_from_db()
     assert job.state == UploadJob.State.APPLIED
     assert exclusive_awards(ERAD) == [(a.pk, "SPRING")]
@@ -172,24 +107,13 @@ def test_a_student_deleted_beside_an_upload_of_the_same_university_both_finish(r
     row = "2025D001,,山田,太郎,engineering,2025-04-01,3,在籍,,0,0,SPRING,2025-04-01,2028-03-31,1800000,0,0"
     job = uploads.upload_create(university=university, filename="a.csv", content=csv_bytes([row]), acting_user=staff)
     assert job.state == UploadJob.State.CHECKED, job.result
-    checked, deleting = threading.Event(), threading.Event()
+    race = Race()
+    pause_students_apply(monkeypatch, race.pause)  # the delete waits for whatever it needs of this transaction
 
-    def let_the_delete_start():
-        checked.set()
-        assert deleting.wait(timeout=60)
-        time.sleep(PAUSE)  # the delete now waits for whatever it needs of this transaction
-
-    pause_students_apply(monkeypatch, let_the_delete_start)
-
-    def apply():
-        uploads.upload_apply_start(job=job, acting_user=staff)
-
-    def delete():
-        assert checked.wait(timeout=60)
-        deleting.set()
-        services.student_delete(student=Student.objects.get(pk=student.pk), acting_user=staff)
-
-    errors = run_threads(apply, delete)
+    errors = race.run(
+        lambda: uploads.upload_apply_start(job=job, acting_user=staff),
+        lambda: services.student_delete(student=Student.objects.get(pk=student.pk), acting_user=staff),
+    )
     assert errors == []
     job.refresh_from_db()
     assert job.state == UploadJob.State.APPLIED  # applied first; the delete waited, then removed it all
@@ -203,37 +127,17 @@ def test_an_award_edited_beside_a_delete_of_its_student_both_finish(reference, m
     # the person (its facts refresh): a deadlock, one of them aborted.
     user = user_with_role("writer", "administrator")
     student = StudentFactory(entry_date=date(2025, 4, 1))
-    award = services.award_create(
-        student=student,
-        program=Program.objects.get(code="SPRING"),
-        start_date=date(2025, 4, 1),
-        end_date=date(2027, 3, 31),
-        annual_living_cost=1_800_000,
-        acting_user=user,
+    award = award_create(student, "SPRING", user, end=date(2027, 3, 31))
+    race = Race()
+    race.pause_after(monkeypatch, services, "_award_validate")
+
+    errors = race.run(
+        lambda: services.award_update(
+            award=Award.objects.get(pk=award.pk), end_date=date(2028, 3, 31), acting_user=user
+        ),
+        lambda: services.student_delete(student=Student.objects.get(pk=student.pk), acting_user=user),
     )
-    pausing = threading.local()
-    checked, deleting = threading.Event(), threading.Event()
-    validate = services._award_validate
-
-    def paused(*args, **kwargs):
-        validate(*args, **kwargs)
-        if getattr(pausing, "on", False):
-            checked.set()
-            assert deleting.wait(timeout=60)
-            time.sleep(PAUSE)
-
-    monkeypatch.setattr(services, "_award_validate", paused)
-
-    def edit():
-        pausing.on = True
-        services.award_update(award=Award.objects.get(pk=award.pk), end_date=date(2028, 3, 31), acting_user=user)
-
-    def delete():
-        assert checked.wait(timeout=60)
-        deleting.set()
-        services.student_delete(student=Student.objects.get(pk=student.pk), acting_user=user)
-
-    assert run_threads(edit, delete) == []
+    assert errors == []
     assert not Student.objects.filter(pk=student.pk).exists()
 
 
@@ -244,42 +148,22 @@ def test_a_year_is_locked_only_after_the_award_writes_that_found_it_open(referen
     # waits for the writes that found the year open: once it is in place, the edit is in.
     user = user_with_role("writer", "administrator")
     student = StudentFactory(entry_date=date(2025, 4, 1))
-    spring = Program.objects.get(code="SPRING")
-    award = services.award_create(
-        student=student,
-        program=spring,
-        start_date=date(2025, 4, 1),
-        end_date=date(2027, 3, 31),
-        annual_living_cost=1_800_000,
-        acting_user=user,
-    )
-    pausing = threading.local()
-    has_read, locked = threading.Event(), threading.Event()
-    locked_years = services.locked_years
+    award = award_create(student, "SPRING", user, end=date(2027, 3, 31))
+    race = Race()
+    race.pause_after(monkeypatch, services, "locked_years")
     seen = {}
 
-    def paused(**kwargs):
-        years = locked_years(**kwargs)
-        if getattr(pausing, "on", False):
-            has_read.set()
-            locked.wait(timeout=PAUSE)
-        return years
-
-    monkeypatch.setattr(services, "locked_years", paused)
-
-    def edit():
-        pausing.on = True
-        services.award_update(award=Award.objects.get(pk=award.pk), annual_living_cost=2_040_000, acting_user=user)
-
     def lock():
-        assert has_read.wait(timeout=60)
-        try:
-            services.year_lock(university_id=student.university_id, program_id=spring.pk, fiscal_year=2025)
-            seen["amount when locked"] = Award.objects.get(pk=award.pk).annual_living_cost
-        finally:
-            locked.set()
+        services.year_lock(university_id=student.university_id, program_id=award.program_id, fiscal_year=2025)
+        seen["amount when locked"] = Award.objects.get(pk=award.pk).annual_living_cost
 
-    assert run_threads(edit, lock) == []
+    errors = race.run(
+        lambda: services.award_update(
+            award=Award.objects.get(pk=award.pk), annual_living_cost=2_040_000, acting_user=user
+        ),
+        lock,
+    )
+    assert errors == []
     assert seen == {"amount when locked": 2_040_000}
 
 
@@ -293,34 +177,18 @@ def test_two_years_of_enrolment_statistics_written_at_once_are_checked_against_e
 
     university = UniversityFactory()
     staff = user_with_role("staff", "university_staff", university=university)
-    pausing = threading.local()
-    has_read, second_done = threading.Event(), threading.Event()
-    stored_cohorts = enrolment_services._stored_cohorts
-
-    def paused(*args):
-        cohorts = stored_cohorts(*args)
-        if getattr(pausing, "on", False):
-            has_read.set()
-            second_done.wait(timeout=PAUSE)
-        return cohorts
-
-    monkeypatch.setattr(enrolment_services, "_stored_cohorts", paused)
+    race = Race()
+    race.pause_after(monkeypatch, enrolment_services, "_stored_cohorts")
     entrants = values(
         fiscal_year=2022, entrants=10, entrants_from_masters=5, entrants_working_adults=1, entrants_international=1
     )
 
-    def first():
-        pausing.on = True
-        enrolment_services.statistic_create(university=university, acting_user=staff, **entrants)
-
-    def second():
-        assert has_read.wait(timeout=60)
-        try:
-            enrolment_services.statistic_create(university=university, acting_user=staff, **values(fiscal_year=2024))
-        finally:
-            second_done.set()
-
-    errors = run_threads(first, second)
+    errors = race.run(
+        lambda: enrolment_services.statistic_create(university=university, acting_user=staff, **entrants),
+        lambda: enrolment_services.statistic_create(
+            university=university, acting_user=staff, **values(fiscal_year=2024)
+        ),
+    )
     assert list(EnrolmentStatistic.objects.values_list("fiscal_year", flat=True)) == [2022]
     assert refused(errors, "above_cohort"), errors
 
@@ -339,15 +207,8 @@ def test_an_exclusive_award_created_beside_a_bulk_api_call_for_the_same_person_i
     first.delete()
     secret = api_key_create(name="A write", scope="write", university=a, acting_user=None)[1]
     user = user_with_role("writer", "administrator")
-    checked, created = threading.Event(), threading.Event()
-    import_apply = imports.import_apply
-
-    def paused(**kwargs):
-        checked.set()
-        created.wait(timeout=PAUSE)
-        return import_apply(**kwargs)
-
-    monkeypatch.setattr(imports, "import_apply", paused)
+    race = Race()
+    race.pause_before(monkeypatch, imports, "import_apply")
     answers = []
 
     def bulk():
@@ -357,21 +218,7 @@ def test_an_exclusive_award_created_beside_a_bulk_api_call_for_the_same_person_i
         award = {"student_number": "API001", "program": "SPRING", "start_date": "2025-04-01", "end_date": "2028-03-31"}
         answers.append(client.post("/api/v1/bulk/", {"students": [student], "awards": [award]}, format="json"))
 
-    def create():
-        assert checked.wait(timeout=60)
-        try:
-            services.award_create(
-                student=second,
-                program=Program.objects.get(code="JSPS_DC1"),
-                start_date=date(2025, 4, 1),
-                end_date=date(2028, 3, 31),
-                annual_living_cost=2_400_000,
-                acting_user=user,
-            )
-        finally:
-            created.set()
-
-    errors = run_threads(bulk, create)
+    errors = race.run(bulk, lambda: award_create(second, "JSPS_DC1", user))
     assert [answer.status_code for answer in answers] == [200]
     assert exclusive_awards(ERAD) == [(a.pk, "SPRING")]
     assert refused(errors, "exclusive_overlap"), errors
@@ -386,44 +233,71 @@ def test_a_record_joining_a_person_beside_an_exclusive_award_of_that_person_one_
     joining.erad_number = ""
     joining.save()
     user = user_with_role("writer", "administrator")
-    services.award_create(
-        student=joining,
-        program=Program.objects.get(code="JSPS_DC1"),
-        start_date=date(2025, 4, 1),
-        end_date=date(2028, 3, 31),
-        annual_living_cost=2_400_000,
-        acting_user=user,
+    award_create(joining, "JSPS_DC1", user)
+    race = Race()
+    race.pause_after(monkeypatch, services, "_check_joined_person")
+
+    errors = race.run(
+        lambda: services.student_update(student=Student.objects.get(pk=joining.pk), erad_number=ERAD, acting_user=user),
+        lambda: award_create(other, "SPRING", user),
     )
-    pausing = threading.local()
-    has_read, created = threading.Event(), threading.Event()
-    check_joined_person = services._check_joined_person
-
-    def paused(student):
-        check_joined_person(student)
-        if getattr(pausing, "on", False):
-            has_read.set()
-            created.wait(timeout=PAUSE)
-
-    monkeypatch.setattr(services, "_check_joined_person", paused)
-
-    def join():
-        pausing.on = True
-        services.student_update(student=Student.objects.get(pk=joining.pk), erad_number=ERAD, acting_user=user)
-
-    def create():
-        assert has_read.wait(timeout=60)
-        try:
-            services.award_create(
-                student=other,
-                program=Program.objects.get(code="SPRING"),
-                start_date=date(2025, 4, 1),
-                end_date=date(2028, 3, 31),
-                annual_living_cost=1_800_000,
-                acting_user=user,
-            )
-        finally:
-            created.set()
-
-    errors = run_threads(join, create)
     assert sorted(code for _university, code in exclusive_awards(ERAD)) == ["JSPS_DC1"]
     assert refused(errors, "exclusive_overlap"), errors
+
+
+STUDENT = {"family_name": "山田", "given_name": "花子", "field": "engineering", "entry_date": date(2025, 4, 1)}
+
+
+@pytest.mark.parametrize("erad_numbers", [("", ""), ("11112222", "33334444")], ids=["no e-Rad", "two e-Rad numbers"])
+def test_two_students_of_one_number_created_at_once_the_second_is_refused(monkeypatch, erad_numbers):
+    # Two staff register the same student number at one university at the same moment (without an
+    # e-Rad number, or each with a different one: no person in common to wait for). The first has
+    # checked the number (free) and waits; the second runs meanwhile. Before: neither waited, the
+    # second wrote the number and the first's insert hit the unique constraint (a 500).
+    university = UniversityFactory()
+    staff = user_with_role("staff", "university_staff", university=university)
+    first_erad, second_erad = erad_numbers
+
+    def create(erad_number):
+        return services.student_create(
+            university=university, acting_user=staff, student_number="2025D009", erad_number=erad_number, **STUDENT
+        )
+
+    race = Race()
+    race.pause_after(monkeypatch, services, "_student_validate")
+
+    errors = race.run(lambda: create(first_erad), lambda: create(second_erad))
+
+    assert refused_as_after(errors, lambda: create(second_erad)), errors
+    assert list(Student.objects.values_list("student_number", "erad_number")) == [("2025D009", first_erad)]
+
+
+def test_two_students_of_one_number_posted_to_the_api_at_once_the_second_gets_a_422(monkeypatch):
+    # The same race through the API: the second request is answered as a sequential duplicate is
+    # (422 with the message on the student number), not with a 500.
+    from rest_framework.test import APIClient
+
+    from students.api.keys import api_key_create
+
+    university = UniversityFactory()
+    secret = api_key_create(name="write", scope="write", university=university, acting_user=None)[1]
+    body = {"student_number": "2025D009", "field": "engineering", "entry_date": "2025-04-01"}
+    answers = []
+
+    def post():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        answers.append(client.post("/api/v1/students/", body, format="json"))
+
+    race = Race()
+    race.pause_after(monkeypatch, services, "_student_validate")
+
+    errors = race.run(post, post)
+
+    assert errors == []
+    assert sorted(answer.status_code for answer in answers) == [201, 422]
+    assert Student.objects.filter(student_number="2025D009").count() == 1
+    post()  # one after the other
+    assert answers[-1].status_code == 422
+    refusal = next(answer for answer in answers[:2] if answer.status_code == 422)
+    assert refusal.json()["errors"] == answers[-1].json()["errors"]
