@@ -103,8 +103,10 @@ class ClaimSettlement(models.Model):
 
 class Budget(models.Model):
     """A budget line (reference data): the money voted for one or more programs, in force from its
-    fiscal year until a later line of the same label and kind replaces it (an annual budget), or
-    voted once in that year (a supplementary budget, often a multi-year fund)."""
+    fiscal year until a later line of the same label and kind replaces it or its last fiscal year
+    ends (an annual budget), or voted once in that year (a supplementary budget, often a
+    multi-year fund). A program that has ended (the fellowship, folded into SPRING from FY2024)
+    has its last budget end with it: no budget in later years."""
 
     class Kind(models.TextChoices):
         ANNUAL = "annual", _("当初予算")
@@ -113,6 +115,12 @@ class Budget(models.Model):
     label = models.CharField(_("予算の名称"), max_length=100)
     programs = models.ManyToManyField(Program, related_name="+", verbose_name=_("支援事業"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度（適用開始）"))
+    last_fiscal_year = models.PositiveSmallIntegerField(
+        _("年度（適用終了）"),
+        null=True,
+        blank=True,
+        help_text=_("事業が終了した場合の最終年度。空欄は後の年度の予算に置き換わるまで適用"),
+    )
     kind = models.CharField(_("区分"), max_length=16, choices=Kind.choices, default=Kind.ANNUAL)
     amount = models.PositiveBigIntegerField(_("予算額（円）"))
     source = models.CharField(_("出典"), max_length=300, blank=True)
@@ -124,7 +132,13 @@ class Budget(models.Model):
         verbose_name = _("予算")
         verbose_name_plural = _("予算")
         constraints = [
-            models.UniqueConstraint(fields=["label", "fiscal_year", "kind"], name="budget_one_per_label_year_kind")
+            models.UniqueConstraint(fields=["label", "fiscal_year", "kind"], name="budget_one_per_label_year_kind"),
+            models.CheckConstraint(
+                condition=models.Q(last_fiscal_year__isnull=True)
+                | models.Q(last_fiscal_year__gte=models.F("fiscal_year")),
+                name="budget_ends_after_it_begins",
+                violation_error_message=_("適用終了の年度が適用開始の年度より前です。"),
+            ),
         ]
 
     def __str__(self) -> str:

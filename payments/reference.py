@@ -33,6 +33,11 @@ BUDGETS = [
     ("FELLOWSHIP", ("FELLOWSHIP",), 2023, "annual", 36 * OKU, "R5当初 36億円"),
 ]
 
+# label: the last fiscal year of the annual budgets of a program that has ended. The fellowship
+# ran FY2021–FY2023 and was folded into SPRING from FY2024 (DOMAIN.md, the published breakdown by
+# program): its R5 budget is not in force in FY2024 or later.
+LAST_FISCAL_YEAR = {"FELLOWSHIP": 2023}
+
 
 @transaction.atomic
 def load_budgets(seeder: Seeder | None = None) -> int:
@@ -44,7 +49,15 @@ def load_budgets(seeder: Seeder | None = None) -> int:
     programs = {p.code: p for p in Program.objects.all()}
     for label, codes, fy, kind, amount, note in BUDGETS:
         budget = seeder.update_or_create(
-            Budget, label=label, fiscal_year=fy, kind=kind, defaults={"amount": amount, "source": f"{note} {SEED}"}
+            Budget,
+            label=label,
+            fiscal_year=fy,
+            kind=kind,
+            defaults={
+                "amount": amount,
+                "source": f"{note} {SEED}",
+                "last_fiscal_year": LAST_FISCAL_YEAR.get(label) if kind == Budget.Kind.ANNUAL else None,
+            },
         )
         if budget is None:
             continue

@@ -368,7 +368,7 @@ def paid_twice(fiscal_year: int, *, university_id: int | None = None) -> list[Do
 class BudgetLine:
     label: str
     program_codes: tuple[str, ...]
-    annual: int | None  # the annual budget in force in the year (the latest from it or before)
+    annual: int | None  # the annual budget in force in the year (the latest from it or before, unless it has ended)
     supplementary: int  # supplementary budgets voted in the year (often multi-year funds)
     sources: tuple[str, ...]
 
@@ -376,7 +376,8 @@ class BudgetLine:
 def budget_lines(fiscal_year: int) -> list[BudgetLine]:
     """The budgets in force in the year, a line per label, in the programs' order (as every page
     lists programs: display order, then code), then by the year each line began; a line funding
-    no program comes last."""
+    no program comes last. An annual budget past its last fiscal year (a program that has ended)
+    is not in force, and a label with no budget in force in the year has no line."""
     lines: dict[str, dict] = {}
     budgets = Budget.objects.filter(fiscal_year__lte=fiscal_year).prefetch_related("programs").order_by("fiscal_year")
     for budget in budgets:
@@ -386,8 +387,10 @@ def budget_lines(fiscal_year: int) -> list[BudgetLine]:
         )
         line["programs"].update((p.display_order, p.code) for p in budget.programs.all())
         if budget.kind == Budget.Kind.ANNUAL:
-            line["annual"] = budget.amount  # later years replace earlier ones
-            line["annual_source"] = budget.source
+            # Later years replace earlier ones; the latest one past its last year leaves none.
+            ended = budget.last_fiscal_year is not None and budget.last_fiscal_year < fiscal_year
+            line["annual"] = None if ended else budget.amount
+            line["annual_source"] = None if ended else budget.source
         elif budget.fiscal_year == fiscal_year:
             line["supplementary"] += budget.amount
             line["sources"].append(budget.source)

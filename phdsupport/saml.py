@@ -22,7 +22,9 @@ def saml_config(
     """
     base = base_url.rstrip("/")
     metadata = (
-        {"remote": [{"url": idp_metadata}]} if idp_metadata.startswith(("https://", "http://")) else {"local": [idp_metadata]}
+        {"remote": [{"url": idp_metadata}]}
+        if idp_metadata.startswith(("https://", "http://"))
+        else {"local": [idp_metadata]}
     )
     config: dict[str, Any] = {
         "xmlsec_binary": shutil.which("xmlsec1") or "/usr/bin/xmlsec1",

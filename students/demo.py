@@ -26,6 +26,7 @@ from programs import reference, rules
 from programs.models import Program
 from students.facts import facts_rebuild, floor_versions
 from students.models import Award, AwardEvent, Field, Student, University
+from students.selectors import award_terms_of
 
 # National headcounts (DOMAIN.md): published to FY2024, the FY2025 target, then a gentle rise.
 SHAPE = {
@@ -308,19 +309,11 @@ class _Attribution:
         return self.cache[key]
 
     def _terms(self, index: int, row: AwardPlan) -> rules.AwardTerms:
+        """The planned award as rule input, through the function the pages use for an unsaved award."""
         code, start, end, living, _research, events = row
-        program = self.programs[code]
-        suspensions = tuple(rules.Suspension(s, e) for kind, s, e, *_rest in events if kind == "suspension")
-        return rules.AwardTerms(
-            award_id=index,
-            program=code,
-            audience=program.audience,
-            annual_living_cost=living,
-            start=start,
-            end=end,
-            suspensions=suspensions,
-            is_exclusive=program.is_exclusive,
-        )
+        award = Award(program=self.programs[code], start_date=start, end_date=end, annual_living_cost=living)
+        suspensions = (rules.Suspension(s, e) for kind, s, e, *_rest in events if kind == "suspension")
+        return award_terms_of(award, suspensions, award_id=index)
 
 
 def plan_intake(*, scale: float, first_fy: int, last_fy: int, programs: dict[str, Program]) -> list[tuple]:

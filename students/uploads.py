@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from phdsupport.validation import messages_text
@@ -416,16 +417,23 @@ def _check_and_apply(job: UploadJob, kind: UploadKind, beat: _Beat, acting_user:
 
 
 def upload_sweep() -> int:
-    """Mark failed every running job whose run went silent (its process was killed); retry offered."""
+    """Mark failed every running job whose run went silent (its process was killed); retry offered.
+
+    Its reason is kept as the other upload errors are: as the uploader read it (`message`) and in
+    every language (`result["message"]`, beside what the check found), so each reader's page says
+    it in theirs. A job is failed only if it is still running and silent when written."""
     stale = _stale_before()
+    reads = in_each_language([format_lazy(STALLED, seconds=settings.UPLOAD_STALE_SECONDS)])[0]
     swept = 0
     for state in RUNNING:
         silent = UploadJob.objects.filter(state=state, heartbeat_at__lt=stale)
-        for language in set(silent.values_list("language", flat=True)):
-            with translation.override(language or settings.LANGUAGE_CODE):
-                message = str(STALLED.format(seconds=settings.UPLOAD_STALE_SECONDS))
-            swept += silent.filter(language=language).update(
-                state=UploadJob.State.FAILED, retry_state=state, message=message
+        for pk, language, result in silent.values_list("pk", "language", "result"):
+            kept = result if isinstance(result, dict) else {}
+            swept += silent.filter(pk=pk).update(
+                state=UploadJob.State.FAILED,
+                retry_state=state,
+                message=reads.get(language) or reads[settings.LANGUAGE_CODE],
+                result={**kept, "message": reads},
             )
     if swept:
         logger.warning("upload sweep: %s silent job(s) marked failed", swept)
@@ -435,9 +443,11 @@ def upload_sweep() -> int:
 def upload_retry(*, job: UploadJob, acting_user: Any) -> UploadJob:
     """Run a failed job's check or apply again (the apply checks again first, as always)."""
     state = job.retry_state
+    # The reason it failed goes with it, in every language too (a later failure says its own).
+    result = {key: value for key, value in (job.result or {}).items() if key != "message"}
     moved = (
         UploadJob.objects.filter(pk=job.pk, state=UploadJob.State.FAILED, retry_state__in=RUNNING).update(
-            state=state, retry_state="", heartbeat_at=None, processed_rows=0, message=""
+            state=state, retry_state="", heartbeat_at=None, processed_rows=0, message="", result=result
         )
         if state
         else 0

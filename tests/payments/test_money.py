@@ -66,6 +66,34 @@ def test_budgets_have_effective_years(reference):
     assert {line.label: line.supplementary for line in selectors.budget_lines(2023)}["SPRING"] == 49_900_000_000
 
 
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_an_ended_programs_budget_is_shown_only_for_the_years_it_ran(client, reference, ministry_viewer, language):
+    """The fellowship (FELLOWSHIP) ran FY2021–FY2023 and was folded into SPRING (DOMAIN.md): its
+    FY2023 budget (R5当初 36億円) is not in force in FY2024 or later, so the money page's budget
+    table has no row for it there, as it has none for a program with no budget in the year."""
+    load_budgets()
+    fellowship = Program.objects.get(code="FELLOWSHIP")
+    name = fellowship.name_en if language == "en" else fellowship.name_ja
+    client.force_login(ministry_viewer)
+    client.cookies["django_language"] = language
+
+    def budget_table(fiscal_year):
+        page = client.get(f"/dashboards/money/?fiscal_year={fiscal_year}").content.decode()
+        table = page[page.index('id="table-budget"') :]
+        return table[: table.index("</section>")]
+
+    assert {line.label: line.annual for line in selectors.budget_lines(2023)}["FELLOWSHIP"] == 3_600_000_000
+    in_force = budget_table(2023)
+    assert name in in_force
+    assert "3,600,000,000" in in_force
+    for later in (2024, 2025, 2026):
+        assert "FELLOWSHIP" not in {line.label for line in selectors.budget_lines(later)}, later
+        table = budget_table(later)
+        assert name not in table, later
+        assert "3,600,000,000" not in table, later
+    assert "10,635,000,000" in budget_table(2025)  # the budgets in force still are
+
+
 def test_the_ministry_sees_the_count_and_officers_of_the_programs_the_list(client, paid_twice, ministry_viewer):
     load_budgets()
     client.force_login(ministry_viewer)
@@ -139,7 +167,6 @@ def test_the_money_pages_rows_follow_the_programs_order(paid_twice, ministry_vie
     assert [line.label for line in selectors.budget_lines(2023)] == ["SPRING", "BOOST", "FELLOWSHIP", "EMERGENT_RA"]
     assert [line.label for line in selectors.budget_lines(2025)] == [
         "SPRING",
-        "FELLOWSHIP",
         "JSPS DC",
         "JSPS PD",
         "JSPS RPD",
@@ -147,3 +174,13 @@ def test_the_money_pages_rows_follow_the_programs_order(paid_twice, ministry_vie
     ]
     programs = [row[0] for row in money_page(2025).tables["program"].rows]
     assert programs == [Program.objects.get(code=c).name_ja for c in ("SPRING", "JSPS_DC1")]
+
+
+def test_a_budget_cannot_end_before_it_begins(reference):
+    from django.core.exceptions import ValidationError
+
+    from payments.models import Budget
+
+    budget = Budget(label="X", fiscal_year=2024, kind="annual", amount=1, last_fiscal_year=2023)
+    with pytest.raises(ValidationError, match="適用終了の年度が適用開始の年度より前です。"):
+        budget.full_clean()

@@ -121,9 +121,7 @@ def test_the_upload_page_hands_the_file_to_an_upload_job(client, dc_award, staff
     assert client.get("/students/payments/template.csv").status_code == 200
 
 
-def test_months_are_read_however_the_file_writes_them_and_each_bad_month_is_reported(
-    dc_award, staff_a, university_a
-):
+def test_months_are_read_however_the_file_writes_them_and_each_bad_month_is_reported(dc_award, staff_a, university_a):
     # given one file writing its months three ways, and two rows with the same unreadable month
     number = dc_award.student.student_number
     rows = year_rows(number, months=range(4, 7))

@@ -208,3 +208,26 @@ def test_the_sweeper_says_so_in_each_jobs_language(checked):
 
 def _has_japanese(text: str) -> bool:
     return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_a_retry_that_fails_again_says_its_own_reason_not_the_sweepers(client, checked, staff_a, monkeypatch):
+    """The sweeper's reason is kept in each language (result["message"]); a retry clears it with the
+    message, so a retry that fails in turn shows why it failed, not that the first run stalled."""
+    job = killed_mid_apply(checked)
+    assert upload_sweep_task() == 1
+    job.refresh_from_db()
+    assert "message" in job.result
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(uploads, "import_check", broken)
+    with pytest.raises(RuntimeError):
+        uploads.upload_retry(job=job, acting_user=staff_a)
+    job.refresh_from_db()
+    assert (job.state, job.message) == ("failed", "RuntimeError: disk full")
+    assert "message" not in job.result
+    client.force_login(staff_a)
+    page = client.get(f"/students/uploads/{job.pk}/").content.decode()
+    assert "RuntimeError: disk full" in page
+    assert "何も書き込んでいません。「再実行」" not in page

@@ -143,3 +143,53 @@ def test_a_file_refused_whole_reads_in_the_readers_language(client, reference, s
     reason = html.unescape(page.split('<p class="errorlist">', 1)[1].split("</p>", 1)[0])
     with translation.override("en"):
         assert reason == str(translation.gettext("必須の列がありません: {columns}")).format(columns="field, entry_date")
+
+
+STALLED_PAGES = [
+    ("students", "/students/uploads/{}/"),
+    ("payments", "/students/uploads/{}/"),
+    ("enrolment_statistics", "/enrolment/upload/{}/"),
+]
+
+
+@pytest.mark.parametrize(("kind", "url"), STALLED_PAGES)
+@pytest.mark.parametrize(("uploader", "reader"), [("ja", "en"), ("en", "ja")])
+def test_a_stalled_upload_reads_in_the_readers_language(client, staff_a, university_a, kind, url, uploader, reader):
+    """The sweeper's message on a job whose worker died (students.uploads.upload_sweep) is kept in
+    each language like the other upload errors: a colleague reading the job in the other language
+    reads it in theirs, on the students', payments' and enrolment statistics' upload pages."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from students.uploads import STALLED
+
+    # given: a job sent from a page in the uploader's language, its worker killed mid-apply
+    job = UploadJob.objects.create(
+        university=university_a,
+        created_by=staff_a,
+        kind=kind,
+        filename="a.csv",
+        content=b"",
+        state="applying",
+        language=uploader,
+        attempt=2,
+        result={"rows": 3},
+        heartbeat_at=timezone.now() - timedelta(hours=1),
+    )
+    client.force_login(staff_a)
+    # when: a colleague opens it in the other language (the page sweeps)
+    client.cookies["django_language"] = reader
+    page = client.get(url.format(job.pk)).content.decode()
+    # then: the job failed, with a retry, and says why in the reader's language
+    job.refresh_from_db()
+    assert (job.state, job.retry_state) == ("failed", "applying")
+    reason = html.unescape(page.split('<p class="errorlist">', 1)[1].split("</p>", 1)[0])
+    with translation.override(reader):
+        assert reason == str(STALLED).format(seconds=settings.UPLOAD_STALE_SECONDS)
+    if reader == "en":
+        assert not JAPANESE.search(reason)
+    with translation.override(uploader):  # the job's own message stays as the uploader read it
+        assert job.message == str(STALLED).format(seconds=settings.UPLOAD_STALE_SECONDS)
+    assert job.result["rows"] == 3  # what the check found is kept beside it
