@@ -34,6 +34,7 @@ test: install static
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # django-import-export is installed for the upload comparison only; it is not a dependency of the product.
 bench: install static

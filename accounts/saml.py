@@ -42,7 +42,9 @@ class FederatedBackend(Saml2Backend, MembershipBackend):
     university: University | None = None
     idp_entity_id: str = ""
 
-    def is_authorized(self, attributes: dict, attribute_mapping: dict, idp_entityid: str, assertion_info: dict, **kwargs) -> bool:
+    def is_authorized(
+        self, attributes: dict, attribute_mapping: dict, idp_entityid: str, assertion_info: dict, **kwargs
+    ) -> bool:
         self.idp_entity_id = idp_entityid
         self.university = university_of_organisation(attributes.get(settings.SAML_ORG_ATTRIBUTE, []))
         return self.university is not None

@@ -45,9 +45,7 @@ def _reader_of(request: Any) -> tuple[Any, str, int | None, str]:
     return user, user.get_username() if user is not None else "", university_id, ""
 
 
-def personal_data_reads_record(
-    *, request: Any, notes: list[tuple[ReadKind, list[tuple[int, int]], str]]
-) -> int:
+def personal_data_reads_record(*, request: Any, notes: list[tuple[ReadKind, list[tuple[int, int]], str]]) -> int:
     """Write what a request declared it read: a row per student, one INSERT (on SQLite one per
     2,000 rows).
 
@@ -188,7 +186,10 @@ def _set_membership(*, account: Any, role: str, university: Any, can_certify: bo
 def set_password_link(*, account: Any, site_url: str) -> str:
     path = reverse(
         "accounts:set_password",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(account.pk)), "token": default_token_generator.make_token(account)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(account.pk)),
+            "token": default_token_generator.make_token(account),
+        },
     )
     return site_url.rstrip("/") + path
 
@@ -216,10 +217,14 @@ def account_invite(
     account.full_clean(exclude=["password"])
     account.save()
     _set_membership(account=account, role=role, university=university, can_certify=can_certify, programs=programs)
-    _record(kind=AccountEvent.Kind.INVITED, account=account, acting_user=acting_user, before={}, after=_snapshot(account))
+    _record(
+        kind=AccountEvent.Kind.INVITED, account=account, acting_user=acting_user, before={}, after=_snapshot(account)
+    )
     link = set_password_link(account=account, site_url=site_url)
     subject = gettext("phdsupport のアカウントが作成されました")
-    body = gettext("%(inviter)s さんが phdsupport のアカウント「%(username)s」を作成しました。次のリンクからパスワードを設定してください（%(days)s 日間有効）。\n\n%(link)s\n") % {
+    body = gettext(
+        "%(inviter)s さんが phdsupport のアカウント「%(username)s」を作成しました。次のリンクからパスワードを設定してください（%(days)s 日間有効）。\n\n%(link)s\n"
+    ) % {
         "inviter": acting_user.get_username(),
         "username": username,
         "days": settings.PASSWORD_RESET_TIMEOUT // 86400,

@@ -149,7 +149,9 @@ def second_factor_setup(request):
     else:
         form = EnrolmentForm(request.POST)
         if form.is_valid():
-            codes = second_factor.totp_enrolment_confirm(user=request.user, device=device, token=form.cleaned_data["token"])
+            codes = second_factor.totp_enrolment_confirm(
+                user=request.user, device=device, token=form.cleaned_data["token"]
+            )
             if codes is not None:
                 django_otp.login(request, device)
                 request.session.pop(ENROLMENT_SESSION_KEY, None)
@@ -160,7 +162,9 @@ def second_factor_setup(request):
         "accounts/second_factor_setup.html",
         {
             "form": form,
-            "qr_svg": mark_safe(second_factor.totp_qr_svg(device)),  # segno draws the address as paths: no text to escape
+            "qr_svg": mark_safe(
+                second_factor.totp_qr_svg(device)
+            ),  # segno draws the address as paths: no text to escape
             "secret": b32encode(device.bin_key).decode(),
             "next": _next_url(request),
         },
@@ -268,7 +272,12 @@ def account_active(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("利用を再開しました。") if active else _("利用を停止しました。この利用者のログインはすべて終了しました。"))
+        messages.success(
+            request,
+            _("利用を再開しました。")
+            if active
+            else _("利用を停止しました。この利用者のログインはすべて終了しました。"),
+        )
     return redirect("accounts:account", pk=account.pk)
 
 

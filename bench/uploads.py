@@ -109,9 +109,7 @@ def import_export(university, content: bytes) -> tuple[float, int]:
         student = fields.Field(
             attribute="student", column_name="student_number", widget=UniversityStudentWidget(Student, "student_number")
         )
-        program = fields.Field(
-            attribute="program", column_name="program", widget=ProgramWidget(Program, "code")
-        )
+        program = fields.Field(attribute="program", column_name="program", widget=ProgramWidget(Program, "code"))
 
         class Meta:
             model = Award

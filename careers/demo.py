@@ -23,7 +23,6 @@ DESTINATION_WEIGHTS = {
 SECTOR_WEIGHTS = {"academia": 42.5, "company": 33.0, "government": 2.7, "startup": 0.7, "other": 21.1}
 
 
-
 @transaction.atomic
 def demo_careers(*, today: date, rng: random.Random) -> int:
     """Career records for most completers at the points already due (about one in eight left
@@ -52,4 +51,3 @@ def demo_careers(*, today: date, rng: random.Random) -> int:
             )
     CareerOutcome.objects.bulk_create(careers, batch_size=5000)
     return len(careers)
-

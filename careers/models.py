@@ -42,9 +42,7 @@ class CareerOutcome(models.Model):
     destination = models.CharField(_("進路"), max_length=32, choices=Destination.choices)
     sector = models.CharField(_("セクター"), max_length=16, choices=Sector.choices, blank=True)
     employer = models.CharField(_("勤務先"), max_length=200, blank=True, validators=TEXT_VALIDATORS)
-    country = models.CharField(
-        _("国・地域（ISO 3166 英字2字）"), max_length=2, blank=True, validators=TEXT_VALIDATORS
-    )
+    country = models.CharField(_("国・地域（ISO 3166 英字2字）"), max_length=2, blank=True, validators=TEXT_VALIDATORS)
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)

@@ -111,9 +111,7 @@ def due_points(*, university_id: int, today: date) -> list[DuePoint]:
     thousands of completers, and a model object with its careers for each would outweigh the
     page that shows fifty of them (`with_students` loads those)."""
     recorded = set(
-        CareerOutcome.objects.filter(university_id=university_id)
-        .order_by()
-        .values_list("student_id", "survey_point")
+        CareerOutcome.objects.filter(university_id=university_id).order_by().values_list("student_id", "survey_point")
     )
     finished = (
         Student.objects.filter(
@@ -193,12 +191,8 @@ def record_counts(today: date, university_id: int | None = None) -> tuple[Counte
     if university_id is not None:
         students = students.filter(university_id=university_id)
         recorded = recorded.filter(university_id=university_id)
-    per_point = {
-        f"p{i}": Count("pk", filter=Q(completion_date__lte=day)) for i, day in enumerate(thresholds.values())
-    }
-    for uid, *counts in students.values("university_id").annotate(**per_point).values_list(
-        "university_id", *per_point
-    ):
+    per_point = {f"p{i}": Count("pk", filter=Q(completion_date__lte=day)) for i, day in enumerate(thresholds.values())}
+    for uid, *counts in students.values("university_id").annotate(**per_point).values_list("university_id", *per_point):
         if sum(counts):
             checked[uid] = sum(counts)
             overdue[uid] = sum(counts)
@@ -206,9 +200,10 @@ def record_counts(today: date, university_id: int | None = None) -> tuple[Counte
     for point, day in thresholds.items():
         owed |= Q(survey_point=point, student__completion_date__lte=day)
     for uid, count in (
-        recorded.filter(owed).values("student__university_id").annotate(n=Count("pk")).values_list(
-            "student__university_id", "n"
-        )
+        recorded.filter(owed)
+        .values("student__university_id")
+        .annotate(n=Count("pk"))
+        .values_list("student__university_id", "n")
     ):
         overdue[uid] -= count
     return checked, overdue
@@ -430,7 +425,9 @@ def completer_counts(*, first_year: int, last_year: int, university_ids: Iterabl
         .annotate(
             completers=Count("pk", distinct=True),
             employed=Count("pk", distinct=True, filter=at_completion & Q(careers__destination__in=list(EMPLOYED))),
-            further_study=Count("pk", distinct=True, filter=at_completion & Q(careers__destination=Destination.STUDENT)),
+            further_study=Count(
+                "pk", distinct=True, filter=at_completion & Q(careers__destination=Destination.STUDENT)
+            ),
             recorded=Count("pk", distinct=True, filter=at_completion),
         )
         .order_by("university_id", "field")

@@ -92,9 +92,7 @@ def career_create(request, pk):
 @login_required
 def career_edit(request, pk):
     university = access.require_staff_university(request.user)
-    career = get_object_or_404(
-        CareerOutcome.objects.filter(university=university).select_related("student"), pk=pk
-    )
+    career = get_object_or_404(CareerOutcome.objects.filter(university=university).select_related("student"), pk=pk)
     form = CareerForm(request.POST or None, instance=career, initial={"version": career.version})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}

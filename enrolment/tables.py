@@ -161,10 +161,7 @@ def coverage_tables(*, fiscal_year: int) -> dict[str, Table]:
         "masters_universities",
         _("大学別: 修士課程からの進学者のうち支援を受ける者の割合"),
         ["ID", _("大学"), *masters_headers],
-        [
-            [e.share.key, names.get(e.share.key, e.share.key), *masters_cells(e)]
-            for e in masters_by_university
-        ],
+        [[e.share.key, names.get(e.share.key, e.share.key), *masters_cells(e)] for e in masters_by_university],
     )
     for key, title, dimension, choices in (
         ("coverage_founders", _("設置者別のカバー率"), "founder", Founder),
@@ -205,7 +202,9 @@ def indicator_table(results: list[rules.UniversityIndicator], names: dict[int, A
         [
             [
                 r.university,
-                localized_name(names[r.university].name_ja, names[r.university].name_en) if r.university in names else r.university,
+                localized_name(names[r.university].name_ja, names[r.university].name_en)
+                if r.university in names
+                else r.university,
                 _label(NationalGroup, r.group),
                 score(r.degree_score),
                 score(r.completion_score),
@@ -300,7 +299,9 @@ def employment_table(results: list[rules.EmploymentIndicator], names: dict[int, 
         [
             [
                 r.university,
-                localized_name(names[r.university].name_ja, names[r.university].name_en) if r.university in names else r.university,
+                localized_name(names[r.university].name_ja, names[r.university].name_en)
+                if r.university in names
+                else r.university,
                 _label(NationalGroup, names[r.university].group if r.university in names else None),
                 r.completers,
                 percent(r.ratio),

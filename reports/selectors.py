@@ -211,7 +211,9 @@ def past_deadline_counts(
     deadlines = ReportDeadline.objects.filter(fiscal_year__in=list(fiscal_years), due_date__lt=today).order_by()
     if program_ids is not None:
         deadlines = deadlines.filter(program_id__in=list(program_ids))
-    passed = {(fy, program): code for fy, program, code in deadlines.values_list("fiscal_year", "program_id", "program__code")}
+    passed = {
+        (fy, program): code for fy, program, code in deadlines.values_list("fiscal_year", "program_id", "program__code")
+    }
     checked: Counter = Counter()
     overdue: Counter = Counter()
     if not passed:

@@ -447,9 +447,7 @@ def _demo_rows(
             if completed < date(last_fy, 4, 1) and rng.random() < 0.8:
                 student.status, student.completion_date = Student.Status.COMPLETED, completed
                 if rng.random() < 0.06:  # some completers go on to JSPS PD
-                    plan.append(
-                        ("JSPS_PD", completed + timedelta(days=1), date(entry_fy + 6, 3, 31), 4_344_000, 0, [])
-                    )
+                    plan.append(("JSPS_PD", completed + timedelta(days=1), date(entry_fy + 6, 3, 31), 4_344_000, 0, []))
             elif len(plan) == 1 and not plan[0][5] and student.erad_number:
                 single.append(len(students))
             plans.append((len(students), plan))
@@ -596,6 +594,7 @@ def _split_by_fiscal_year(row: tuple) -> list[tuple]:
 
 # --- History: when things were recorded, careers after the degree, and past reports -------------
 
+
 def _recorded_on(start: date, late: bool, today: date) -> datetime:
     day = start + timedelta(days=45 if late else 10)
     return datetime.combine(min(day, today), time(9, 0), tzinfo=UTC)
@@ -614,4 +613,3 @@ def demo_history(*, today: date) -> None:
             for pk, start in model.objects.values_list("pk", "start_date").iterator(chunk_size=5000)
         ]
         model.objects.bulk_update(rows, ["created_at"], batch_size=1000)
-

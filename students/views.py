@@ -286,7 +286,9 @@ def upload_new(request):
         "students/upload.html",
         {
             "form": form,
-            "jobs": UploadJob.objects.for_user(request.user).filter(kind__in=uploads.workspace_kinds()).defer("content")[:10],
+            "jobs": UploadJob.objects.for_user(request.user)
+            .filter(kind__in=uploads.workspace_kinds())
+            .defer("content")[:10],
             "limits": imports.upload_limits(),
             "columns": imports.column_guide([(p.code, p.name) for p in Program.objects.all()]),
         },
@@ -299,7 +301,9 @@ def upload_detail(request, pk):
     # another upload's apply may hold the write lock; then the next view sweeps.)
     with contextlib.suppress(OperationalError):
         uploads.upload_sweep()
-    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind__in=uploads.workspace_kinds()).defer("content"), pk=pk)
+    job = get_object_or_404(
+        UploadJob.objects.for_user(request.user).filter(kind__in=uploads.workspace_kinds()).defer("content"), pk=pk
+    )
     template = "students/_upload_status.html" if request.headers.get("HX-Request") else "students/upload_detail.html"
     return render(request, template, {"job": job, "result": job.result})
 
@@ -307,7 +311,9 @@ def upload_detail(request, pk):
 @login_required
 @require_POST
 def upload_apply(request, pk):
-    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind__in=uploads.workspace_kinds()).defer("content"), pk=pk)
+    job = get_object_or_404(
+        UploadJob.objects.for_user(request.user).filter(kind__in=uploads.workspace_kinds()).defer("content"), pk=pk
+    )
     access.require_staff_university(request.user)
     try:
         uploads.upload_apply_start(job=job, acting_user=request.user)
@@ -319,7 +325,9 @@ def upload_apply(request, pk):
 @login_required
 @require_POST
 def upload_retry(request, pk):
-    job = get_object_or_404(UploadJob.objects.for_user(request.user).filter(kind__in=uploads.workspace_kinds()).defer("content"), pk=pk)
+    job = get_object_or_404(
+        UploadJob.objects.for_user(request.user).filter(kind__in=uploads.workspace_kinds()).defer("content"), pk=pk
+    )
     access.require_staff_university(request.user)
     try:
         uploads.upload_retry(job=job, acting_user=request.user)

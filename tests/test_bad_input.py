@@ -155,7 +155,9 @@ def form_post(client, world, target, field, value):
 
 
 @pytest.mark.parametrize(("target", "field", "value", "expected"), table("form"))
-def test_a_form_refuses_bad_input_on_the_field_and_writes_nothing(client, world, staff_a, target, field, value, expected):
+def test_a_form_refuses_bad_input_on_the_field_and_writes_nothing(
+    client, world, staff_a, target, field, value, expected
+):
     # given
     client.force_login(staff_a)
     before = written()
@@ -380,7 +382,9 @@ def test_api_updates_without_if_match_answer_428(world):
         assert "If-Match" in response.json()["detail"]
     assert written() == before
     etag = client.get(f"/api/v1/students/{student.pk}/")["ETag"]
-    changed = client.patch(f"/api/v1/students/{student.pk}/", {"family_name": "佐藤"}, format="json", HTTP_IF_MATCH=etag)
+    changed = client.patch(
+        f"/api/v1/students/{student.pk}/", {"family_name": "佐藤"}, format="json", HTTP_IF_MATCH=etag
+    )
     assert changed.status_code == 200
 
 
@@ -473,7 +477,10 @@ def extreme_world(reference, university_a, university_b, staff_a):
         university=university_a, program=spring, fiscal_year=2025, acting_user=staff_a
     )
     report_services.report_update_text(
-        report=report, acting_user=staff_a, comments="一行目\n\t二行目 " + EMOJI_AND_MARKS, career_activities="あ" * 20_000
+        report=report,
+        acting_user=staff_a,
+        comments="一行目\n\t二行目 " + EMOJI_AND_MARKS,
+        career_activities="あ" * 20_000,
     )
     return {"early": early, "late": late}
 
@@ -566,4 +573,3 @@ def test_values_stored_before_the_bounds_break_no_page_and_no_export(client, ext
     sheet = load_workbook(io.BytesIO(client.get("/students/export.xlsx").content)).worksheets[0]
     cells = [cell for row in sheet.iter_rows(values_only=True) for cell in row if isinstance(cell, str)]
     assert "山\ufffd田\ufffd" in cells
-

@@ -76,11 +76,11 @@ def test_a_returned_report_reads_returned_at_home_and_a_reopened_one_has_no_old_
     assert "差戻し" not in client.get("/").content.decode().split('id="reports-to-act-on"')[-1].split("</table>")[0]
 
 
-def test_an_award_past_its_end_reads_ended_and_one_past_completion_is_flagged(client, reference, university_a, certifier):
+def test_an_award_past_its_end_reads_ended_and_one_past_completion_is_flagged(
+    client, reference, university_a, certifier
+):
     today = timezone.localdate()
-    student = StudentFactory(
-        university=university_a, status="completed", completion_date=today - timedelta(days=400)
-    )
+    student = StudentFactory(university=university_a, status="completed", completion_date=today - timedelta(days=400))
     award = AwardFactory(student=student, start_date=today - timedelta(days=800), end_date=today - timedelta(days=1))
     client.force_login(certifier)
     page = client.get(f"/students/awards/{award.pk}/").content.decode()

@@ -255,4 +255,7 @@ def test_sort_options_and_upload_column_names_follow_the_language():
     with translation.override("en"):
         assert sort_options()[:2] == ["Student number", "Student number (descending)"]
         assert not any(JAPANESE.search(option) for option in sort_options())
-        assert (LABEL_OF["student_number"], career_services.LABEL_OF["survey_point"]) == ("student_number", "survey_point")
+        assert (LABEL_OF["student_number"], career_services.LABEL_OF["survey_point"]) == (
+            "student_number",
+            "survey_point",
+        )

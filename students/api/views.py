@@ -125,7 +125,9 @@ class ValuesListMixin:
 
     def list(self, request, *args, **kwargs):
         whose = getattr(self, "personal_data_of", ())
-        queryset = self.filter_queryset(self.get_queryset()).values(*dict.fromkeys([*self.list_values.values(), *whose]))
+        queryset = self.filter_queryset(self.get_queryset()).values(
+            *dict.fromkeys([*self.list_values.values(), *whose])
+        )
         page = self.paginate_queryset(queryset)
         if whose:
             note_read(request, kind=ReadKind.API, students=[(row[whose[0]], row[whose[1]]) for row in page])

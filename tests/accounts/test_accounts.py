@@ -42,7 +42,12 @@ def test_an_administrator_invites_by_mail_and_the_password_must_pass_the_validat
     with django_capture_on_commit_callbacks(execute=True):  # the mail leaves once the account is saved
         response = client.post(
             "/accounts/users/new/",
-            {"username": "newofficer", "email": "new@example.go.jp", "role": "program_officer", "programs": [spring.pk]},
+            {
+                "username": "newofficer",
+                "email": "new@example.go.jp",
+                "role": "program_officer",
+                "programs": [spring.pk],
+            },
         )
     # then: the account exists without a password, with the role, and a link went out by mail
     assert response.status_code == 302
@@ -142,7 +147,10 @@ def test_a_stopped_account_is_signed_out_and_cannot_sign_in(client, lead_a, staf
     assert theirs.post("/accounts/login/", credentials).status_code == 200  # the form again, refused
     client.post(f"/accounts/users/{staff_a.pk}/active/", {"active": "1"})
     assert theirs.post("/accounts/login/", credentials).status_code == 302
-    assert [e.kind for e in AccountEvent.objects.filter(account=staff_a).order_by("id")] == ["deactivated", "reactivated"]
+    assert [e.kind for e in AccountEvent.objects.filter(account=staff_a).order_by("id")] == [
+        "deactivated",
+        "reactivated",
+    ]
 
 
 def test_nobody_changes_their_own_role_or_stops_themselves(lead_a, university_a):

@@ -61,7 +61,11 @@ def test_a_student_page_view_is_one_insert_naming_who_when_which_and_from_where(
     assert response.status_code == 200
     assert inserts_into_log(queries) == 1
     read = PersonalDataRead.objects.get()
-    assert (read.reader_id, read.reader_name, read.reader_university_id) == (staff_a.pk, "staff_a", student_a.university_id)
+    assert (read.reader_id, read.reader_name, read.reader_university_id) == (
+        staff_a.pk,
+        "staff_a",
+        student_a.university_id,
+    )
     assert (read.student_id, read.student_university_id) == (student_a.pk, student_a.university_id)
     assert (read.kind, read.address, read.path) == ("page", "192.0.2.10", f"/students/{student_a.pk}/")
     assert abs(read.at - timezone.now()) < timedelta(minutes=1)

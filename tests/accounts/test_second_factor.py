@@ -38,7 +38,9 @@ def enrolled(user) -> TOTPDevice:
     return device
 
 
-def test_a_ministry_official_enrols_an_authenticator_from_a_qr_code_drawn_by_the_page(client, ministry_viewer, reference):
+def test_a_ministry_official_enrols_an_authenticator_from_a_qr_code_drawn_by_the_page(
+    client, ministry_viewer, reference
+):
     # given: a ministry official without an authenticator signs in with their password
     sign_in(client, "ministry")
     # when they open a national page
@@ -85,9 +87,7 @@ def test_a_ministry_official_must_pass_the_second_factor_at_each_sign_in(client,
     # the right one opens the page asked for
     wait_out_the_throttle(ministry_viewer)
     device.refresh_from_db()
-    passed = client.post(
-        "/accounts/second-factor/verify/", {"token": totp_code(device), "next": "/dashboards/"}
-    )
+    passed = client.post("/accounts/second-factor/verify/", {"token": totp_code(device), "next": "/dashboards/"})
     assert passed["Location"] == "/dashboards/"
     assert client.get("/dashboards/").status_code == 200
 
@@ -110,7 +110,9 @@ def test_recovery_codes_work_once(client, ministry_viewer, reference):
 def test_an_offsite_next_is_not_followed(client, ministry_viewer, reference):
     device = enrolled(ministry_viewer)
     sign_in(client, "ministry")
-    passed = client.post("/accounts/second-factor/verify/", {"token": totp_code(device), "next": "https://evil.example/"})
+    passed = client.post(
+        "/accounts/second-factor/verify/", {"token": totp_code(device), "next": "https://evil.example/"}
+    )
     assert passed["Location"] == "/"
 
 

@@ -34,7 +34,8 @@ def api(reference, university_a):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/awards/abc/", "/api/v1/awards//", "/api/v1/reports/%C2%84/submit/", "/api/v1/nothing/", "/api/v2/"]
+    "path",
+    ["/api/v1/awards/abc/", "/api/v1/awards//", "/api/v1/reports/%C2%84/submit/", "/api/v1/nothing/", "/api/v2/"],
 )
 def test_a_path_no_route_matches_is_a_problem_json_404(api, path):
     # Ref: #12. Was Django's HTML 404 page (with DEBUG, its technical page) under /api/.
@@ -54,7 +55,11 @@ def test_a_path_no_route_matches_still_asks_for_the_key():
 @pytest.mark.parametrize(
     ("url", "body", "field"),
     [
-        ("/api/v1/students/", {"student_number": 0, "field": "engineering", "entry_date": "2025-04-01"}, "student_number"),
+        (
+            "/api/v1/students/",
+            {"student_number": 0, "field": "engineering", "entry_date": "2025-04-01"},
+            "student_number",
+        ),
         ("/api/v1/students/", {"student_number": "S1", "field": "engineering", "entry_date": 20250401}, "entry_date"),
         (
             "/api/v1/students/",
@@ -121,7 +126,10 @@ def test_a_locked_year_is_a_409_conflict_and_a_rule_a_422(api, university_a, sta
     student = StudentFactory(university=university_a, student_number="L1", entry_date=date(2024, 4, 1))
     spring = Program.objects.get(code="SPRING")
     award = Award.objects.create(
-        student=student, program=spring, start_date=date(2024, 4, 1), end_date=date(2027, 3, 31),
+        student=student,
+        program=spring,
+        start_date=date(2024, 4, 1),
+        end_date=date(2027, 3, 31),
         annual_living_cost=1_800_000,
     )
     YearLock.objects.create(university=university_a, program=spring, fiscal_year=2024)
@@ -179,7 +187,5 @@ def test_the_schema_states_the_codes_and_rules_the_api_applies(reference, admin_
     assert components["EnrolmentStatisticWrite"]["properties"]["field"]["pattern"] == text_pattern(multiline=False)
     delete = schema["paths"]["/api/v1/awards/{id}/"]["delete"]["responses"]
     assert {"404", "409", "412", "422", "428"} <= set(delete)
-    programs = next(
-        p for p in schema["paths"]["/api/v1/awards/"]["get"]["parameters"] if p["name"] == "program"
-    )
+    programs = next(p for p in schema["paths"]["/api/v1/awards/"]["get"]["parameters"] if p["name"] == "program")
     assert programs["schema"]["enum"] == components["ProgramEnum"]["enum"]

@@ -280,16 +280,20 @@ class Crawl:
         errors: list[str] = []
         page.on(
             "console",
-            lambda m: m.type == "error"
-            and not m.text.startswith("Failed to load resource")
-            and errors.append(f"console error: {m.text}"),
+            lambda m: (
+                m.type == "error"
+                and not m.text.startswith("Failed to load resource")
+                and errors.append(f"console error: {m.text}")
+            ),
         )
         page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
         page.on(
             "response",
-            lambda r: r.status >= 400
-            and r.request.resource_type != "document"
-            and errors.append(f"HTTP {r.status} for {r.request.resource_type} {r.url}"),
+            lambda r: (
+                r.status >= 400
+                and r.request.resource_type != "document"
+                and errors.append(f"HTTP {r.status} for {r.request.resource_type} {r.url}")
+            ),
         )
         self.sign_in(page, username)
         return context, page, errors

@@ -57,10 +57,14 @@ def test_record_counts_count_as_the_rule_does_completer_by_completer(university_
     students = []
     for i, day in enumerate(finished):
         for university in (university_a, university_b):
-            students.append(graduate(university, number=f"G{i}", finished=day, status="completed" if i % 2 else "withdrawn"))
+            students.append(
+                graduate(university, number=f"G{i}", finished=day, status="completed" if i % 2 else "withdrawn")
+            )
     StudentFactory(university=university_a, student_number="E1")  # enrolled: nothing checked
     for student in students[::3]:
-        CareerOutcome.objects.create(student=student, survey_point="completion", destination="postdoc", sector="academia")
+        CareerOutcome.objects.create(
+            student=student, survey_point="completion", destination="postdoc", sector="academia"
+        )
     for student in students[1::4]:
         CareerOutcome.objects.create(student=student, survey_point="year_1", destination="postdoc", sector="academia")
     expected_checked, expected_overdue = {}, {}

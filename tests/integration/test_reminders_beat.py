@@ -106,7 +106,9 @@ def test_beat_and_worker_send_each_reminder_once_at_the_right_time(celery_worker
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and runs.count("reports.tasks.send_report_reminders_task") < 3:
         time.sleep(0.5)
-    assert runs.count("reports.tasks.send_report_reminders_task") >= 3, beat.stdout.read1().decode() if beat.poll() else runs
+    assert runs.count("reports.tasks.send_report_reminders_task") >= 3, (
+        beat.stdout.read1().decode() if beat.poll() else runs
+    )
 
     sent = sorted((m.to[0], "過ぎています" in m.subject, "進路" in m.subject) for m in mail.outbox)
     assert sent == [

@@ -88,7 +88,17 @@ def test_admin_lists_the_nine_programs_with_amounts(reference, admin_client):
     response = admin_client.get("/admin/programs/program/")
     body = response.content.decode()
     assert response.status_code == 200
-    for code in ("SPRING", "BOOST", "FELLOWSHIP", "JSPS_DC1", "JSPS_DC2", "JSPS_PD", "JSPS_RPD", "JSPS_CPD", "EMERGENT_RA"):
+    for code in (
+        "SPRING",
+        "BOOST",
+        "FELLOWSHIP",
+        "JSPS_DC1",
+        "JSPS_DC2",
+        "JSPS_PD",
+        "JSPS_RPD",
+        "JSPS_CPD",
+        "EMERGENT_RA",
+    ):
         assert code in body
     assert "¥4,344,000" in body
     assert "¥5,352,000" in body

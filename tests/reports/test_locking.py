@@ -60,7 +60,10 @@ def test_an_award_of_the_program_is_recorded_while_its_report_is_locked(referenc
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '2s'")
             award = services.award_create(
-                student=second, program=spring, start_date=date(2025, 4, 1), end_date=date(2028, 3, 31),
+                student=second,
+                program=spring,
+                start_date=date(2025, 4, 1),
+                end_date=date(2028, 3, 31),
                 acting_user=staff,
             )
         assert award.pk

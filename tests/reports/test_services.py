@@ -81,7 +81,9 @@ def test_only_the_universitys_certifier_submits(report, actors, who, allowed):
 )
 def test_only_the_programs_officer_accepts_or_returns(report, actors, who, allowed):
     report_services.report_submit(report=report, acting_user=actors["certifier"])
-    for action in (lambda: report_services.report_return(report=report, acting_user=actors[who], comment="数値を確認"),):
+    for action in (
+        lambda: report_services.report_return(report=report, acting_user=actors[who], comment="数値を確認"),
+    ):
         if allowed:
             assert action().state == "draft"
         else:

@@ -59,7 +59,7 @@ def test_a_huge_csv_row_is_refused_before_it_is_split_into_cells(settings):
     settings.UPLOAD_MAX_CELL_CHARS = 10
     # a line of commas, and a quoted cell running over many lines: each far past 5 cells of 10 characters
     assert "2行目が長すぎます" in refusal(b"a,b\n" + b"," * 10_000_000 + b"\n")
-    assert "2行目が長すぎます" in refusal(b"a,b\n\"" + b"x\n" * 1000 + b'"\n')
+    assert "2行目が長すぎます" in refusal(b'a,b\n"' + b"x\n" * 1000 + b'"\n')
 
 
 def test_xlsx_parts_are_capped_separately(settings, tmp_path):
@@ -156,7 +156,6 @@ def test_reading_the_issue_bomb_and_100000_rows_in_a_subprocess_peak_memory(tmp_
     assert read["refused"] is None
     assert read["rows"] == 100_000
     assert read["peak_rss_kb"] < 200 * 1024
-
 
 
 def test_shared_strings_are_counted_before_openpyxl_loads_them(settings, tmp_path):

@@ -145,9 +145,7 @@ def test_student_page_shows_timeline_amounts_and_history(client, staff_a, studen
 @pytest.mark.parametrize(
     ("language", "change"), [("ja", "在籍状況: 在籍 → 休学"), ("en", "Status: Enrolled → On leave")]
 )
-def test_history_shows_a_changed_choice_by_its_label_in_the_pages_language(
-    client, staff_a, student, language, change
-):
+def test_history_shows_a_changed_choice_by_its_label_in_the_pages_language(client, staff_a, student, language, change):
     """The student page's history named the stored values (`enrolled → on_leave`) in both languages."""
     services.student_update(student=student, acting_user=staff_a, status="on_leave")
     client.force_login(staff_a)

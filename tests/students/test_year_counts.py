@@ -157,7 +157,9 @@ def test_the_national_figures_from_the_kept_counts_equal_the_fact_rows_counted_a
         per_university = dict(
             records.filter(fiscal_year=fy).values_list("university_id").annotate(n=Count("*")).order_by()
         )
-        previous = dict(records.filter(fiscal_year=fy - 1).values_list("university_id").annotate(n=Count("*")).order_by())
+        previous = dict(
+            records.filter(fiscal_year=fy - 1).values_list("university_id").annotate(n=Count("*")).order_by()
+        )
         held = dict(awards.values_list("university_id").annotate(n=Sum("awards")).order_by())
         assert table == {
             (u, per_university.get(u, 0), previous.get(u, 0), held.get(u, 0))
