@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -170,10 +170,66 @@ def late_ids(university_id: int) -> tuple[list[int], list[int]]:
     return found
 
 
-def _in_order(rows: QuerySet, ids: list[int]) -> list[Any]:
-    """The rows of `ids` (a page), in the order of `ids`, in one query."""
-    found = rows.in_bulk(ids)
-    return [found[pk] for pk in ids if pk in found]
+class LateAward(NamedTuple):
+    """One row of the list of late awards: what the page shows of it, no more."""
+
+    award_id: int
+    student_number: str
+    program_name: str
+    start_date: date
+    recorded_at: datetime
+
+
+class LateChange(NamedTuple):
+    """One row of the list of late changes (award events)."""
+
+    award_id: int
+    student_number: str
+    program_name: str
+    kind_label: str
+    start_date: date
+    recorded_at: datetime
+
+
+def _late_awards(ids: list[int]) -> list[LateAward]:
+    """The rows of the awards `ids` (a page), in the order of `ids`, in one query; plain tuples,
+    not model objects: a page lists 50 of them and reads five columns."""
+    found = {
+        row[0]: row[1:]
+        for row in Award.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(
+            "pk", "student__student_number", "program__name_ja", "program__name_en", "start_date", "created_at"
+        )
+    }
+    return [
+        LateAward(pk, number, localized_name(name_ja, name_en), start, recorded)
+        for pk, (number, name_ja, name_en, start, recorded) in ((pk, found[pk]) for pk in ids if pk in found)
+    ]
+
+
+def _late_changes(ids: list[int]) -> list[LateChange]:
+    """The rows of the award events `ids` (a page), in the order of `ids`, in one query."""
+    kinds = {value: str(label) for value, label in AwardEvent.Kind.choices}
+    found = {
+        row[0]: row[1:]
+        for row in AwardEvent.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(
+            "pk",
+            "award_id",
+            "award__student__student_number",
+            "award__program__name_ja",
+            "award__program__name_en",
+            "kind",
+            "start_date",
+            "created_at",
+        )
+    }
+    return [
+        LateChange(award_id, number, localized_name(name_ja, name_en), kinds[kind], start, recorded)
+        for award_id, number, name_ja, name_en, kind, start, recorded in (found[pk] for pk in ids if pk in found)
+    ]
 
 
 FIX_PAGE_SIZE = 50
@@ -196,17 +252,8 @@ def fix_list(
         kind: Paginator(rows, per_page).get_page(pages.get(FIX_PAGES[kind]))
         for kind, rows in (("late_awards", late_awards), ("late_changes", late_changes), ("missing_careers", missing))
     }
-    # What the lists show, no more: a page of 50 of each, every column of three tables otherwise.
-    shown = ("student__student_number", "program__name_ja", "program__name_en", "start_date", "created_at")
-    listed["late_awards"].object_list = _in_order(
-        Award.objects.select_related("student", "program").only(*shown), listed["late_awards"].object_list
-    )
-    listed["late_changes"].object_list = _in_order(
-        AwardEvent.objects.select_related("award__student", "award__program").only(
-            "award_id", "kind", "start_date", "created_at", *(f"award__{name}" for name in shown[:3])
-        ),
-        listed["late_changes"].object_list,
-    )
+    listed["late_awards"].object_list = _late_awards(listed["late_awards"].object_list)
+    listed["late_changes"].object_list = _late_changes(listed["late_changes"].object_list)
     listed["missing_careers"].object_list = careers.with_students(listed["missing_careers"].object_list)
     return {
         **listed,

@@ -160,8 +160,6 @@ def test_quality_lists_are_paginated_each_keeping_the_others_page(staff_client, 
     response = staff_client.get("/students/quality/", {"changes_page": 2})
     assert response.context["counts"]["late_awards"] == 60
     assert len(response.context["late_awards"].object_list) == 50
-    assert [e.award.student.student_number for e in response.context["late_changes"]] == [
-        f"G{i:03d}" for i in range(50, 60)
-    ]
+    assert [e.student_number for e in response.context["late_changes"]] == [f"G{i:03d}" for i in range(50, 60)]
     html = response.content.decode()
     assert "changes_page=2&amp;awards_page=2#late-awards" in html

@@ -128,7 +128,7 @@ def test_quality_ranking_compares_rates_not_sizes(reference, university_a, unive
 def test_fix_list_names_the_universitys_own_items(two_universities, university_a):
     fixes = quality.fix_list(university=university_a, today=date(2026, 6, 10))
     assert fixes["counts"] == {"late_awards": 1, "late_changes": 1, "missing_careers": 2, "overdue_reports": 1}
-    assert list(fixes["late_awards"]) == [two_universities]
+    assert [row.award_id for row in fixes["late_awards"]] == [two_universities.pk]
     assert [d.survey_point for d in fixes["missing_careers"]] == ["completion", "year_1"]
 
 
