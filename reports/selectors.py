@@ -15,8 +15,8 @@ from programs import rules
 from programs.labels import localized_name
 from programs.models import Program
 from reports.models import Report, ReportDeadline
-from students.models import Award, AwardEvent, Student, StudentYearAwards, University
-from students.selectors import award_year_amounts
+from students.models import Award, AwardEvent, Student, University
+from students.selectors import award_year_amounts, programs_held
 
 # --- Figures ------------------------------------------------------------------------------
 
@@ -131,15 +131,12 @@ def report_statuses_by_year(
     codes = {pk: code for pk, code, _ja, _en in programs}
     program_names = {pk: localized_name(ja, en) for pk, _code, ja, en in programs}
     program_of = {code: pk for pk, code in codes.items()}
-    # Who must report, from the derived award counts (an award of the program at some point of
-    # the year, kept exact by the facts refresh of every award write): one query for the years.
-    held = StudentYearAwards.objects.filter(fiscal_year__in=fiscal_years).order_by()
-    if program_ids is not None:
-        held = held.filter(program__in=[codes[pk] for pk in program_ids if pk in codes])
-    if university_id is not None:
-        held = held.filter(university_id=university_id)
+    # Who must report: the kept award counts of the years, in one query.
+    held_codes = None if program_ids is None else [codes[pk] for pk in program_ids if pk in codes]
     pairs_of: dict[int, set[tuple[int, int]]] = {fiscal_year: set() for fiscal_year in fiscal_years}
-    for fiscal_year, university, code in held.values_list("fiscal_year", "university_id", "program").distinct():
+    for fiscal_year, university, code in programs_held(
+        fiscal_years=fiscal_years, university_id=university_id, programs=held_codes
+    ):
         pairs_of[fiscal_year].add((university, program_of[code]))
     # Plain values, not model objects: a national page reads thousands of reports, and each
     # object would decode its stored figures (JSON) that no status needs.
@@ -220,14 +217,14 @@ def past_deadline_counts(
         return checked, overdue
     years = {fy for fy, _program in passed}
     program_of = {(fy, code): program for (fy, program), code in passed.items()}
-    held = StudentYearAwards.objects.filter(fiscal_year__in=years, program__in=set(passed.values())).order_by()
     reports = Report.objects.filter(fiscal_year__in=years, program_id__in={p for _fy, p in passed}).order_by()
     if university_id is not None:
-        held = held.filter(university_id=university_id)
         reports = reports.filter(university_id=university_id)
     pairs = {
         (fy, university, program_of[fy, code])
-        for fy, university, code in held.values_list("fiscal_year", "university_id", "program").distinct()
+        for fy, university, code in programs_held(
+            fiscal_years=years, university_id=university_id, programs=set(passed.values())
+        )
         if (fy, code) in program_of
     }
     in_hand = set()

@@ -501,8 +501,6 @@ class StudentYearAwards(models.Model):
         ]
         indexes = [
             models.Index(fields=["fiscal_year", "university"], name="award_count_year_university"),
-            # Who must report (a university with an award of the program in the year), from the index alone.
-            models.Index(fields=["fiscal_year", "program", "university"], name="award_count_year_program"),
         ]
 
     def __str__(self) -> str:

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from programs import rules
 from programs.labels import fiscal_year_label
-from students.models import Award, AwardEvent, Student
+from students.models import Award, AwardEvent, Student, UniversityYearCount
 
 # --- Rule inputs (STYLE.md: fetch, then calculate) ----------------------------------------
 
@@ -95,6 +96,28 @@ def award_terms_of(
         is_exclusive=program.is_exclusive,
         amount_changes=tuple(sorted(amount_changes, key=lambda c: c.effective_from)),
     )
+
+
+def programs_held(
+    *, fiscal_years: Iterable[int], university_id: int | None = None, programs: Iterable[str] | None = None
+) -> set[tuple[int, int, str]]:
+    """(fiscal year, university, program code) for every program a university held an award of
+    at some point of the year: who must report on it (DOMAIN.md). Read from the kept counts
+    (`UniversityYearCount`: its awards sum to the derived award counts, kept exact by the facts
+    refresh of every award write), a few rows a university, not a row a student."""
+    counts = UniversityYearCount.objects.filter(fiscal_year__in=list(fiscal_years))
+    if university_id is not None:
+        counts = counts.filter(university_id=university_id)
+    if programs is not None:
+        counts = counts.filter(program__in=list(programs))
+    grouped = (
+        counts.values("fiscal_year", "university_id", "program")
+        .annotate(awards=Sum("awards"))
+        .filter(awards__gt=0)
+        .order_by()
+        .values_list("fiscal_year", "university_id", "program", "awards")
+    )
+    return {(fiscal_year, university, program) for fiscal_year, university, program, _awards in grouped}
 
 
 def suspensions_of(events: Iterable[AwardEvent]) -> tuple[rules.Suspension, ...]:
