@@ -165,3 +165,31 @@ def test_the_national_figures_from_the_kept_counts_equal_the_fact_rows_counted_a
             (u, per_university.get(u, 0), previous.get(u, 0), held.get(u, 0))
             for u in set(per_university) | set(previous) | set(held)
         }
+
+
+def test_who_holds_a_program_read_from_the_kept_counts_equals_the_award_counts_read_afresh(population):
+    """Who must report (students.selectors.programs_held, from the kept counts with their change
+    rows not yet summed up) equals the derived award counts read afresh; a university whose only
+    award of a program in a year is deleted holds it no more, and a postdoctoral award holds its
+    program like any other."""
+    from students.models import StudentYearAwards
+    from students.selectors import programs_held
+
+    a, b = population["a"], population["b"]
+    years = range(2019, 2031)
+    assert {(2025, a.pk, "EMERGENT_RA"), (2025, b.pk, "JSPS_PD"), (2024, a.pk, "SPRING")} <= programs_held(
+        fiscal_years=years
+    )
+    only = Award.objects.get(student=population["students"][3])  # A's only EMERGENT_RA award
+    services.award_delete(award=only, acting_user=population["staff_a"])
+    afresh = set(
+        StudentYearAwards.objects.filter(fiscal_year__in=years)
+        .values_list("fiscal_year", "university_id", "program")
+        .distinct()
+    )
+    assert programs_held(fiscal_years=years) == afresh
+    assert (2025, a.pk, "EMERGENT_RA") not in afresh
+    assert programs_held(fiscal_years=[2025], university_id=b.pk, programs=["JSPS_PD", "SPRING"]) == {
+        (2025, b.pk, "JSPS_PD"),
+        (2025, b.pk, "SPRING"),
+    }
