@@ -214,3 +214,55 @@ def test_an_upload_updating_an_outcome_the_form_edits_at_once_is_refused_on_its_
     assert upload_refused_as_after(results[0], after, staff), row_errors(results[0])
     assert [e.code for e in results[0].errors] == ["stale"]
     assert careers() == [("completion", "postdoc", "乙研究所", 2)]
+
+
+def test_an_outcome_deleted_beside_an_upload_updating_it_stays_deleted(monkeypatch):
+    # The upload has read the record's version (unchanged since its check) and waits before
+    # writing it; staff delete the record meanwhile. The delete waits for the student, then
+    # deletes the file's version of it, as one after the other. Before: the delete took no lock
+    # of the student, went through at once, and the upload's save (an UPDATE finding no row, then
+    # an INSERT) brought the record back.
+    student, staff = graduate()
+    career = career_services.career_create(
+        student=student, acting_user=staff, today=TODAY, survey_point="completion", destination="postdoc",
+        sector="academia",
+    )  # fmt: skip
+    plan, _ = checked_plans(student, "G1,completion,permanent_research,academia,,\n")
+    race = Race()
+    race.pause_after(monkeypatch, career_services, "_career_validate")
+
+    errors = race.run(
+        lambda: career_services.career_upload_apply(plan=plan, acting_user=staff),
+        lambda: career_services.career_delete(career=CareerOutcome.objects.get(pk=career.pk), acting_user=staff),
+    )
+
+    assert errors == []
+    assert plan.result.ok
+    assert careers() == []
+
+
+def test_an_upload_updating_an_outcome_the_form_deletes_at_once_is_refused_on_its_row(monkeypatch):
+    # Staff delete G1's completion record and wait before committing; the file, checked against
+    # the record, is applied meanwhile. It waits for the student, then finds the record deleted
+    # since its check (CHANGED_SINCE_CHECK) and writes nothing. Before: the apply read the
+    # record still there, its UPDATE waited for the delete, found no row and inserted the
+    # record again.
+    student, staff = graduate()
+    career = career_services.career_create(
+        student=student, acting_user=staff, today=TODAY, survey_point="completion", destination="postdoc",
+        sector="academia",
+    )  # fmt: skip
+    plan, after = checked_plans(student, "G1,completion,permanent_research,academia,,\n")
+    race = Race()
+    race.pause_after(monkeypatch, CareerOutcome, "delete")
+    results = []
+
+    errors = race.run(
+        lambda: career_services.career_delete(career=CareerOutcome.objects.get(pk=career.pk), acting_user=staff),
+        lambda: results.append(career_services.career_upload_apply(plan=plan, acting_user=staff)),
+    )
+
+    assert errors == []
+    assert upload_refused_as_after(results[0], after, staff), row_errors(results[0])
+    assert [e.code for e in results[0].errors] == ["stale"]
+    assert careers() == []
