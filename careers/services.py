@@ -143,6 +143,10 @@ def career_update(
 
 @transaction.atomic
 def career_delete(*, career: CareerOutcome, acting_user: Any) -> None:
+    # One career writer per student: an upload that has read the record's version (it is
+    # unchanged) then writes it with no write of the record between; without this the delete
+    # went through meanwhile and the upload's save, finding no row to update, inserted it again.
+    _hold_students([career.student_id])
     career._history_user = acting_user
     career.delete()
 

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 
 from programs.models import Program
 from students import services
-from tests.students.test_concurrency import run_threads
+from tests.students.kept_counts import assert_counts_kept
+from tests.students.test_concurrency import run_threads, snapshot
 
 PAUSE = 3  # seconds the first transaction waits for the second: long past PostgreSQL's deadlock_timeout (1 s)
 
@@ -93,6 +94,17 @@ def refused_as_after(errors, write) -> bool:
     with pytest.raises(ValidationError) as raised:
         write()
     return _by_field(errors[0]) == _by_field(raised.value)
+
+
+def assert_facts_as_rebuilt() -> None:
+    """The facts and the counts kept beside them, as the writes left them, equal what a full
+    rebuild gives (no refresh of the race read before the other writer committed)."""
+    from students.facts import facts_rebuild
+
+    assert_counts_kept()
+    kept = snapshot()
+    facts_rebuild()
+    assert snapshot() == kept
 
 
 def _by_field(error: ValidationError) -> dict[str, list[tuple[str, str | None]]]:

@@ -16,7 +16,7 @@ import pytest
 from students import services, uploads
 from students.models import Award, Student, UploadJob
 from tests.factories import StudentFactory, UniversityFactory, user_with_role
-from tests.races import Race, award_create, needs_postgresql, refused, refused_as_after
+from tests.races import Race, assert_facts_as_rebuilt, award_create, needs_postgresql, refused, refused_as_after
 from tests.students.test_imports import csv_bytes
 
 pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
@@ -301,3 +301,220 @@ def test_two_students_of_one_number_posted_to_the_api_at_once_the_second_gets_a_
     assert answers[-1].status_code == 422
     refusal = next(answer for answer in answers[:2] if answer.status_code == 422)
     assert refusal.json()["errors"] == answers[-1].json()["errors"]
+
+
+# --- An upload's apply beside a form's create of the same student, e-Rad number or award ------
+#
+# The upload was checked (its preview) before the race; its apply then runs beside a form's
+# create. Whichever commits second gets what it would get one after the other: the form its
+# validation message; the upload, checked again inside its transaction, its row errors with
+# nothing written (all or nothing), or, where the form's record is one the file may update, the
+# file applied over it, as an apply after the form would. Never a 500 (IntegrityError), and the
+# counted facts equal a rebuild.
+
+NUMBER = "2025D001"
+
+
+def upload_row(number=NUMBER, erad="", *, program="SPRING", end="2028-03-31"):
+    return f"{number},{erad},山田,太郎,engineering,2025-04-01,3,在籍,,0,0,{program},2025-04-01,{end},1800000,0,0"
+
+
+def checked_upload(university, staff, rows):
+    """An upload of `rows`, checked (the preview) and ready to apply."""
+    job = uploads.upload_create(university=university, filename="a.csv", content=csv_bytes(rows), acting_user=staff)
+    assert job.state == UploadJob.State.CHECKED, job.result
+    return job
+
+
+def upload_refused_as_after(job, rows, staff) -> bool:
+    """The job was refused, its rows' errors what the same file gets checked now, after the race."""
+    job.refresh_from_db()
+    again = uploads.upload_create(
+        university=job.university, filename="b.csv", content=csv_bytes(rows), acting_user=staff
+    )
+    return (
+        job.state == again.state == UploadJob.State.REJECTED
+        and bool(job.result["errors"])
+        and (job.result == again.result)
+    )
+
+
+def form_create(university, staff, number=NUMBER, erad=""):
+    return lambda: services.student_create(
+        university=university, acting_user=staff, student_number=number, erad_number=erad, **STUDENT
+    )
+
+
+def students_of(university):
+    return sorted(
+        Student.objects.filter(university=university).values_list("student_number", "erad_number", "given_name")
+    )
+
+
+def awards_of(university):
+    return sorted(
+        Award.objects.filter(university=university).values_list("student__student_number", "program__code", "end_date")
+    )
+
+
+def test_a_student_created_in_the_form_beside_an_upload_of_its_number_is_refused_as_after(reference, monkeypatch):
+    # The upload (a new student 2025D001 with SPRING) holds its locks and waits; staff create
+    # 2025D001 in the form meanwhile. The form waits for the number, then is refused as a
+    # duplicate is one after the other, not stopped by the unique constraint (a 500).
+    university = UniversityFactory()
+    staff = user_with_role("staff", "university_staff", university=university)
+    job = checked_upload(university, staff, [upload_row()])
+    race = Race()
+    pause_students_apply(monkeypatch, race.pause)
+    create = form_create(university, staff)
+
+    errors = race.run(lambda: uploads.upload_apply_start(job=job, acting_user=staff), create)
+
+    assert refused_as_after(errors, create), errors
+    job.refresh_from_db()
+    assert job.state == UploadJob.State.APPLIED
+    assert students_of(university) == [(NUMBER, "", "太郎")]
+    assert awards_of(university) == [(NUMBER, "SPRING", date(2028, 3, 31))]
+    assert_facts_as_rebuilt()
+
+
+def test_an_upload_applied_beside_a_form_creating_its_new_student_updates_that_student(reference, monkeypatch):
+    # The file, checked while 2025D001 was new, is applied while a form creating 2025D001 holds
+    # the number and waits. The apply waits for it, finds the plan no longer current, checks
+    # again locked and updates the form's record, as an apply after the form does (the file
+    # matches students by number); before the number was locked with the persons, the apply
+    # found the plan current and its insert met the form's (an IntegrityError, the job failed).
+    university = UniversityFactory()
+    staff = user_with_role("staff", "university_staff", university=university)
+    job = checked_upload(university, staff, [upload_row()])
+    assert (job.result["students_created"], job.result["students_updated"]) == (1, 0)
+    race = Race()
+    race.pause_after(monkeypatch, services, "_student_validate")
+
+    errors = race.run(form_create(university, staff), lambda: uploads.upload_apply_start(job=job, acting_user=staff))
+
+    assert errors == []
+    job.refresh_from_db()
+    assert job.state == UploadJob.State.APPLIED, job.result
+    assert (job.result["students_created"], job.result["students_updated"], job.result["awards_created"]) == (0, 1, 1)
+    assert students_of(university) == [(NUMBER, "", "太郎")]  # the form's 花子, updated by the file
+    assert awards_of(university) == [(NUMBER, "SPRING", date(2028, 3, 31))]
+    assert_facts_as_rebuilt()
+
+
+def test_a_student_created_in_the_form_beside_an_upload_giving_its_erad_number_is_refused_as_after(
+    reference, monkeypatch
+):
+    # One e-Rad number per university (DOMAIN.md: A person): the upload gives it to 2025D001,
+    # the form to 2025D002 at the same moment. The form waits for the person, then is refused
+    # on the e-Rad number as one after the other is.
+    university = UniversityFactory()
+    staff = user_with_role("staff", "university_staff", university=university)
+    job = checked_upload(university, staff, [upload_row(erad=ERAD)])
+    race = Race()
+    pause_students_apply(monkeypatch, race.pause)
+    create = form_create(university, staff, number="2025D002", erad=ERAD)
+
+    errors = race.run(lambda: uploads.upload_apply_start(job=job, acting_user=staff), create)
+
+    assert refused_as_after(errors, create), errors
+    assert students_of(university) == [(NUMBER, ERAD, "太郎")]
+    assert_facts_as_rebuilt()
+
+
+def test_an_upload_giving_an_erad_number_a_form_gives_at_once_is_refused_on_its_row(reference, monkeypatch):
+    # The form creates 2025D002 with the e-Rad number and waits; the upload giving it to 2025D001
+    # (checked before, when it was free) is applied meanwhile. It waits for the person, checks
+    # again and is refused on its row as the same file is now: nothing of it is written.
+    university = UniversityFactory()
+    staff = user_with_role("staff", "university_staff", university=university)
+    rows = [upload_row(erad=ERAD)]
+    job = checked_upload(university, staff, rows)
+    race = Race()
+    race.pause_after(monkeypatch, services, "_student_validate")
+
+    errors = race.run(
+        form_create(university, staff, number="2025D002", erad=ERAD),
+        lambda: uploads.upload_apply_start(job=job, acting_user=staff),
+    )
+
+    assert errors == []
+    assert upload_refused_as_after(job, rows, staff), job.result
+    assert [e["code"] for e in job.result["errors"]] == ["duplicate_erad"]
+    assert students_of(university) == [("2025D002", ERAD, "花子")]
+    assert awards_of(university) == []
+    assert_facts_as_rebuilt()
+
+
+def test_an_upload_giving_a_person_an_exclusive_award_beside_one_created_elsewhere_is_refused_on_its_row(
+    reference, monkeypatch
+):
+    # The other order of the upload and award test above: university B awards the person's
+    # record there DC1 and waits; university A's upload (checked before) gives the person a new
+    # record with SPRING over the same months. It waits for the person, checks again and is
+    # refused on its row as the same file is now; the person holds DC1 only.
+    first, second = one_person_at_two_universities()
+    a = first.university
+    first.delete()
+    staff = user_with_role("staff", "university_staff", university=a)
+    user = user_with_role("writer", "administrator")
+    rows = [upload_row("2025D002", ERAD)]
+    job = checked_upload(a, staff, rows)
+    race = Race()
+    race.pause_after(monkeypatch, services, "person_awards")
+
+    errors = race.run(
+        lambda: award_create(second, "JSPS_DC1", user), lambda: uploads.upload_apply_start(job=job, acting_user=staff)
+    )
+
+    assert errors == []
+    assert upload_refused_as_after(job, rows, staff), job.result
+    assert "exclusive_overlap" in {e["code"] for e in job.result["errors"]}
+    assert exclusive_awards(ERAD) == [(second.university_id, "JSPS_DC1")]
+    assert students_of(a) == []
+    assert_facts_as_rebuilt()
+
+
+def test_an_award_created_in_the_form_beside_an_upload_of_the_same_award_is_refused_as_after(reference, monkeypatch):
+    # The upload gives 2025D001 SPRING from 2025-04-01; staff create the same award (program and
+    # start) in the form meanwhile. The form waits for the person, then is refused as a duplicate.
+    university = UniversityFactory()
+    staff = user_with_role("staff", "university_staff", university=university)
+    student = form_create(university, staff)()
+    job = checked_upload(university, staff, [upload_row()])
+    race = Race()
+    pause_students_apply(monkeypatch, race.pause)
+
+    def create():
+        return award_create(Student.objects.get(pk=student.pk), "SPRING", staff, end=date(2027, 3, 31))
+
+    errors = race.run(lambda: uploads.upload_apply_start(job=job, acting_user=staff), create)
+
+    assert refused_as_after(errors, create), errors
+    assert awards_of(university) == [(NUMBER, "SPRING", date(2028, 3, 31))]
+    assert_facts_as_rebuilt()
+
+
+def test_an_upload_applied_beside_a_form_creating_its_new_award_updates_that_award(reference, monkeypatch):
+    # The form creates 2025D001's SPRING from 2025-04-01 (to 2027-03-31) and waits; the file,
+    # checked when the award was new, is applied meanwhile. It waits for the person, checks again
+    # and updates the form's award to the file's end, as an apply after the form does; before
+    # (its persons not locked) its insert met the form's on the unique constraint.
+    university = UniversityFactory()
+    staff = user_with_role("staff", "university_staff", university=university)
+    student = form_create(university, staff)()
+    job = checked_upload(university, staff, [upload_row()])
+    race = Race()
+    race.pause_after(monkeypatch, services, "_award_validate")
+
+    errors = race.run(
+        lambda: award_create(Student.objects.get(pk=student.pk), "SPRING", staff, end=date(2027, 3, 31)),
+        lambda: uploads.upload_apply_start(job=job, acting_user=staff),
+    )
+
+    assert errors == []
+    job.refresh_from_db()
+    assert job.state == UploadJob.State.APPLIED, job.result
+    assert (job.result["awards_created"], job.result["awards_updated"]) == (0, 1)
+    assert awards_of(university) == [(NUMBER, "SPRING", date(2028, 3, 31))]
+    assert_facts_as_rebuilt()
