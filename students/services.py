@@ -32,6 +32,7 @@ MAX_ANNUAL_YEN = 10_000_000  # no program pays more than this a year; anything a
 
 AMOUNT_OUT_OF_RANGE = _("金額は0円以上{max}円以下の整数で入力してください。")
 STALE_UPDATE = _("他の利用者が先に更新しました。再読み込みしてからやり直してください。")
+RECORD_GONE = _("他の利用者がこの記録を削除しました。一覧から確かめてください。")
 NO_OPEN_SUSPENSION = _("再開する休止がありません。")
 ALREADY_SUSPENDED = _("既に休止中です。")
 EVENT_DATE_OUTSIDE = _("日付が支援期間（{start}〜{end}）の外です。")
@@ -126,11 +127,16 @@ def lock_persons(
 
 def locked_for_update(model: type, pk: int, expected_version: int | None) -> Any:
     """The row locked until the transaction ends (lock 2 of the lock order); a stale update when
-    its version has moved on (another user saved it since the form or the API read it)."""
+    its version has moved on (another user saved it since the form or the API read it) or the
+    row is gone (another user deleted it)."""
     # FOR NO KEY UPDATE: a facts refresh writing rows that refer to this one (its FK check takes
     # FOR KEY SHARE) is not blocked by it, so a rebuild batch holding the person's lock never
     # waits for a write that waits for that lock (issue #11: no write fails on a deadlock).
-    instance = model.objects.select_for_update(no_key=True).get(pk=pk)
+    try:
+        instance = model.objects.select_for_update(no_key=True).get(pk=pk)
+    except model.DoesNotExist:
+        # Deleted since the caller read it: refused like any stale update, not a server error.
+        raise StaleUpdate({"__all__": [ValidationError(RECORD_GONE, code="gone")]}) from None
     if expected_version is not None and instance.version != expected_version:
         raise StaleUpdate({"__all__": [ValidationError(STALE_UPDATE, code="stale")]})
     return instance

@@ -48,7 +48,7 @@ class IdempotencyConflict(exceptions.APIException):
 
 # Codes of service refusals that are conflicts with the data as it stands (409), not with the rules.
 CONFLICT_CODES = frozenset(
-    {"report_locked", "year_locked", "wrong_state", "closed", "duplicate_award", "year_not_over"}
+    {"report_locked", "year_locked", "wrong_state", "closed", "duplicate_award", "year_not_over", "gone"}
 )
 STALE_CODES = frozenset({"stale"})
 

@@ -320,6 +320,18 @@ def test_stale_update_refused(student, staff_a):
     assert (student.family_name, student.version) == ("佐藤", 2)
 
 
+def test_an_update_of_a_record_deleted_meanwhile_is_refused_as_stale_not_a_server_error(student, staff_a):
+    # given: one user opened the student's form; another deleted the student since
+    opened = Student.objects.get(pk=student.pk)
+    services.student_delete(student=student, acting_user=staff_a)
+    # then: saving the form is refused with a message (409 in the API), and nothing comes back
+    with pytest.raises(services.StaleUpdate) as excinfo:
+        services.student_update(student=opened, expected_version=1, acting_user=staff_a, family_name="鈴木")
+    assert [e.code for e in excinfo.value.error_dict["__all__"]] == ["gone"]
+    assert excinfo.value.messages == [str(services.RECORD_GONE)]
+    assert not Student.objects.filter(pk=student.pk).exists()
+
+
 def test_two_records_with_one_erad_number_are_one_person(reference, university_a, university_b, staff_a, staff_b):
     # given: a person moves from A to B in October 2024, SPRING at both
     a = StudentFactory(university=university_a, erad_number="12345678")
