@@ -227,7 +227,7 @@ def _late_changes(ids: list[int]) -> list[LateChange]:
         )
     }
     return [
-        LateChange(award_id, number, localized_name(name_ja, name_en), kinds[kind], start, recorded)
+        LateChange(award_id, number, localized_name(name_ja, name_en), kinds.get(kind, kind), start, recorded)
         for award_id, number, name_ja, name_en, kind, start, recorded in (found[pk] for pk in ids if pk in found)
     ]
 

@@ -19,7 +19,7 @@ from enrolment.models import EnrolmentStatistic, EnrolmentYearLock, IndicatorSna
 from programs.labels import lazy_fiscal_year_label, lazy_join
 from students.imports import LIST_SEPARATOR, ColumnLabels, ImportResult, RowError, UploadRejected, read_table
 from students.models import Field, University, YearLock
-from students.services import hold_year_locks
+from students.services import hold_year_locks, locked_row
 
 KEY_FIELDS = ("fiscal_year", "field")
 VALUE_FIELDS = (*rules.COUNT_FIELDS, "standard_term_years")
@@ -154,7 +154,7 @@ def statistic_update(
     """Changed figures of a reported row; its fiscal year and field stay (they name the row).
     The same values again change nothing (no new version, no history row)."""
     _lock_statistics(statistic.university_id)
-    current = EnrolmentStatistic.objects.select_for_update().get(pk=statistic.pk)
+    current = locked_row(EnrolmentStatistic.objects.select_for_update(), statistic.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleUpdate({"__all__": [ValidationError(STALE_UPDATE, code="stale")]})
     changes = {k: v for k, v in _clean(values).items() if k in VALUE_FIELDS}

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -125,6 +126,15 @@ def lock_persons(
     )
 
 
+def locked_row(rows: QuerySet, pk: int) -> Any:
+    """The row `pk` of `rows` (a queryset that locks it), read under its lock; refused as a stale
+    update when it is gone (another user deleted it since the caller read it), not a server error."""
+    try:
+        return rows.get(pk=pk)
+    except rows.model.DoesNotExist:
+        raise StaleUpdate({"__all__": [ValidationError(RECORD_GONE, code="gone")]}) from None
+
+
 def locked_for_update(model: type, pk: int, expected_version: int | None) -> Any:
     """The row locked until the transaction ends (lock 2 of the lock order); a stale update when
     its version has moved on (another user saved it since the form or the API read it) or the
@@ -132,11 +142,7 @@ def locked_for_update(model: type, pk: int, expected_version: int | None) -> Any
     # FOR NO KEY UPDATE: a facts refresh writing rows that refer to this one (its FK check takes
     # FOR KEY SHARE) is not blocked by it, so a rebuild batch holding the person's lock never
     # waits for a write that waits for that lock (issue #11: no write fails on a deadlock).
-    try:
-        instance = model.objects.select_for_update(no_key=True).get(pk=pk)
-    except model.DoesNotExist:
-        # Deleted since the caller read it: refused like any stale update, not a server error.
-        raise StaleUpdate({"__all__": [ValidationError(RECORD_GONE, code="gone")]}) from None
+    instance = locked_row(model.objects.select_for_update(no_key=True), pk)
     if expected_version is not None and instance.version != expected_version:
         raise StaleUpdate({"__all__": [ValidationError(STALE_UPDATE, code="stale")]})
     return instance
@@ -358,7 +364,7 @@ def student_delete(*, student: Student, acting_user: Any) -> None:
     # The person first, then the rows (Lock order): FOR UPDATE blocks a rebuild batch's fact rows
     # referring to this student, and that batch holds the person.
     lock_persons(student_ids=[student.pk])
-    student = Student.objects.select_for_update().get(pk=student.pk)
+    student = locked_row(Student.objects.select_for_update(), student.pk)
     # Locked before the check: a payment being recorded for one of them waits, then finds it gone.
     awards = list(student.awards.select_for_update().order_by("pk"))
     check_deletable(award_ids=[award.pk for award in awards])
@@ -628,8 +634,8 @@ def award_event_create(
     lock_persons(student_ids=[award.student_id])  # an extension is checked against the person's awards
     # Only the award's row, and not against key references (see locked_for_update): locking its
     # program and student too made two writes on one person deadlock beside a rebuild.
-    award = (
-        Award.objects.select_for_update(no_key=True, of=("self",)).select_related("program", "student").get(pk=award.pk)
+    award = locked_row(
+        Award.objects.select_for_update(no_key=True, of=("self",)).select_related("program", "student"), award.pk
     )
     if kind not in AwardEvent.Kind.values:
         raise ValidationError({"kind": [ValidationError(_("不明な種別です。"), code="invalid_choice")]})
@@ -744,8 +750,8 @@ def award_event_withdraw(*, event: AwardEvent, acting_user: Any) -> None:
     is the award's latest event, so the end it restores is the one before it.
     """
     lock_persons(student_ids=Award.objects.filter(pk=event.award_id).values_list("student_id", flat=True))
-    award = Award.objects.select_for_update().get(pk=event.award_id)
-    event = AwardEvent.objects.get(pk=event.pk)
+    award = locked_row(Award.objects.select_for_update(), event.award_id)
+    event = locked_row(AwardEvent.objects.all(), event.pk)  # its award's lock holds it
     if event.kind not in WITHDRAW_KINDS:
         raise ValidationError(
             {"__all__": [ValidationError(_("この種別の異動は取り消せません。"), code="not_withdrawable")]}

@@ -5,7 +5,8 @@ request that does not match the published schema from one the rules refuse:
 - 400: the request does not match the OpenAPI schema (a type, a bound, a length, a character,
   a missing field, an unknown choice): the serializers and filters say so.
 - 409: it matches, but conflicts with the current state of the data (a year whose report was
-  accepted, a report not in a state that allows it, an award already recorded or closed).
+  accepted, a report not in a state that allows it, an award already recorded or closed, an
+  object deleted since it was read).
 - 412: another version was written since the one the client read (If-Match, or a race after it).
 - 422: it matches, but a rule of the domain refuses it (a term too long, an overlap, a date
   outside the award): the service functions say so, with the same codes as forms and uploads.

@@ -135,7 +135,7 @@ PROBLEMS = {
     "write, also the student it names).",
     409: "The request conflicts with the data as it stands: the year's report was accepted or its statistics locked "
     "(report_locked, year_locked), the report is not in a state that allows this (wrong_state, year_not_over), "
-    "the award is already recorded (duplicate_award) or closed.",
+    "the award is already recorded (duplicate_award) or closed, or the object was deleted since it was read (gone).",
     412: "If-Match names another version: the object changed since it was read.",
     422: "The request matches this schema but a rule refuses it (field by field in `errors`, with "
     "the codes forms and uploads give, e.g. term_exceeded, exclusive_overlap, outside), or this "

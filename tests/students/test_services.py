@@ -332,6 +332,29 @@ def test_an_update_of_a_record_deleted_meanwhile_is_refused_as_stale_not_a_serve
     assert not Student.objects.filter(pk=student.pk).exists()
 
 
+def test_a_change_to_an_award_deleted_meanwhile_is_refused_as_stale_not_a_server_error(student, staff_a):
+    award = services.award_create(
+        student=student,
+        program=program("SPRING"),
+        start_date=date(2025, 4, 1),
+        end_date=date(2027, 3, 31),
+        annual_living_cost=1_800_000,
+        acting_user=staff_a,
+    )
+    opened = Award.objects.get(pk=award.pk)
+    services.award_delete(award=award, acting_user=staff_a)
+    with pytest.raises(services.StaleUpdate) as excinfo:
+        services.award_event_create(
+            award=opened,
+            kind="suspension",
+            start_date=date(2025, 10, 1),
+            end_date=date(2025, 12, 31),
+            acting_user=staff_a,
+        )
+    assert [e.code for e in excinfo.value.error_dict["__all__"]] == ["gone"]
+    assert not AwardEvent.objects.exists()
+
+
 def test_two_records_with_one_erad_number_are_one_person(reference, university_a, university_b, staff_a, staff_b):
     # given: a person moves from A to B in October 2024, SPRING at both
     a = StudentFactory(university=university_a, erad_number="12345678")
