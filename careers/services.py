@@ -147,8 +147,9 @@ def career_delete(*, career: CareerOutcome, acting_user: Any) -> None:
     # unchanged) then writes it with no write of the record between; without this the delete
     # went through meanwhile and the upload's save, finding no row to update, inserted it again.
     _hold_students([career.student_id])
-    career._history_user = acting_user
-    career.delete()
+    current = locked_for_update(CareerOutcome, career.pk, None)  # gone meanwhile: refused, no second history row
+    current._history_user = acting_user
+    current.delete()
 
 
 # --- Upload -------------------------------------------------------------------------------

@@ -121,8 +121,13 @@ def career_edit(request, pk):
 def career_delete(request, pk):
     university = access.require_staff_university(request.user)
     career = get_object_or_404(CareerOutcome.objects.filter(university=university), pk=pk)
-    services.career_delete(career=career, acting_user=request.user)
-    messages.success(request, _("進路を削除しました。"))
+    try:
+        services.career_delete(career=career, acting_user=request.user)
+    except ValidationError as error:  # deleted by someone else meanwhile
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("進路を削除しました。"))
     return redirect("students:detail", pk=career.student_id)
 
 

@@ -297,3 +297,21 @@ def test_an_upload_does_not_write_over_a_record_changed_since_its_check(universi
         )
     else:
         assert not CareerOutcome.objects.exists()  # not brought back by the file
+
+
+def test_a_record_deleted_twice_at_once_is_refused_the_second_time_and_recorded_once(university_a, staff_a):
+    from students.services import StaleUpdate
+
+    career = career_services.career_create(
+        student=graduate(university_a),
+        acting_user=staff_a,
+        today=TODAY,
+        survey_point="completion",
+        destination="unknown",
+    )
+    opened = CareerOutcome.objects.get(pk=career.pk)  # a second tab, or a second API client
+    career_services.career_delete(career=career, acting_user=staff_a)
+    with pytest.raises(StaleUpdate) as excinfo:
+        career_services.career_delete(career=opened, acting_user=staff_a)
+    assert [e.code for e in excinfo.value.error_dict["__all__"]] == ["gone"]
+    assert CareerOutcome.history.filter(id=career.pk, history_type="-").count() == 1
